@@ -1,0 +1,31 @@
+"""minitheano: a small but complete reimplementation of the Theano tensor compiler.
+
+    import minitheano as theano
+    from minitheano import tensor as T
+
+    x, y = T.dscalars('x', 'y')
+    f = theano.function([x, y], x + y)
+    f(1.5, 2.5)            # array(4.0)
+
+The package follows the compiler's pipeline: graph/ (chapter 1) -> rewrite/
+(chapter 3) -> link/ (chapters 2, 5, 6) -> compile/ (chapter 2); tensor/
+builds graphs and gradient.py differentiates them (chapter 4).
+"""
+
+from minitheano.config import config  # noqa: I001
+from minitheano import tensor
+from minitheano.graph.basic import Apply, Constant, Variable, clone_replace
+from minitheano.compile import (
+    Function,
+    In,
+    Mode,
+    Out,
+    SharedVariable,
+    function,
+    shared,
+)
+
+__version__ = "0.1.0"
+
+__all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
+           "clone_replace", "config", "function", "shared", "tensor"]

@@ -1,0 +1,13 @@
+"""Compiling graphs into callables: function, In, Out, shared, modes (chapter 2)."""
+
+from minitheano.compile.function import Function, function
+from minitheano.compile.io import In, Out
+from minitheano.compile.maker import FunctionMaker, UnusedInputError
+from minitheano.compile.mode import Mode, get_mode
+from minitheano.compile.ops import DeepCopyOp, deep_copy_op
+from minitheano.compile.sharedvalue import SharedVariable, TensorSharedVariable, shared
+from minitheano.graph.fg import MissingInputError
+
+__all__ = ["DeepCopyOp", "Function", "FunctionMaker", "In", "MissingInputError", "Mode", "Out",
+           "SharedVariable", "TensorSharedVariable", "UnusedInputError", "deep_copy_op",
+           "function", "get_mode", "shared"]

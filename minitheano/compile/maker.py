@@ -1,0 +1,236 @@
+"""From what the user wrote to a graph ready to run (chapter 2).
+
+`FunctionMaker` does, in order:
+
+1. check the inputs, outputs, updates and givens the user passed, with errors
+   that name what was wrong;
+2. substitute the `givens` (in a copy: the user's graph is never changed);
+3. add the default updates of shared variables (random generators);
+4. build one FunctionGraph whose outputs are the user's outputs followed by
+   the new values of updated variables, and whose inputs are the user's
+   inputs followed by the shared variables used;
+5. rewrite it (chapter 3), then protect the outputs: a DeepCopyOp in front of
+   any output that would otherwise alias an input, a shared value, a
+   constant or another output;
+6. link it: storage cells and thunks (chapter 2's VM, chapter 5's C).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from minitheano.compile.io import In, Out
+from minitheano.compile.mode import Mode
+from minitheano.compile.ops import deep_copy_op
+from minitheano.compile.sharedvalue import SharedVariable
+from minitheano.graph.basic import Constant, Variable, clone_replace, graph_inputs
+from minitheano.graph.fg import FunctionGraph, MissingInputError
+from minitheano.rewrite import rewrite_graph
+
+
+class UnusedInputError(ValueError):
+    """An input of the function is not needed to compute any output or update."""
+
+
+def _as_pairs(pairs: Any, what: str) -> list[tuple[Any, Any]]:
+    if pairs is None:
+        return []
+    if isinstance(pairs, dict):
+        return list(pairs.items())
+    pairs = list(pairs)
+    for p in pairs:
+        if not (isinstance(p, (tuple, list)) and len(p) == 2):
+            raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
+                            f"got the element {p!r}")
+    return [tuple(p) for p in pairs]
+
+
+def _as_variable(value: Any, like: Variable, what: str) -> Variable:
+    """`value` as a Variable of `like`'s type, or a TypeError that says why not."""
+    if not isinstance(value, Variable):
+        from minitheano.tensor.basic import as_tensor_variable
+
+        value = as_tensor_variable(value, dtype=getattr(like.type, "dtype", None))
+    if value.type == like.type:
+        return value
+    converted = like.type.convert_variable(value)
+    if converted is None:
+        hint = ""
+        if getattr(value.type, "dtype", None) != getattr(like.type, "dtype", None):
+            hint = (f" Cast it with T.cast(value, {getattr(like.type, 'dtype', '?')!r}) "
+                    f"if the conversion is intended.")
+        raise TypeError(f"{what}: {like} has type {like.type} but the value {value} has type "
+                        f"{value.type}.{hint}")
+    return converted
+
+
+def alias_root(var: Variable) -> Variable:
+    """The variable whose buffer `var` shares: follow view_map and destroy_map up."""
+    while var.owner is not None:
+        op = var.owner.op
+        inputs = op.view_map.get(var.index) or op.destroy_map.get(var.index)
+        if not inputs:
+            break
+        var = var.owner.inputs[inputs[0]]
+    return var
+
+
+class FunctionMaker:
+    """Turns (inputs, outputs, updates, givens, mode) into a linked, rewritten graph."""
+
+    def __init__(self, inputs: Sequence[In], outputs: Sequence[Out], mode: Mode,
+                 updates: Any = None, givens: Any = None, no_default_updates: Any = False,
+                 on_unused_input: str = "raise") -> None:
+        if on_unused_input not in ("raise", "warn", "ignore"):
+            raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', "
+                             f"got {on_unused_input!r}")
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self.mode = mode
+        self._check_inputs()
+        updates = self._check_updates(updates)
+        givens = self._check_givens(givens)
+
+        # Substitute givens in everything that will be computed.
+        exprs = [o.variable for o in self.outputs] + [new for _, new in updates]
+        exprs += [i.update for i in self.inputs if i.update is not None]
+        if givens:
+            exprs = clone_replace(exprs, givens)
+        n_out, n_upd = len(self.outputs), len(updates)
+        out_exprs = exprs[:n_out]
+        updates = [(sv, e) for (sv, _), e in zip(updates, exprs[n_out:n_out + n_upd])]
+        input_updates = exprs[n_out + n_upd:]
+        updates += self._default_updates(out_exprs + [e for _, e in updates] + input_updates,
+                                         updates, no_default_updates, givens)
+        self.updates = updates
+
+        input_vars = [i.variable for i in self.inputs]
+        all_exprs = out_exprs + [e for _, e in updates] + input_updates
+        self._check_used(input_vars, all_exprs, givens, on_unused_input)
+        needed = graph_inputs(all_exprs)
+        self.shared = [v for v in needed if isinstance(v, SharedVariable)]
+        for sv, _ in updates:
+            if sv not in self.shared:
+                self.shared.append(sv)
+        self._check_missing(needed, input_vars)
+
+        self.n_outputs = n_out
+        self.n_updates = len(updates)
+        self.fgraph = FunctionGraph(input_vars + self.shared,
+                                    out_exprs + [e for _, e in updates] + input_updates)
+        n_in = len(self.inputs)
+        self.fgraph.protected = {v for v, i in zip(self.fgraph.inputs, self.inputs)
+                                 if not i.mutable}
+        self.fgraph.protected.update(self.fgraph.inputs[n_in:])
+        rewrite_graph(self.fgraph, mode)
+        self._protect_outputs()
+
+    # -- checks ---------------------------------------------------------------
+    def _check_inputs(self) -> None:
+        seen = set()
+        for k, i in enumerate(self.inputs):
+            v = i.variable
+            if isinstance(v, SharedVariable):
+                raise TypeError(f"input {k} ({v}) is a shared variable, which a function "
+                                f"reads by itself; to feed another value in its place, use "
+                                f"givens={{{v}: other_variable}}")
+            if isinstance(v, Constant):
+                raise TypeError(f"input {k} ({v}) is a constant; inputs must be symbolic "
+                                f"variables like T.dscalar('x')")
+            if v.owner is not None:
+                raise TypeError(f"input {k} ({v}) is computed from other variables (by "
+                                f"{v.owner.op}); a function's inputs must be free variables "
+                                f"(made by T.dscalar(), T.matrix(), ...)")
+            if v in seen:
+                raise ValueError(f"input {k} ({v}) is given twice")
+            seen.add(v)
+            if i.update is not None and i.value is None:
+                raise ValueError(f"input {k} ({v}) has an update but no value to start from")
+
+    def _check_updates(self, updates: Any) -> list[tuple[SharedVariable, Variable]]:
+        if isinstance(updates, dict) is False and updates is not None and not isinstance(
+                updates, (list, tuple)):
+            raise TypeError(f"updates must be a dict or a list of pairs, got {updates!r}")
+        result, targets = [], set()
+        for target, value in _as_pairs(updates, "updates"):
+            if not isinstance(target, SharedVariable):
+                raise TypeError(f"updates: {target} is not a shared variable; only shared "
+                                f"variables (theano.shared(...)) can be updated")
+            if target in targets:
+                raise ValueError(f"updates: {target} is updated twice")
+            targets.add(target)
+            result.append((target, _as_variable(value, target, "update")))
+        return result
+
+    def _check_givens(self, givens: Any) -> list[tuple[Variable, Variable]]:
+        result = []
+        for old, new in _as_pairs(givens, "givens"):
+            if not isinstance(old, Variable):
+                raise TypeError(f"givens: the key {old!r} is not a symbolic variable")
+            result.append((old, _as_variable(new, old, "givens")))
+        return result
+
+    def _default_updates(self, exprs: list[Variable], updates: list, no_default_updates: Any,
+                         givens: list) -> list[tuple[SharedVariable, Variable]]:
+        """Updates that shared variables ask for themselves (random generators)."""
+        if no_default_updates is True:
+            return []
+        skip = set(no_default_updates or [])
+        done = {sv for sv, _ in updates}
+        added: list[tuple[SharedVariable, Variable]] = []
+        pending = list(exprs)
+        while pending:
+            for v in graph_inputs(pending):
+                if (isinstance(v, SharedVariable) and v.default_update is not None
+                        and v not in done and v not in skip):
+                    done.add(v)
+                    new = v.default_update
+                    if givens:
+                        new = clone_replace(new, givens)
+                    added.append((v, _as_variable(new, v, "default update")))
+            pending = [e for _, e in added if e not in pending and e not in exprs]
+            exprs = exprs + pending
+        return added
+
+    def _check_used(self, input_vars: list[Variable], exprs: list[Variable],
+                    givens: list, on_unused_input: str) -> None:
+        used = set(graph_inputs(exprs))
+        for k, v in enumerate(input_vars):
+            if v in used or on_unused_input == "ignore":
+                continue
+            msg = (f"input {k} ({v}) of the function is not needed to compute any output or "
+                   f"update. To make this error a warning, pass on_unused_input='warn' to "
+                   f"function; to silence it, on_unused_input='ignore'.")
+            if on_unused_input == "raise":
+                raise UnusedInputError(msg)
+            warnings.warn(msg, stacklevel=4)
+
+    def _check_missing(self, needed: list[Variable], input_vars: list[Variable]) -> None:
+        given = set(input_vars)
+        for v in needed:
+            if v in given or isinstance(v, (Constant, SharedVariable)):
+                continue
+            raise MissingInputError(v)
+
+    # -- protecting outputs ---------------------------------------------------
+    def _protect_outputs(self) -> None:
+        """A DeepCopyOp in front of each output that would share a buffer with an
+        input, a shared value, a constant or an earlier output."""
+        fg = self.fgraph
+        state = set(fg.inputs)
+        roots_seen: set[Variable] = set()
+        borrow = [o.borrow for o in self.outputs]
+        for i, out in enumerate(list(fg.outputs)):
+            is_update = i >= self.n_outputs
+            if is_update and i < self.n_outputs + self.n_updates:
+                target = fg.inputs[len(self.inputs) + self.shared.index(self.updates[
+                    i - self.n_outputs][0])]
+                if out is target:
+                    continue  # W updated to W: nothing changes
+            root = alias_root(out)
+            shares = root in state or isinstance(root, Constant) or root in roots_seen
+            roots_seen.add(root)
+            if shares and not (i < self.n_outputs and borrow[i]):
+                fg.change_input("output", i, deep_copy_op(out), reason="protect outputs")

@@ -1,0 +1,74 @@
+"""Modes: which rewrites to apply and which linker runs the result (chapters 2, 3, 5).
+
+    FAST_COMPILE   few rewrites (canonicalize + merge), Python VM
+    FAST_RUN       every rewrite, C code where an op has it (chapter 5), else Python
+    DebugMode      every rewrite; runs each node both ways and checks everything
+
+`mode=` of `function` takes one of these names or a Mode.  `excluding` and
+`including` take rewrite names or phase names (chapter 3):
+`Mode('py', 'fast_run').excluding('fusion')`.
+"""
+
+from __future__ import annotations
+
+from minitheano.config import config
+
+LINKERS = ("py", "c", "debug")
+OPTIMIZERS = ("fast_run", "fast_compile", "none")
+
+
+class Mode:
+    """A rewrite set (by name, with inclusions and exclusions) and a linker."""
+
+    def __init__(self, linker: str = "c", optimizer: str | None = "fast_run",
+                 excluded: frozenset[str] = frozenset(),
+                 included: frozenset[str] = frozenset()) -> None:
+        optimizer = "none" if optimizer is None else optimizer.lower()
+        if linker not in LINKERS:
+            raise ValueError(f"unknown linker {linker!r}; known: {', '.join(LINKERS)}")
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+        self.linker = linker
+        self.optimizer = optimizer
+        self.excluded = frozenset(excluded)
+        self.included = frozenset(included)
+
+    def excluding(self, *names: str) -> Mode:
+        return Mode(self.linker, self.optimizer, self.excluded | set(names), self.included)
+
+    def including(self, *names: str) -> Mode:
+        return Mode(self.linker, self.optimizer, self.excluded, self.included | set(names))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mode) and (self.linker, self.optimizer, self.excluded,
+                                            self.included) == (other.linker, other.optimizer,
+                                                               other.excluded, other.included)
+
+    def __hash__(self) -> int:
+        return hash((self.linker, self.optimizer, self.excluded, self.included))
+
+    def __repr__(self) -> str:
+        extra = "".join(f".excluding({n!r})" for n in sorted(self.excluded))
+        extra += "".join(f".including({n!r})" for n in sorted(self.included))
+        return f"Mode(linker={self.linker!r}, optimizer={self.optimizer!r}){extra}"
+
+
+PREDEFINED = {
+    "FAST_RUN": Mode("c", "fast_run"),
+    "FAST_COMPILE": Mode("py", "fast_compile"),
+    "DebugMode": Mode("debug", "fast_run"),
+    "DEBUG_MODE": Mode("debug", "fast_run"),
+}
+
+
+def get_mode(mode: str | Mode | None) -> Mode:
+    """`mode` as a Mode: None means `config.mode`."""
+    if mode is None:
+        mode = config.mode
+    if isinstance(mode, Mode):
+        return mode
+    try:
+        return PREDEFINED[mode]
+    except KeyError:
+        raise ValueError(f"unknown mode {mode!r}; known: {', '.join(PREDEFINED)} "
+                         f"or a Mode instance") from None

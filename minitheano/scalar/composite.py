@@ -1,0 +1,98 @@
+"""Composite: a small graph of scalar ops, used as one scalar op (chapters 3, 5, 6).
+
+Chapter 3's fusion rewrite turns a chain of elementwise nodes such as
+`exp(x) * sin(y) + z` into one `Elemwise(Composite)` node.  Run by Python it
+evaluates its inner graph with numpy, op after op; chapter 5 prints the whole
+inner graph as the body of one C loop, which is where fusion pays: one pass
+over memory instead of one per op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from minitheano.graph.basic import Apply, Constant, Variable, clone, toposort
+from minitheano.scalar.basic import ScalarOp, ScalarType, ScalarVariable, as_scalar
+
+# Precedence of the infix operators in Composite names: higher binds tighter.
+_INFIX = {"add": ("+", 1), "sub": ("-", 1), "mul": ("*", 2), "true_div": ("/", 2),
+          "int_div": ("//", 2), "mod": ("%", 2), "pow": ("**", 4)}
+
+
+def _infix(var: Variable, names: dict[Variable, str]) -> tuple[str, int]:
+    """`var` written as an infix expression, with the precedence of its top operator."""
+    if var in names:
+        return names[var], 9
+    if isinstance(var, Constant):
+        return str(var.data.item()), 9
+    op, args = var.owner.op, var.owner.inputs
+    if op.name in _INFIX:
+        symbol, prec = _INFIX[op.name]
+        parts = []
+        for i, arg in enumerate(args):
+            text, arg_prec = _infix(arg, names)
+            # Left-associative: the right operand of - and / needs brackets at equal precedence.
+            if arg_prec < prec or (arg_prec == prec and i > 0 and op.name != "add"
+                                   and op.name != "mul"):
+                text = f"({text})"
+            parts.append(text)
+        return f" {symbol} ".join(parts), prec
+    if op.name == "neg":
+        text, arg_prec = _infix(args[0], names)
+        return (f"-{text}" if arg_prec >= 3 else f"-({text})"), 3
+    return f"{op.name}({', '.join(_infix(a, names)[0] for a in args)})", 9
+
+
+class Composite(ScalarOp):
+    """Several scalar ops fused into one.
+
+    `inputs` are scalar input Variables, `outputs` scalar Variables computed
+    from them.  The graph is copied, so later changes to it cannot reach here.
+    """
+
+    __props__ = ("signature",)
+
+    def __init__(self, inputs: Sequence[ScalarVariable], outputs: Sequence[ScalarVariable]) -> None:
+        self.inputs, self.outputs = clone(list(inputs), list(outputs))
+        self.nodes = toposort(self.outputs)
+        self.nin = len(self.inputs)
+        self.nout = len(self.outputs)
+        names = {v: f"i{k}" for k, v in enumerate(self.inputs)}
+        self.name = "Composite{" + ", ".join(_infix(o, names)[0] for o in self.outputs) + "}"
+        self.signature = self._signature()
+
+    def _signature(self) -> tuple:
+        """A hashable description of the inner graph: equal graphs, equal ops."""
+        index = {v: ("in", k, v.type.dtype) for k, v in enumerate(self.inputs)}
+        entries = []
+        for n, node in enumerate(self.nodes):
+            args = []
+            for v in node.inputs:
+                args.append(index[v] if v in index else ("const", v.signature()))
+            entries.append((node.op, tuple(args)))
+            for k, out in enumerate(node.outputs):
+                index[out] = ("node", n, k)
+        outs = tuple(index[o] if o in index else ("const", o.signature()) for o in self.outputs)
+        return tuple(entries), outs
+
+    def make_node(self, *inputs: Any) -> Apply:
+        if len(inputs) != self.nin:
+            raise TypeError(f"{self.name} takes {self.nin} inputs, got {len(inputs)}")
+        inputs = [as_scalar(i) for i in inputs]
+        for k, (given, mine) in enumerate(zip(inputs, self.inputs)):
+            if given.type != mine.type:
+                raise TypeError(f"{self.name}: input {k} must be {mine.type}, got {given.type}")
+        return Apply(self, inputs, [ScalarType(o.type.dtype)() for o in self.outputs])
+
+    def output_dtypes(self) -> list[str]:
+        return [o.type.dtype for o in self.outputs]
+
+    def impl(self, *inputs: Any) -> Any:
+        values: dict[Variable, Any] = dict(zip(self.inputs, inputs))
+        for node in self.nodes:
+            args = [v.data if isinstance(v, Constant) else values[v] for v in node.inputs]
+            result = node.op.impl(*args)
+            values[node.outputs[0]] = result
+        results = [o.data if isinstance(o, Constant) else values[o] for o in self.outputs]
+        return results[0] if self.nout == 1 else tuple(results)

@@ -1,0 +1,302 @@
+"""Elemwise and DimShuffle: scalar ops lifted to arrays, and axes rearranged (chapter 1).
+
+`Elemwise(scalar_op)` applies a scalar op to every element, with numpy's
+broadcasting: `x + y` on a (3, 4) matrix and a (4,) vector is
+`Elemwise(add)(x, y.dimshuffle('x', 0))`.  The padding DimShuffle is made
+explicit when the node is built, so every input of an Elemwise node has the
+same number of dimensions and the broadcastable flags say exactly which ones
+stretch.  As in Theano, a dimension stretches only if it is *declared*
+broadcastable: a (1, 4) value in a (False, False) input facing a (3, 4) one is
+an error, not a silent broadcast, because the gradient (chapter 4) relies on
+the declared pattern to know which dimensions to sum back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.op import Op
+from minitheano.scalar.basic import ScalarOp, ScalarType, float_dtype
+from minitheano.scalar.composite import Composite
+from minitheano.tensor.type import TensorType, TensorVariable
+
+
+class DimShuffle(Op):
+    """Reorder, drop (broadcastable) and add ('x') dimensions; a view, never a copy.
+
+    `new_order` lists, for each output dimension, the input dimension it comes
+    from or 'x' for a new broadcastable one: `x.dimshuffle(1, 0)` is `x.T`,
+    `v.dimshuffle('x', 0)` makes a row of a vector.
+    """
+
+    __props__ = ("input_broadcastable", "new_order")
+    view_map = {0: [0]}
+
+    def __init__(self, input_broadcastable: Sequence[bool], new_order: Sequence[int | str]) -> None:
+        self.input_broadcastable = tuple(input_broadcastable)
+        self.new_order = tuple(new_order)
+        ndim = len(self.input_broadcastable)
+        kept = [d for d in self.new_order if d != "x"]
+        for d in kept:
+            if not isinstance(d, (int, np.integer)) or not 0 <= d < ndim:
+                raise ValueError(f"DimShuffle{self._pattern()}: {d!r} is not a dimension of "
+                                 f"an input with {ndim} dimensions")
+        if len(set(kept)) != len(kept):
+            raise ValueError(f"DimShuffle{self._pattern()}: a dimension is used twice")
+        self.dropped = tuple(d for d in range(ndim) if d not in kept)
+        for d in self.dropped:
+            if not self.input_broadcastable[d]:
+                raise ValueError(
+                    f"DimShuffle{self._pattern()}: cannot drop dimension {d}, which is not "
+                    f"broadcastable (its length is not known to be 1)")
+        self.shuffle = tuple(kept)
+
+    def _pattern(self) -> str:
+        return "{" + ",".join(str(d) for d in self.new_order) + "}"
+
+    def make_node(self, x: Any) -> Apply:
+        x = _T.as_tensor_variable(x)
+        if x.type.broadcastable != self.input_broadcastable:
+            if x.ndim != len(self.input_broadcastable):
+                raise TypeError(f"DimShuffle{self._pattern()} expects an input with "
+                                f"{len(self.input_broadcastable)} dimensions, got {x.type}")
+            for d in self.dropped:
+                if not x.broadcastable[d]:
+                    raise TypeError(f"DimShuffle{self._pattern()}: dimension {d} of {x} is "
+                                    f"not broadcastable")
+        bcast = [True if d == "x" else x.broadcastable[d] for d in self.new_order]
+        return Apply(self, [x], [TensorType(x.dtype, bcast)()])
+
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list]) -> None:
+        (x,) = inputs
+        res = x.transpose(self.shuffle + self.dropped)
+        shape = [1 if d == "x" else x.shape[d] for d in self.new_order]
+        output_storage[0][0] = res.reshape(shape)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        (shape,) = input_shapes
+        return [tuple(1 if d == "x" else shape[d] for d in self.new_order)]
+
+    def grad(self, inputs, output_grads):
+        # --8<-- [start:ex-ch04-dimshuffle-grad]
+        (x,), (gz,) = inputs, output_grads
+        # Put each input dimension back where it came from; sum away the 'x' ones.
+        added = [i for i, d in enumerate(self.new_order) if d == "x"]
+        gz = _T.sum(gz, axis=added) if added else gz
+        order = ["x"] * x.ndim
+        for out_dim, in_dim in enumerate(self.shuffle):
+            order[in_dim] = out_dim
+        return [DimShuffle(gz.broadcastable, order)(gz)]
+        # --8<-- [end:ex-ch04-dimshuffle-grad]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0])]
+
+    def __str__(self) -> str:
+        return f"DimShuffle{self._pattern()}"
+
+
+def _weak_dtypes(args: Sequence[Any]) -> list[str]:
+    """The dtypes of the arguments that are not plain Python numbers."""
+    dtypes = []
+    for a in args:
+        if isinstance(a, Variable):
+            dtypes.append(a.type.dtype)
+        elif isinstance(a, (np.ndarray, np.generic)):
+            dtypes.append(np.asarray(a).dtype.name)
+    return dtypes
+
+
+class Elemwise(Op):
+    """A scalar op applied elementwise to arrays, with broadcasting.
+
+    `inplace_pattern` {output: input} says that an output is written into an
+    input's buffer; chapter 3 sets it where no one else needs that input.
+    """
+
+    __props__ = ("scalar_op", "inplace")
+
+    def __init__(self, scalar_op: ScalarOp, inplace_pattern: dict[int, int] | None = None,
+                 name: str | None = None) -> None:
+        self.scalar_op = scalar_op
+        self.inplace_pattern = dict(inplace_pattern or {})
+        self.inplace = tuple(sorted(self.inplace_pattern.items()))
+        self.destroy_map = {o: [i] for o, i in self.inplace_pattern.items()}
+        self.name = name
+        self.nout = getattr(scalar_op, "nout", 1)
+
+    def make_node(self, *inputs: Any) -> Apply:
+        strong = _weak_dtypes(inputs)
+        inputs = [_T.as_tensor_variable(x, dtype=_T.weak_dtype(x, strong))
+                  if _T.is_weak(x) else _T.as_tensor_variable(x) for x in inputs]
+        # Pad every input on the left to the same number of dimensions.
+        ndim = max((x.ndim for x in inputs), default=0)
+        inputs = [x if x.ndim == ndim else
+                  DimShuffle(x.broadcastable, ["x"] * (ndim - x.ndim) + list(range(x.ndim)))(x)
+                  for x in inputs]
+        shadow = self.scalar_op.make_node(*[ScalarType(x.dtype)() for x in inputs])
+        bcast = [all(x.broadcastable[d] for x in inputs) for d in range(ndim)]
+        outputs = [TensorType(o.type.dtype, bcast)() for o in shadow.outputs]
+        for o, i in self.inplace_pattern.items():
+            if inputs[i].type != outputs[o].type:
+                raise TypeError(f"{self}: output {o} ({outputs[o].type}) cannot be written "
+                                f"into input {i} ({inputs[i].type})")
+        return Apply(self, inputs, outputs)
+
+    # -- running ------------------------------------------------------------
+    def make_py_thunk(self, node: Apply, input_cells: list[list],
+                      output_cells: list[list]) -> Callable[[], None]:
+        compute = self._compute_fn(node)
+        check = _shape_checker(node)
+        if len(node.outputs) == 1 and not self.inplace_pattern:
+            (out_cell,) = output_cells
+            if len(input_cells) == 2:
+                a_cell, b_cell = input_cells
+
+                def thunk() -> None:
+                    a, b = a_cell[0], b_cell[0]
+                    result = compute(a, b)
+                    if check is not None:
+                        check((a, b), result)
+                    out_cell[0] = result
+            else:
+                def thunk() -> None:
+                    args = [cell[0] for cell in input_cells]
+                    result = compute(*args)
+                    if check is not None:
+                        check(args, result)
+                    out_cell[0] = result
+            return thunk
+        return super().make_py_thunk(node, input_cells, output_cells)
+
+    def _compute_fn(self, node: Apply) -> Callable[..., np.ndarray]:
+        """A function computing the single output as an ndarray of the node's dtype."""
+        dtype = node.outputs[0].type.numpy_dtype
+        ndim = node.outputs[0].type.ndim
+        fn = self.scalar_op.ufunc_for([x.type.dtype for x in node.inputs]) or self.scalar_op.impl
+
+        def compute(*args: Any) -> np.ndarray:
+            result = fn(*args)
+            if type(result) is not np.ndarray or result.dtype != dtype:
+                result = np.asarray(result, dtype=dtype)
+            if result.ndim != ndim:  # a result that ignores some inputs: stretch it
+                shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+                result = np.broadcast_to(result, shape).copy()
+            return result
+        return compute
+
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list]) -> None:
+        results = self.scalar_op.impl(*inputs)
+        if len(node.outputs) == 1:
+            results = (results,)
+        shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
+        check = _shape_checker(node)
+        for k, (out, result) in enumerate(zip(node.outputs, results)):
+            result = np.asarray(result, dtype=out.type.dtype)
+            if result.shape != shape:  # an output that ignores some inputs (second, consts)
+                result = np.broadcast_to(result, shape).copy()
+            if check is not None:
+                check(inputs, result)
+            if k in self.inplace_pattern:
+                target = inputs[self.inplace_pattern[k]]
+                target[...] = result
+                result = target
+            output_storage[k][0] = result
+
+    # -- shapes and gradients ---------------------------------------------------
+    def infer_shape(self, fgraph, node, input_shapes):
+        shape = []
+        for d in range(node.outputs[0].ndim):
+            sizes = [s[d] for x, s in zip(node.inputs, input_shapes) if not x.broadcastable[d]]
+            shape.append(sizes[0] if sizes else 1)
+        return [tuple(shape)] * len(node.outputs)
+
+    def L_op(self, inputs, outputs, output_grads):
+        """Lift the scalar op's gradient graph to tensors, then sum over the
+        dimensions each input was broadcast along."""
+        scalar_in = [ScalarType(x.dtype)() for x in inputs]
+        scalar_out = self.scalar_op.make_node(*scalar_in).outputs
+        scalar_gz = [ScalarType(g.dtype)() for g in output_grads]
+        scalar_grads = self.scalar_op.L_op(scalar_in, scalar_out, scalar_gz)
+        lift = dict(zip(scalar_in, inputs))
+        lift.update(zip(scalar_out, outputs))
+        lift.update(zip(scalar_gz, output_grads))
+        grads = []
+        for x, g in zip(inputs, scalar_grads):
+            if g is None:
+                grads.append(_T.zeros_like(x, dtype=float_dtype(x.dtype)))
+                continue
+            g = _lift(g, lift)
+            # Sum over the dimensions where x was stretched to the output's length.
+            axes = [d for d in range(x.ndim)
+                    if x.broadcastable[d] and not g.broadcastable[d]]
+            if axes:
+                g = _T.sum(g, axis=axes, keepdims=True)
+            if g.broadcastable != x.broadcastable:
+                g = _T.patternbroadcast(g, x.broadcastable)
+            grads.append(g)
+        return grads
+
+    def __str__(self) -> str:
+        if self.name is not None:
+            return self.name
+        if isinstance(self.scalar_op, Composite):
+            suffix = f"[{', '.join(map(str, self.inplace))}]" if self.inplace else ""
+            return f"{self.scalar_op}{suffix}"
+        kind = "inplace" if self.inplace_pattern else "no_inplace"
+        return f"Elemwise{{{self.scalar_op},{kind}}}"
+
+
+def _lift(var: Variable, lift: dict[Variable, Variable]) -> Variable:
+    """The tensor version of a scalar graph: each scalar node becomes an Elemwise."""
+    if var in lift:
+        return lift[var]
+    if var.owner is None:  # a scalar constant
+        result = _T.constant(var.data, dtype=var.type.dtype)
+    else:
+        args = [_lift(v, lift) for v in var.owner.inputs]
+        result = Elemwise(var.owner.op)(*args)
+        if isinstance(result, list):
+            result = result[var.index]
+    lift[var] = result
+    return result
+
+
+def _shape_checker(node: Apply) -> Callable[[Sequence[Any], np.ndarray], None] | None:
+    """A check that non-broadcastable dimensions really have the output's length.
+
+    numpy would stretch a length-1 dimension silently; Theano refuses unless the
+    dimension is declared broadcastable, and so do we.  None when nothing can
+    go wrong (all inputs 0-d, or every dimension of every input broadcastable).
+    """
+    checks = [(k, [d for d, b in enumerate(x.broadcastable) if not b])
+              for k, x in enumerate(node.inputs)]
+    checks = [(k, dims) for k, dims in checks if dims]
+    if not checks:
+        return None
+
+    def check(inputs: Sequence[Any], result: np.ndarray) -> None:
+        out_shape = result.shape
+        for k, dims in checks:
+            shape = inputs[k].shape
+            if shape == out_shape:
+                continue
+            for d in dims:
+                if shape[d] != out_shape[d]:
+                    shapes = ", ".join(str(np.shape(x)) for x in inputs)
+                    raise ValueError(
+                        f"Input dimension mismatch: input {k} has length {shape[d]} in "
+                        f"dimension {d}, the result {out_shape[d]} (input shapes: {shapes}). "
+                        f"Only dimensions declared broadcastable are stretched.")
+    return check
+
+
+# The ops here build graph with the whole tensor package, which itself needs
+# this module: importing it last breaks the cycle.
+import minitheano.tensor as _T  # noqa: E402
+
+__all__ = ["DimShuffle", "Elemwise", "TensorVariable"]
