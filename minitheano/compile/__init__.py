@@ -5,8 +5,10 @@ from minitheano.compile.io import In, Out
 from minitheano.compile.maker import FunctionMaker, UnusedInputError
 from minitheano.compile.mode import Mode, get_mode
 from minitheano.compile.ops import DeepCopyOp, deep_copy_op
-from minitheano.compile.sharedvalue import SharedVariable, TensorSharedVariable, shared
+from minitheano.compile.sharedvalue import shared
 from minitheano.graph.fg import MissingInputError
+from minitheano.graph.shared import SharedVariable
+from minitheano.tensor.sharedvar import TensorSharedVariable
 
 __all__ = ["DeepCopyOp", "Function", "FunctionMaker", "In", "MissingInputError", "Mode", "Out",
            "SharedVariable", "TensorSharedVariable", "UnusedInputError", "deep_copy_op",

@@ -21,9 +21,9 @@ import numpy as np
 from minitheano.compile.io import In, Out
 from minitheano.compile.maker import FunctionMaker
 from minitheano.compile.mode import Mode, get_mode
-from minitheano.compile.sharedvalue import SharedVariable
 from minitheano.config import config
 from minitheano.graph.basic import Variable
+from minitheano.graph.shared import SharedVariable
 from minitheano.graph.trace import user_line
 from minitheano.link import link_graph
 

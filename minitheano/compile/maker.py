@@ -24,9 +24,9 @@ from typing import Any
 from minitheano.compile.io import In, Out
 from minitheano.compile.mode import Mode
 from minitheano.compile.ops import deep_copy_op
-from minitheano.compile.sharedvalue import SharedVariable
 from minitheano.graph.basic import Constant, Variable, clone_replace, graph_inputs
 from minitheano.graph.fg import FunctionGraph, MissingInputError
+from minitheano.graph.shared import SharedVariable
 from minitheano.rewrite import rewrite_graph
 
 
