@@ -60,8 +60,9 @@ class CPrinter(ScalarPrinter):
     def assemble(self, functions: list[tuple[str, str, str]]) -> str:
         """A module from printed kernels (name, title, text): a summary, the
         runtime, the helpers the kernels asked for, then the kernels."""
+        ops = ", ".join(dict.fromkeys(title.split(" (")[0] for _, title, _ in functions))
         summary = "\n".join(f" *   {name}: {title}" for name, title, _ in functions)
-        parts = [f"/* minitheano module: {len(functions)} kernel(s)\n{summary}\n */", RUNTIME]
+        parts = [f"/* minitheano module: {ops}\n{summary}\n */", RUNTIME]
         parts += list(self.helpers.values())
         parts += [f"/* {name}: {title} */\n{text}" for name, title, text in functions]
         return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"

@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* glibc's vector math library, libmvec: a function declared "simd" is

@@ -132,11 +132,9 @@ def _n_arrays(kernel: Kernel) -> int:
 
 
 # -- thunks ---------------------------------------------------------------------------------
-def c_thunks(order: Sequence[Apply], storage: dict[Variable, list], reuse: Callable[[Apply], bool]
-             ) -> list[Thunk | None] | None:
-    """A C thunk for each node of `order` that has a kernel (None for the others),
-    or None when there is no C at all here.  `reuse(node)`: may the node keep
-    its output arrays for the next call?"""
+def compile_nodes(order: Sequence[Apply]) -> list[tuple[Kernel, Callable] | None] | None:
+    """(kernel, compiled function) for each node of `order` that has a kernel,
+    None for the others; all kernels in one module.  None when there is no C here."""
     if c_unavailable() is not None:
         return None
     printer = CPrinter()
@@ -158,16 +156,21 @@ def c_thunks(order: Sequence[Apply], storage: dict[Variable, list], reuse: Calla
         return [None] * len(order)
     source = printer.assemble([(name, title, text) for name, _, title, text in entries])
     lib = load(source, {name: _n_arrays(kernel) for name, kernel, _, _ in entries})
-    thunks: list[Thunk | None] = []
-    for node, kernel in zip(order, node_kernels):
-        if kernel is None:
-            thunks.append(None)
-            continue
-        fn = lib.kernels[kernels[kernel]]
-        ins = [storage[v] for v in node.inputs]
-        outs = [storage[v] for v in node.outputs]
-        thunks.append(make_thunk(node, kernel, fn, ins, outs, reuse(node)))
-    return thunks
+    return [None if k is None else (k, lib.kernels[kernels[k]]) for k in node_kernels]
+
+
+def c_thunks(order: Sequence[Apply], storage: dict[Variable, list],
+             reuse: Callable[[Apply], bool]) -> list[Thunk | None] | None:
+    """A C thunk for each node of `order` that has a kernel (None for the others),
+    or None when there is no C at all here.  `reuse(node)`: may the node keep
+    its output arrays for the next call?"""
+    compiled = compile_nodes(order)
+    if compiled is None:
+        return None
+    return [None if c is None else
+            make_thunk(node, c[0], c[1], [storage[v] for v in node.inputs],
+                       [storage[v] for v in node.outputs], reuse(node))
+            for node, c in zip(order, compiled)]
 
 
 def describe_node(node: Apply) -> str:
@@ -298,7 +301,7 @@ def call_carefully(node: Apply, kernel: Kernel, fn: Callable, args: list[Any],
     for i, (a, var) in enumerate(zip(args, node.inputs)):
         want = var.type.numpy_dtype
         a = np.asarray(a)
-        if a.dtype != want:
+        if a.dtype.newbyteorder("=") != want:  # (another byte order is only converted)
             raise TypeError(f"{node.op}: input {i} should be a {var.type}, got an array of "
                             f"dtype {a.dtype}")
         if a.ndim != var.type.ndim:
