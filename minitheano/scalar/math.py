@@ -242,6 +242,11 @@ class Switch(ScalarOp):
     def output_dtype(self, cond: str, a: str, b: str) -> str:
         return upcast(a, b)
 
+    def impl(self, cond: Any, a: Any, b: Any) -> Any:
+        # Called directly: np.where is a Python function, which `self.nfunc(...)`
+        # would bind as a method.
+        return np.where(cond, a, b)
+
     def grad(self, inputs, output_grads):
         cond, a, b = inputs
         (gz,) = output_grads

@@ -126,3 +126,42 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> TensorVariable:
     if axes is None:
         axes = list(range(x.ndim))[::-1]
     return dimshuffle(x, list(axes))
+
+
+class Shape_i(Op):  # noqa: N801  (Theano's name)
+    """x.shape[i], as an int64 scalar: one length, without indexing a shape vector.
+
+    Reductions use it to count the elements they average over (`mean`), and
+    chapter 3 asks it for lengths it cannot infer.
+    """
+
+    __props__ = ("i",)
+
+    def __init__(self, i: int) -> None:
+        self.i = int(i)
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        if not 0 <= self.i < x.ndim:
+            raise ValueError(f"{self}: {x} has {x.ndim} dimensions, no dimension {self.i}")
+        return Apply(self, [x], [TensorType("int64", ())()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.asarray(inputs[0].shape[self.i], dtype="int64")
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [()]
+
+    def grad(self, inputs, output_grads):
+        return [disconnected_type()]
+
+    def connection_pattern(self, node):
+        return [[False]]
+
+
+def shape_i(x: Any, i: int) -> TensorVariable:
+    """The length of dimension i of x: a constant 1 if it is broadcastable, else Shape_i."""
+    x = as_tensor_variable(x)
+    if x.broadcastable[i]:
+        return TensorConstant(TensorType("int64", ()), np.asarray(1, dtype="int64"))
+    return Shape_i(i)(x)
