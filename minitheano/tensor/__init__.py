@@ -17,3 +17,6 @@ from minitheano.tensor.reduction import (  # noqa: A004
     keep_dims, max, max_and_argmax, mean, min, normalize_axis, prod, std, sum, var)
 from minitheano.scalar.basic import is_weak, weak_dtype
 
+# Submodules that build on the names above: T.nnet, T.shared_randomstreams, ...
+from minitheano.tensor import extra_ops, nnet, random, shared_randomstreams  # noqa: E402
+from minitheano.tensor.extra_ops import cumprod, cumsum, squeeze  # noqa: E402
