@@ -110,11 +110,12 @@ class RandomFunction(Op):
         if isinstance(size, TensorConstant) and len(size.data) > 0:
             shape = [int(s) for s in size.data]
         elif isinstance(size, TensorConstant):  # empty: the parameters' broadcast shape
+            padded = [((True,) * (n_size - p.ndim) + p.broadcastable,
+                       (1,) * (n_size - p.ndim) + tuple(s))
+                      for p, s in zip(params, input_shapes[2:])]
             shape = []
             for d in range(n_size):
-                sizes = [s[d - n_size + len(s)] for p, s in zip(params, input_shapes[2:])
-                         if d - n_size + len(s) >= 0
-                         and not p.broadcastable[d - n_size + len(s)]]
+                sizes = [s[d] for bcast, s in padded if not bcast[d]]
                 shape.append(sizes[0] if sizes else 1)
         else:
             shape = [size[d] for d in range(n_size)]

@@ -158,6 +158,9 @@ class Shape_i(Op):  # noqa: N801  (Theano's name)
     def connection_pattern(self, node):
         return [[False]]
 
+    def __str__(self) -> str:
+        return f"Shape_i{{{self.i}}}"
+
 
 def shape_i(x: Any, i: int) -> TensorVariable:
     """The length of dimension i of x: a constant 1 if it is broadcastable, else Shape_i."""

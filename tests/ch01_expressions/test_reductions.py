@@ -346,3 +346,12 @@ def test_every_combination_of_two_axes_of_a_4d_array():
             ours, theirs = REDUCTIONS[name]
             result, _ = run(ours, value, axis=axis)
             assert_like_numpy(result, theirs(value, axis=axis))
+
+
+def test_shape_i_counts_what_mean_divides_by():
+    x = T.dmatrix("x")
+    assert str(T.shape_i(x, 1).owner.op) == "Shape_i{1}"
+    assert theano.function([x], T.shape_i(x, 1))(np.zeros((2, 5))) == 5
+    assert T.shape_i(T.drow("r"), 0).data == 1  # known without running anything
+    with pytest.raises(ValueError, match="no dimension 2"):
+        T.Shape_i(2)(x)
