@@ -46,6 +46,12 @@ def _input_filter(var: Variable, index: int, name: str, fname: str, strict: bool
         if float_scalar and type(arg) is float:  # exact: a Python float is a float64
             return np.array(arg)
         try:
+            if isinstance(arg, Variable):
+                raise TypeError(f"got the symbolic variable {arg}, but a compiled function "
+                                f"takes values (arrays, numbers); for a shared variable pass "
+                                f".get_value(), to substitute a variable use givens")
+            if arg is None:
+                raise TypeError(f"got None, expected a value of type {vtype}")
             return filt(arg, strict=strict, allow_downcast=allow_downcast)
         except (TypeError, ValueError) as e:
             raise TypeError(f"Bad input argument {name!r} (index {index}, 0-based) to "

@@ -39,7 +39,9 @@ def _as_pairs(pairs: Any, what: str) -> list[tuple[Any, Any]]:
         return []
     if isinstance(pairs, dict):
         return list(pairs.items())
-    pairs = list(pairs)
+    if not isinstance(pairs, (list, tuple)):
+        raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
+                        f"got {pairs!r}")
     for p in pairs:
         if not (isinstance(p, (tuple, list)) and len(p) == 2):
             raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
@@ -156,9 +158,6 @@ class FunctionMaker:
         return updates
 
     def _check_updates(self, updates: Any) -> list[tuple[SharedVariable, Variable]]:
-        if isinstance(updates, dict) is False and updates is not None and not isinstance(
-                updates, (list, tuple)):
-            raise TypeError(f"updates must be a dict or a list of pairs, got {updates!r}")
         result, targets = [], set()
         for target, value in _as_pairs(updates, "updates"):
             if not isinstance(target, SharedVariable):

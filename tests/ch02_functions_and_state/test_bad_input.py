@@ -199,6 +199,22 @@ def test_an_input_given_twice():
         function([x, x], x)
 
 
+def test_symbolic_variables_and_none_are_not_values(f):
+    with pytest.raises(TypeError, match=r"argument 'y' .index 1.*symbolic variable v.*values"):
+        f(np.ones(2), T.dvector("v"))
+    w = shared(np.ones(2), name="w")
+    with pytest.raises(TypeError, match=r"symbolic variable w.*get_value\(\)"):
+        f(w, np.ones(2))
+    with pytest.raises(TypeError, match=r"argument 'x' .index 0.*got None"):
+        f(None, np.ones(2))
+
+
+@pytest.mark.parametrize("bad", ["abc", [1, "a"], [[1], [2, 3]], np.ones(2, dtype=complex)])
+def test_values_that_are_not_numbers_of_the_type(f, bad):
+    with pytest.raises(TypeError, match=r"argument 'x' \(index 0, 0-based\) to function add"):
+        f(bad, np.ones(2))
+
+
 def test_a_bad_default_value():
     x = T.dvector("x")
     with pytest.raises(TypeError, match="default value of input x"):

@@ -112,3 +112,26 @@ def test_a_function_never_returns_a_shared_buffer_unless_borrowed():
     assert not np.shares_memory(out, s.get_value(borrow=True))
     view = function([], s.T)()
     assert not np.shares_memory(view, s.get_value(borrow=True))
+
+
+def test_aliasing_page_internal_type_and_in_place_pattern():
+    s = shared(np.ones(2, dtype="float32"))
+    internal = s.get_value(borrow=True, return_internal_type=True)
+    assert internal is s.get_value(borrow=True)
+    assert not np.shares_memory(s.get_value(borrow=False, return_internal_type=True), internal)
+
+    def some_inplace_fn(v):
+        v *= 3
+        return v
+    s.set_value(some_inplace_fn(s.get_value(borrow=True)), borrow=True)
+    np.testing.assert_array_equal(s.get_value(), [3.0, 3.0])
+    assert s.get_value(borrow=True) is internal  # no copy anywhere
+
+
+def test_aliasing_page_borrowed_function():
+    x = T.matrix()
+    y = 2 * x
+    f = theano.function([theano.In(x, borrow=True)], theano.Out(y, borrow=True))
+    m = np.arange(4.0).reshape(2, 2)
+    np.testing.assert_array_equal(f(m), 2 * m)
+    np.testing.assert_array_equal(m, np.arange(4.0).reshape(2, 2))
