@@ -129,10 +129,12 @@ class Function:
         self._run()
         outs = [cell[0] for cell in self._output_cells]
         if self._update_cells:
+            # --8<-- [start:ex-ch02-apply-updates]
             # All new values were computed from the old ones: only now are they stored.
             for cell, value in zip(self._update_cells, outs[self._n_out:]):
                 cell[0] = value
             del outs[self._n_out:]
+            # --8<-- [end:ex-ch02-apply-updates]
         for cell in self._owned_output_cells:
             cell[0] = None
         return outs[0] if self._single else outs
@@ -143,6 +145,7 @@ class Function:
         if len(args) > n:
             raise TypeError(f"function {self._label} takes at most {n} argument(s), "
                             f"got {len(args)}")
+        # --8<-- [start:ex-ch02-bind-arguments]
         given = set(range(len(args)))
         for key in kwargs:
             k = self._names.get(key)
@@ -167,6 +170,7 @@ class Function:
         for key, arg in kwargs.items():
             k = self._names[key]
             cells[k][0] = self._filters[k](arg)
+        # --8<-- [end:ex-ch02-bind-arguments]
 
     def copy(self, share_memory: bool = False, swap: dict | None = None,
              delete_updates: bool = False, name: str | None = None) -> Function:

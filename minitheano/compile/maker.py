@@ -237,6 +237,7 @@ class FunctionMaker:
         # For each variable an output may alias: may a borrowed output keep it?
         lendable: dict[Variable, bool] = {v: i.borrow for v, i in zip(fg.inputs, self.inputs)}
         lendable.update((v, True) for v in fg.inputs[len(self.inputs):])
+        # --8<-- [start:ex-ch02-protect-outputs]
         for i, out in enumerate(list(fg.outputs)):
             root = alias_root(out)
             if root in lendable or isinstance(root, Constant):
@@ -247,3 +248,4 @@ class FunctionMaker:
                 fg.change_input("output", i, deep_copy_op(out), reason="protect outputs")
             # Later outputs must not alias this one (unless both are borrowed).
             lendable.setdefault(root, out_borrow[i])
+        # --8<-- [end:ex-ch02-protect-outputs]
