@@ -46,6 +46,25 @@ def relu(x: Any, alpha: Any = 0) -> TensorVariable:
     return 0.5 * (1 + alpha) * x + 0.5 * (1 - alpha) * abs(x)
 
 
+def softsign(x: Any) -> TensorVariable:
+    """x / (1 + |x|): a sigmoid-shaped curve from -1 to 1."""
+    x = as_tensor_variable(x)
+    return x / (1 + abs(x))
+
+
+def elu(x: Any, alpha: float = 1.0) -> TensorVariable:
+    """x for x > 0, alpha (exp(x) - 1) below.  exp is taken of min(x, 0) only, so
+    the branch switch discards never overflows."""
+    x = as_tensor_variable(x)
+    return _T.switch(x > 0, x, alpha * _T.expm1(_T.minimum(x, 0)))
+
+
+def selu(x: Any) -> TensorVariable:
+    """The self-normalizing elu: scale * elu(x, alpha) with Klambauer et al.'s constants."""
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return scale * elu(x, alpha)
+
+
 def _float_input(op: Op, x: Any) -> TensorVariable:
     x = as_tensor_variable(x)
     if x.ndim < 1:
@@ -148,6 +167,13 @@ def binary_crossentropy(output: Any, target: Any) -> TensorVariable:
     """-(t log(o) + (1 - t) log(1 - o)), elementwise (o a probability)."""
     output, target = as_tensor_variable(output), as_tensor_variable(target)
     return -(target * _T.log(output) + (1.0 - target) * _T.log(1.0 - output))
+
+
+def sigmoid_binary_crossentropy(output: Any, target: Any) -> TensorVariable:
+    """binary_crossentropy(sigmoid(output), target), computed from the logits
+    `output` without ever taking log(0): softplus(-o) t + softplus(o) (1 - t)."""
+    output, target = as_tensor_variable(output), as_tensor_variable(target)
+    return softplus(-output) * target + softplus(output) * (1.0 - target)
 
 
 def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> TensorVariable:

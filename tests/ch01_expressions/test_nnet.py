@@ -1,6 +1,7 @@
 """T.nnet: activations, softmax and cross-entropies against numpy, and their stability
 (chapter 1)."""
 
+import contextlib
 import warnings
 
 import hypothesis.extra.numpy as hnp
@@ -27,11 +28,12 @@ def evaluate(fn, value, dtype="float64"):
     return theano.function([x], fn(x))(np.asarray(value, dtype=dtype))
 
 
+@contextlib.contextmanager
 def no_warnings():
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    warnings.simplefilter("error")
-    return ctx
+    """Any warning (numpy's overflow, divide by zero ...) becomes an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
 
 
 def test_reachable_as_module_attributes():
@@ -51,14 +53,11 @@ def test_sigmoid_and_softplus_values_and_names():
 
 
 def test_extremes_are_exact_and_silent():
-    ctx = no_warnings()
-    try:
+    with no_warnings():
         sig = evaluate(T.nnet.sigmoid, [-1000.0, 1000.0])
         sp = evaluate(T.nnet.softplus, [1000.0, -1000.0])
         sm = evaluate(T.nnet.softmax, [1000.0, 0.0])
         lsm = evaluate(T.nnet.logsoftmax, [1000.0, 0.0])
-    finally:
-        ctx.__exit__(None, None, None)
     assert sig[0] == 0.0 and sig[1] == 1.0
     assert sp[0] == 1000.0 and sp[1] == 0.0
     np.testing.assert_array_equal(sm, [1.0, 0.0])
@@ -238,3 +237,25 @@ def test_binary_crossentropy():
     ov, tv = RNG.uniform(0.01, 0.99, 5), RNG.uniform(0, 1, 5)
     got = theano.function([o, t], T.nnet.binary_crossentropy(o, t))(ov, tv)
     np.testing.assert_allclose(got, -(tv * np.log(ov) + (1 - tv) * np.log(1 - ov)))
+
+
+def test_softsign_elu_selu():
+    x = np.concatenate([np.linspace(-5, 5, 11), [-1000.0, 1000.0]])
+    with no_warnings():
+        np.testing.assert_allclose(evaluate(T.nnet.softsign, x), x / (1 + np.abs(x)))
+        np.testing.assert_allclose(evaluate(lambda v: T.nnet.elu(v, 0.5), x),
+                                   np.where(x > 0, x, 0.5 * (np.exp(np.minimum(x, 0)) - 1)))
+        alpha, scale = 1.6732632423543772, 1.0507009873554805
+        np.testing.assert_allclose(
+            evaluate(T.nnet.selu, x),
+            scale * np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1)))
+
+
+def test_sigmoid_binary_crossentropy_is_the_stable_composition():
+    o, t = T.dvector("o"), T.dvector("t")
+    f = theano.function([o, t], T.nnet.sigmoid_binary_crossentropy(o, t))
+    ov, tv = RNG.normal(scale=3, size=6), RNG.uniform(0, 1, 6)
+    s = 1 / (1 + np.exp(-ov))
+    np.testing.assert_allclose(f(ov, tv), -(tv * np.log(s) + (1 - tv) * np.log(1 - s)))
+    with no_warnings():  # logits far out: the naive formula would take log(0)
+        np.testing.assert_allclose(f([1000.0, -1000.0], [0.0, 1.0]), [1000.0, 1000.0])
