@@ -237,7 +237,7 @@ class Switch(ScalarOp):
     """`a if cond else b`, elementwise; both a and b are computed."""
     nin = 3
     name = "switch"
-    nfunc = np.where
+    nfunc = staticmethod(np.where)  # a plain function would be bound as a method
 
     def output_dtype(self, cond: str, a: str, b: str) -> str:
         return upcast(a, b)
