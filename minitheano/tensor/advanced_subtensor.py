@@ -29,6 +29,7 @@ from minitheano.tensor.shape import INTEGER_DTYPES
 from minitheano.tensor.subtensor import (
     IndexOp,
     check_inc_value,
+    check_value_shape,
     describe_index,
     slice_keeps_broadcast,
     slice_length,
@@ -115,15 +116,12 @@ class AdvancedIncSubtensor1(Op):
     def perform(self, node, inputs, output_storage):
         x, y, i = inputs
         _check_bounds(self, i, x.shape)
+        check_value_shape(self, node, i.shape + x.shape[1:], y)
         out = x if self.inplace else x.copy()
-        try:
-            if self.set_instead_of_inc:
-                out[i] = y
-            else:
-                np.add.at(out, i, y)
-        except ValueError as e:
-            raise ValueError(f"{self}: {e} (rows {describe_index((i,))} of an array of shape "
-                             f"{x.shape}, value of shape {np.shape(y)})") from None
+        if self.set_instead_of_inc:
+            out[i] = y
+        else:
+            np.add.at(out, i, y)
         output_storage[0][0] = out
 
     def infer_shape(self, fgraph, node, input_shapes):
@@ -311,13 +309,14 @@ class AdvancedIncSubtensor(IndexOp):
         out = x if self.inplace else x.copy()
         index = self.numpy_index(values)
         try:
+            check_value_shape(self, node, x[index].shape, y)
             if self.set_instead_of_inc:
                 out[index] = y
             else:
                 np.add.at(out, index, y)
-        except (IndexError, ValueError) as e:
-            raise type(e)(f"{self}: {e} (index {describe_index(index)} into an array of "
-                          f"shape {x.shape}, value of shape {np.shape(y)})") from None
+        except IndexError as e:
+            raise IndexError(f"{self}: {e} (index {describe_index(index)} into an array of "
+                             f"shape {x.shape})") from None
         output_storage[0][0] = out
 
     def infer_shape(self, fgraph, node, input_shapes):

@@ -50,6 +50,9 @@ class Shape(Op):
     def connection_pattern(self, node):
         return [[False]]
 
+    def R_op(self, inputs, eval_points):
+        return [None]  # a shape does not change along any direction
+
 
 _shape = Shape()
 

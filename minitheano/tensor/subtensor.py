@@ -282,6 +282,20 @@ def check_inc_value(op: Op, x: TensorVariable, y: Any, view_ndim: int) -> Tensor
     return y
 
 
+def check_value_shape(op: Op, node: Apply, view_shape: tuple, y: np.ndarray) -> None:
+    """The value written must fit the part of x, stretching only the dimensions
+    declared broadcastable: numpy would stretch any length 1, and the gradient,
+    which follows the declared pattern, would then have the wrong shape."""
+    y_bcast = node.inputs[1].broadcastable
+    offset = len(view_shape) - len(y_bcast)
+    for d, b in enumerate(y_bcast):
+        if not b and y.shape[d] != view_shape[offset + d]:
+            raise ValueError(
+                f"{op}: a value of shape {y.shape} cannot be written into a part of shape "
+                f"{view_shape}: its dimension {d} has length {y.shape[d]}, not "
+                f"{view_shape[offset + d]} (only dimensions declared broadcastable stretch)")
+
+
 # ---------------------------------------------------------------------------
 # The ops
 # ---------------------------------------------------------------------------
@@ -367,13 +381,14 @@ class IncSubtensor(IndexOp):
         out = x if self.inplace else x.copy()
         index = self.numpy_index(values)
         try:
+            check_value_shape(self, node, np.shape(out[index]), y)
             if self.set_instead_of_inc:
                 out[index] = y
             else:
                 out[index] += y
-        except (IndexError, ValueError) as e:
-            raise type(e)(f"{self}: {e} (index {describe_index(index)} into an array of "
-                          f"shape {x.shape}, value of shape {np.shape(y)})") from None
+        except IndexError as e:
+            raise IndexError(f"{self}: {e} (index {describe_index(index)} into an array of "
+                             f"shape {x.shape})") from None
         output_storage[0][0] = out
 
     def infer_shape(self, fgraph, node, input_shapes):

@@ -227,6 +227,12 @@ def test_inc_broadcasts_the_value_and_checks_bounds():
     g = theano.function([x, i, y], T.set_subtensor(x[i], y))
     with pytest.raises(ValueError, match=r"AdvancedIncSubtensor1\{no_inplace,set\}.*\(1, 3\)"):
         g(np.zeros((2, 2), "float32"), [0], np.zeros((1, 3), "float32"))
+    with pytest.raises(ValueError, match="declared broadcastable"):
+        g(np.zeros((2, 2), "float32"), [0, 1], np.zeros((1, 2), "float32"))
+    p, lab, v = T.dmatrix("p"), T.lvector("lab"), T.dvector("v")
+    h = theano.function([p, lab, v], T.inc_subtensor(p[T.arange(2), lab], v))
+    with pytest.raises(ValueError, match=r"AdvancedIncSubtensor\{no_inplace,inc\}.*\(1,\)"):
+        h(np.zeros((2, 2)), [0, 1], [1.0])
 
 
 @pytest.mark.parametrize("set_", [True, False])

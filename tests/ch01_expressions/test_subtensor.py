@@ -230,7 +230,7 @@ WRITE_CASES = [  # index, shape of the value written
 def test_set_and_inc_match_numpy(index, yshape, set_, check_infer_shape):
     v = RNG.normal(size=(4, 6))
     yv = RNG.normal(size=yshape)
-    x, y = T.dmatrix("x"), T.TensorType("float64", (False,) * len(yshape))("y")
+    x, y = T.dmatrix("x"), T.TensorType("float64", [n == 1 for n in yshape])("y")
     z = T.set_subtensor(x[index], y) if set_ else T.inc_subtensor(x[index], y)
     assert z.type == x.type
     v_before = v.copy()
@@ -302,5 +302,16 @@ def test_write_errors():
         T.inc_subtensor(T.imatrix()[0], 0.5)
     y = T.dvector("y")
     f = theano.function([x, y], T.set_subtensor(x[0], y))
-    with pytest.raises(ValueError, match=r"IncSubtensor\{Set;0\}.*\(2, 3\).*\(4,\)"):
+    with pytest.raises(ValueError, match=r"IncSubtensor\{Set;0\}.*\(4,\).*part of shape \(3,\)"):
         f(np.zeros((2, 3)), np.ones(4))
+    # numpy would stretch the length 1; Theano's rule, and ours, is to stretch only
+    # dimensions declared broadcastable
+    with pytest.raises(ValueError, match="declared broadcastable"):
+        f(np.zeros((2, 3)), np.ones(1))
+    r = T.drow("r")
+    g = theano.function([x, r], T.inc_subtensor(x[:, 1:], r))
+    np.testing.assert_array_equal(g(np.zeros((2, 3)), [[1.0, 2.0]]), [[0, 1, 2], [0, 1, 2]])
+    m = T.dmatrix("m")
+    h = theano.function([x, m], T.inc_subtensor(x[:, 1:], m))
+    with pytest.raises(ValueError, match=r"\(1, 2\).*\(2, 2\).*declared broadcastable"):
+        h(np.zeros((2, 3)), [[1.0, 2.0]])
