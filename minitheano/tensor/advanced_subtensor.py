@@ -25,18 +25,16 @@ from minitheano.graph.op import Op
 from minitheano.graph.type import Type
 from minitheano.scalar.basic import DISCRETE_DTYPES
 from minitheano.tensor.basic import as_tensor_variable, cast
-from minitheano.tensor.shape import INTEGER_DTYPES
-from minitheano.tensor.subtensor import (
+from minitheano.tensor.index import (
     IndexOp,
-    check_inc_value,
-    check_value_shape,
     describe_index,
     slice_keeps_broadcast,
     slice_length,
     split_index,
-    sum_to_match,
     symbolic_index,
 )
+from minitheano.tensor.shape import INTEGER_DTYPES
+from minitheano.tensor.subtensor import check_inc_value, check_value_shape, sum_to_match
 from minitheano.tensor.type import TensorType, TensorVariable
 
 __all__ = ["AdvancedIncSubtensor", "AdvancedIncSubtensor1", "AdvancedSubtensor",

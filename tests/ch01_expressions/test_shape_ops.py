@@ -256,3 +256,16 @@ def test_padding_dimensions():
         np.testing.assert_array_equal(out, expected)
     with pytest.raises(IndexError, match="out of range"):
         T.shape_padaxis(x, 3)
+
+
+def test_unpacking_a_vector_of_known_length():
+    x = T.dtensor3("x")
+    n, m, k = x.shape
+    f = theano.function([x], [n, m * k])
+    a, b = f(np.zeros((2, 3, 4)))
+    assert a == 2 and b == 12
+    assert len(list(T.constant([1, 2]))) == 2
+    with pytest.raises(TypeError, match="cannot iterate"):
+        iter(T.dvector())
+    with pytest.raises(TypeError, match="cannot iterate"):
+        iter(T.dmatrix())
