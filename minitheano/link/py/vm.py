@@ -92,6 +92,7 @@ def make_vm(fgraph: FunctionGraph, storage: dict[Variable, list], thunks: Sequen
     when `allow_gc` (never the variables in `keep`: inputs, outputs, shared)."""
     if not allow_gc:
         return VM(order, thunks, storage, None)
+    # --8<-- [start:ex-ch02-free-intermediates]
     last_reader: dict[Variable, int] = {}
     for k, node in enumerate(order):
         for v in node.inputs:
@@ -105,6 +106,7 @@ def make_vm(fgraph: FunctionGraph, storage: dict[Variable, list], thunks: Sequen
         for v in node.outputs:
             if v not in last_reader and v not in keep:
                 clear[k].append(storage[v])
+    # --8<-- [end:ex-ch02-free-intermediates]
     if not any(clear):
         return VM(order, thunks, storage, None)
     return VM(order, thunks, storage, clear)
