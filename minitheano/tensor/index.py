@@ -148,6 +148,8 @@ class IndexOp(Op):
 
     def numpy_index(self, values: Any) -> tuple:
         """The index numpy gets when the function runs (0-d arrays become ints)."""
+        if not values:
+            return self.idx_list  # all constant: nothing to fill in
         return tuple(slice(*(_as_int(p) for p in (e.start, e.stop, e.step)))
                      if isinstance(e, slice) else _as_int(e)
                      for e in fill_index(self.idx_list, values))
@@ -212,12 +214,12 @@ def slice_length(sl: slice, n: Any) -> Any:
     def forward() -> Any:  # step > 0: from start (default 0) up to stop (default n)
         first = 0 if start is None else _clip(_from_end(start, n), 0, n)
         end = n if stop is None else _clip(_from_end(stop, n), 0, n)
-        return _max((end - first + step - 1) // step, 0)
+        return _max((end - first + step - 1) // step, 0)  # ceil((end - first) / step)
 
     def backward() -> Any:  # step < 0: from start (default n-1) down to stop (default -1)
         first = n - 1 if start is None else _clip(_from_end(start, n), -1, n - 1)
         end = -1 if stop is None else _clip(_from_end(stop, n), -1, n - 1)
-        return _max((first - end - step - 1) // -step, 0)
+        return _max((first - end - step - 1) // -step, 0)  # ceil((first - end) / -step)
     # --8<-- [end:ex-ch01-slice-length]
 
     if _is_int(step):
