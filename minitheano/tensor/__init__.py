@@ -12,6 +12,11 @@ from minitheano.tensor.basic import as_tensor_variable, constant, tensor_copy
 from minitheano.tensor.math import *  # noqa: F403
 from minitheano.tensor.math import abs_, and_, or_, pow, round  # noqa: A004
 from minitheano.tensor.shape import *  # noqa: F403
+from minitheano.tensor.join import *  # noqa: F403
+from minitheano.tensor import subtensor
+from minitheano.tensor.subtensor import *  # noqa: F403
+from minitheano.tensor.advanced_subtensor import *  # noqa: F403
+from minitheano.tensor.advanced_subtensor import advanced_getitem
 from minitheano.tensor.reduction import (  # noqa: A004
     All, Any, Argmax, Argmin, CAReduce, Max, Min, Prod, Sum, all, any, argmax, argmin,
     keep_dims, max, max_and_argmax, mean, min, normalize_axis, prod, std, sum, var)
