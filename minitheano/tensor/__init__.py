@@ -24,4 +24,4 @@ from minitheano.scalar.basic import is_weak, weak_dtype
 
 # Submodules that build on the names above: T.nnet, T.shared_randomstreams, ...
 from minitheano.tensor import extra_ops, nnet, random, shared_randomstreams  # noqa: E402
-from minitheano.tensor.extra_ops import cumprod, cumsum, squeeze  # noqa: E402
+from minitheano.tensor.extra_ops import cumprod, cumsum, diff, repeat, squeeze  # noqa: E402

@@ -28,7 +28,6 @@ from minitheano.graph.op import Op
 from minitheano.graph.type import Type
 from minitheano.scalar.basic import INT_DTYPES, UINT_DTYPES, is_weak, upcast
 from minitheano.tensor.basic import as_tensor_variable, cast, constant
-from minitheano.tensor.shape import Shape
 from minitheano.tensor.type import TensorConstant, TensorType, TensorVariable
 
 
@@ -173,15 +172,6 @@ def _permutation(rng, size, n):
 _INT_DTYPES = INT_DTYPES + UINT_DTYPES
 
 
-def _vector_length(v: TensorVariable) -> int | None:
-    """The length of an int vector known when the graph is built, else None."""
-    if isinstance(v, TensorConstant):
-        return len(v.data)
-    if v.owner is not None and isinstance(v.owner.op, Shape):
-        return v.owner.inputs[0].ndim
-    return None
-
-
 def _size(size: Any, ndim: int | None,
           params: list[TensorVariable]) -> tuple[TensorVariable, list[bool]]:
     """`size` as an int64 vector, and the broadcastable pattern of the sample.
@@ -209,10 +199,11 @@ def _size(size: Any, ndim: int | None,
         if vec.ndim != 1 or vec.dtype not in _INT_DTYPES:
             raise TypeError(f"size must be an integer vector or a tuple, got {vec.type}")
         vec = cast(vec, "int64")
-        length = _vector_length(vec) if ndim is None else ndim
-        if length is None:
+        try:
+            length = _T.get_vector_length(vec) if ndim is None else ndim
+        except ValueError:
             raise TypeError(f"cannot tell how many dimensions a sample of size {size} has; "
-                            f"give ndim=")
+                            f"give ndim=") from None
         bcast = ([bool(s == 1) for s in vec.data] if isinstance(vec, TensorConstant)
                  else [False] * length)
     if ndim is not None and ndim != len(bcast):
@@ -299,3 +290,8 @@ def permutation(random_state: Variable, size: Any = None, n: Any = 1,
         raise TypeError(f"permutation: n must be an integer scalar, got {n.type}")
     return _draw(_permutation, random_state, size, ndim, dtype, [n],
                  broadcast_params=False, ndim_added=1)
+
+
+# The functions here build graph with the whole tensor package, which itself
+# needs this module: importing it last breaks the cycle.
+import minitheano.tensor as _T  # noqa: E402

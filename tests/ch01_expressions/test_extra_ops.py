@@ -1,4 +1,4 @@
-"""extra_ops: cumsum, cumprod, squeeze against numpy (chapter 1)."""
+"""extra_ops: cumsum, cumprod, diff, repeat, squeeze against numpy (chapter 1)."""
 
 import numpy as np
 import pytest
@@ -111,3 +111,75 @@ def test_squeeze():
     np.testing.assert_array_equal(f(np.ones((1, 3))), np.ones(3))
     with pytest.raises(ValueError, match="declared broadcastable.*has length 2"):
         f(np.ones((2, 3)))
+
+
+def test_cumulative_grads_with_axis_none_on_a_matrix():
+    x = T.dmatrix("x")
+    xv, gv = RNG.uniform(0.5, 2, (2, 3)), RNG.normal(size=6)
+    got = op_grad(T.cumsum(x), x, xv, gv)
+    np.testing.assert_allclose(got, np.cumsum(gv[::-1])[::-1].reshape(2, 3))
+    got = op_grad(T.cumprod(x), x, xv, gv)
+    flat = xv.reshape(-1)
+    jac = jacobian_of(lambda v, i, j: np.prod(np.delete(v[:j + 1], i)), flat)
+    np.testing.assert_allclose(got, (gv @ jac).reshape(2, 3))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("dtype", ["float64", "int32", "bool"])
+def test_diff_like_numpy(n, axis, dtype):
+    value = RNG.uniform(-3, 3, (4, 3)).astype(dtype)
+    result, out = run(T.diff, value, n=n, axis=axis)
+    expected = np.diff(value, n=n, axis=axis)
+    assert result.dtype == expected.dtype
+    np.testing.assert_array_equal(result, expected)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@pytest.mark.parametrize("repeats", [0, 1, 3, "vector"])
+def test_repeat_like_numpy(axis, repeats):
+    value = RNG.normal(size=(2, 3))
+    x = T.dmatrix("x")
+    if repeats == "vector":
+        length = value.size if axis is None else value.shape[axis]
+        reps = np.arange(length) % 3
+        r = T.lvector("r")
+        out = T.repeat(x, r, axis=axis)
+        f = theano.function([x, r], out)
+        result, expected = f(value, reps), np.repeat(value, reps, axis=axis)
+        args, inputs = [value, reps], [x, r]
+    else:
+        out = T.repeat(x, repeats, axis=axis)
+        result, expected = theano.function([x], out)(value), np.repeat(value, repeats, axis)
+        args, inputs = [value], [x]
+    np.testing.assert_array_equal(result, expected)
+    node = out.owner
+    shapes = [tuple(T.shape_i(v, d) for d in range(v.ndim)) for v in node.inputs]
+    inferred = node.op.infer_shape(None, node, shapes)[0]
+    g = theano.function(inputs, [T.as_tensor_variable(s) for s in inferred],
+                        on_unused_input="ignore")
+    assert tuple(int(s) for s in g(*args)) == result.shape
+    # The gradient: each element collects the upstream gradient of all its copies.
+    gz = T.dmatrix("gz") if axis is not None else T.dvector("gz")
+    gx, gr = node.op.grad(node.inputs, [gz])
+    gzv = RNG.normal(size=result.shape)
+    got = theano.function(inputs + [gz], gx, on_unused_input="ignore")(*args, gzv)
+    counts = np.broadcast_to(reps if repeats == "vector" else repeats,
+                             (value.size if axis is None else value.shape[axis],))
+    ends = np.cumsum(counts)
+    segments = np.split(gzv, ends[:-1], axis=0 if axis is None else axis)
+    expected_g = np.stack([seg.sum(axis=0 if axis is None else axis) for seg in segments],
+                          axis=0 if axis is None else axis)
+    np.testing.assert_allclose(got, expected_g.reshape(value.shape), atol=1e-12)
+
+
+def test_repeat_errors():
+    x = T.dvector("x")
+    with pytest.raises(TypeError, match="repeats must be an integer scalar or vector"):
+        T.repeat(x, 1.5)
+    r = T.lvector("r")
+    f = theano.function([x, r], T.repeat(x, r))
+    with pytest.raises(ValueError, match="2 repeat counts for 3 elements"):
+        f(np.ones(3), [1, 2])
+    with pytest.raises(ValueError, match="non-negative"):
+        f(np.ones(2), [1, -1])

@@ -286,3 +286,26 @@ def test_no_gradient_through_a_draw():
     new_r, u = raw_random.uniform(r, (2,), low=low)
     grads = u.owner.op.grad(u.owner.inputs, [None, T.dvector()])
     assert all(is_undefined(g) for g in grads)
+
+
+def test_size_built_from_symbolic_lengths():
+    srng = RandomStreams(9)
+    x = T.dmatrix("x")
+    u = srng.uniform(size=(x.shape[0], 3))
+    n = srng.normal(size=x.shape[::-1])
+    assert u.ndim == 2 and n.ndim == 2
+    uv, nv = function([x], [u, n])(np.zeros((4, 2)))
+    assert uv.shape == (4, 3) and nv.shape == (2, 4)
+    with pytest.raises(TypeError, match="size must hold integer scalars"):
+        srng.uniform(size=(x.shape[0], T.dscalar()))
+
+
+def test_infer_shape_for_a_symbolic_size():
+    r = rng_var()
+    x = T.dmatrix("x")
+    draw = raw_random.uniform(r, x.shape)[1]
+    node = draw.owner
+    shapes = [None, (2,), (), ()]
+    inferred = node.op.infer_shape(None, node, shapes)[1]
+    f = function([x], list(inferred))
+    assert tuple(int(v) for v in f(np.zeros((3, 5)))) == (3, 5)
