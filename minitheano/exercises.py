@@ -171,10 +171,15 @@ def check(chapter: str, package: Path = PACKAGE) -> int:
     root = package.parent
     command = [sys.executable, "-m", "pytest", "-q", "-m", chapter, str(root / "tests")]
     code = subprocess.call(command, cwd=root)
-    if code == 5:
+    if code == 0:
+        print(f"{chapter}: all tests pass")
+    elif code == 1:
+        print(f"{chapter}: some tests fail")
+    elif code == 5:
         print(f"error: no test of {chapter} was collected", file=sys.stderr)
     else:
-        print(f"{chapter}: {'all tests pass' if code == 0 else 'some tests fail'}")
+        print(f"error: pytest could not run the tests of {chapter} (exit code {code})",
+              file=sys.stderr)
     return code
 
 

@@ -174,3 +174,16 @@ def test_blanking_later_chapters_keeps_earlier_ones_passing(tmp_path: Path, chap
         ex.blank(later, package)
     earlier = " or ".join(f"ch{n:02d}" for n in range(1, int(chapter[2:]) + 1))
     assert run_tests(tmp_path, f"({earlier}) and not slow") == 0
+
+
+def test_check_of_a_chapter_without_tests_is_an_error(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "minitheano").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_other.py").write_text("def test_other():\n    pass\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\nmarkers = ["ch01: chapter 1"]\n')
+    assert ex.check("ch01", tmp_path / "minitheano") == 5
+    assert "no test of ch01 was collected" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="a chapter like ch04"):
+        ex.check("ch04-mul-grad")
