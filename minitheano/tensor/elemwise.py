@@ -133,14 +133,17 @@ class Elemwise(Op):
         strong = _weak_dtypes(inputs)
         inputs = [_T.as_tensor_variable(x, dtype=_T.weak_dtype(x, strong))
                   if _T.is_weak(x) else _T.as_tensor_variable(x) for x in inputs]
+        # --8<-- [start:ex-ch01-elemwise-broadcast]
         # Pad every input on the left to the same number of dimensions.
         ndim = max((x.ndim for x in inputs), default=0)
         inputs = [x if x.ndim == ndim else
                   DimShuffle(x.broadcastable, ["x"] * (ndim - x.ndim) + list(range(x.ndim)))(x)
                   for x in inputs]
         shadow = self.scalar_op.make_node(*[ScalarType(x.dtype)() for x in inputs])
+        # A dimension of the output has length 1 only if it has length 1 in every input.
         bcast = [all(x.broadcastable[d] for x in inputs) for d in range(ndim)]
         outputs = [TensorType(o.type.dtype, bcast)() for o in shadow.outputs]
+        # --8<-- [end:ex-ch01-elemwise-broadcast]
         for o, i in self.inplace_pattern.items():
             if inputs[i].type != outputs[o].type:
                 raise TypeError(f"{self}: output {o} ({outputs[o].type}) cannot be written "

@@ -47,6 +47,7 @@ class TensorType(Type):
 
     # -- which values belong to this type ---------------------------------
     def filter(self, data: Any, strict: bool = False, allow_downcast: bool | None = None) -> Any:
+        # --8<-- [start:ex-ch02-filter]
         if type(data) is np.ndarray and data.dtype == self.numpy_dtype:
             pass  # the common case: nothing to convert
         elif strict:
@@ -74,6 +75,7 @@ class TensorType(Type):
                     f"1) explicitly convert your data to a numpy array of dtype {self.dtype}, "
                     f"or 2) set allow_input_downcast=True when calling function.")
             data = converted
+        # --8<-- [end:ex-ch02-filter]
         if data.ndim != self.ndim:
             raise TypeError(f"Wrong number of dimensions: expected {self.ndim}, "
                             f"got {data.ndim} with shape {data.shape}.")

@@ -60,6 +60,7 @@ class VM:
             self.steps = list(zip(self.thunks, clear_after))
             self.run = self._run_gc
 
+    # --8<-- [start:vm-run]
     def _run(self) -> None:
         thunk = None
         try:
@@ -68,6 +69,7 @@ class VM:
         except Exception as e:
             self._explain(e, thunk)
             raise
+    # --8<-- [end:vm-run]
 
     def _run_gc(self) -> None:
         thunk = None
