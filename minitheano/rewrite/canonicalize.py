@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.rewrite.engine import SWITCHES, is_elemwise, register, switch_on
 from minitheano.rewrite.patterns import scalar_constant
@@ -68,9 +68,22 @@ def small_int(value: object) -> int | None:
     return None
 
 
-def _constant_of(var: Variable, dtype: str) -> np.ndarray | None:
-    value = scalar_constant(var)
-    return None if value is None else np.asarray(value).astype(dtype)
+def _filled_constant(fgraph: FunctionGraph, var: Variable,
+                     dtype: str) -> tuple[Variable | None, np.ndarray | None]:
+    """(None, c) if `var` is a constant c; (a, c) if it is fill(a, c), the
+    constant c repeated to the shape of a; else (None, None)."""
+    donor, node = None, var.owner
+    if is_elemwise(node, smath.Second) and owned_only_by(fgraph, var):
+        donor, var = node.inputs
+    if not isinstance(var, Constant):
+        return None, None
+    return donor, np.asarray(var.data).astype(dtype)
+
+
+def _describe(value: np.ndarray, donor: Variable | None = None) -> tuple:
+    if value.size == 1:  # one number, whatever its padding
+        value = value.reshape(())
+    return ("const", value.shape, value.tobytes(), donor)
 
 
 # ---------------------------------------------------------------------------
@@ -85,7 +98,7 @@ class Terms:
         self.ndim = ndim
         self.coef: dict[Variable, int] = {}
         self.constant = np.zeros((), dtype=dtype)
-        self.seen = 0        # leaves met, counting repeats
+        self.leaves: list[Variable] = []  # what decided the shape of the sum
 
     def add(self, var: Variable, sign: int, fgraph: FunctionGraph) -> tuple:
         """Add `sign * var`, flattening sums inside it; return a description of
@@ -97,13 +110,15 @@ class Terms:
                      smath.Neg: [-1]}[type(op)]
             return (op.name,) + tuple(self.add(v, sign * s, fgraph)
                                       for v, s in zip(node.inputs, signs))
-        self.seen += 1
-        value = _constant_of(var, self.dtype)
+        self.leaves.append(var)
+        donor, value = _filled_constant(fgraph, var, self.dtype)
         if value is not None:
+            if donor is not None:  # fill(a, c): the value c, the shape of a
+                self.leaves.append(donor)
             with np.errstate(over="ignore"):
                 self.constant = (self.constant + value if sign > 0
                                  else self.constant - value).astype(self.dtype)
-            return ("const", value.item())
+            return _describe(value, donor)
         k, term = 1, var
         mul = var.owner
         if (is_elemwise(mul, smath.Mul) and len(mul.inputs) == 2 and var.type.dtype == self.dtype
@@ -123,12 +138,12 @@ class Terms:
             part = term if abs(k) == 1 else _mul_const(abs(k), term)
             desc = term if abs(k) == 1 else ("mulc", abs(k), term)
             (pos if k > 0 else neg).append((part, desc))
-        if self.constant != 0:
-            negative = not self.dtype.startswith("u") and self.constant < 0
+        if self.constant.any():
+            negative = not self.dtype.startswith("u") and bool(np.all(self.constant < 0))
             value = -self.constant if negative else self.constant
             # The constant goes first, as people write it: 1 + exp(x).
             (neg if negative else pos).insert(
-                0, (constant(value, dtype=self.dtype, ndim=self.ndim), ("const", value.item())))
+                0, (constant(value, dtype=self.dtype, ndim=self.ndim), _describe(value)))
         plus = _nary(smath.add, pos)
         minus = _nary(smath.add, neg)
         if plus is None and minus is None:
@@ -177,13 +192,6 @@ def _fit(new: Variable | None, out: Variable, leaves: list[Variable], fill_value
     return new
 
 
-def _leaves(fgraph: FunctionGraph, var: Variable, group: tuple, dtype: str) -> list[Variable]:
-    node = _inner(fgraph, var, group, dtype)
-    if node is None:
-        return [var]
-    return [leaf for v in node.inputs for leaf in _leaves(fgraph, v, group, dtype)]
-
-
 @register("canonicalize", *ADD_GROUP)
 def add_canonical(fgraph: FunctionGraph, node: Apply):
     """Collect the terms of a sum: --x -> x, x + y - x -> y, x + x -> 2 * x.
@@ -201,8 +209,7 @@ def add_canonical(fgraph: FunctionGraph, node: Apply):
     if after == before:
         return None
     # --8<-- [end:ex-ch03-canonical-add]
-    leaves = [leaf for v in node.inputs for leaf in _leaves(fgraph, v, ADD_GROUP, dtype)]
-    return [_fit(new, out, leaves, 0)]
+    return [_fit(new, out, terms.leaves, 0)]
 
 
 # ---------------------------------------------------------------------------
@@ -219,6 +226,7 @@ class Factors:
         self.num: dict[Variable, int] = {}
         self.den: dict[Variable, int] = {}
         self.constant = np.ones((), dtype=dtype)
+        self.leaves: list[Variable] = []  # what decided the shape of the product
 
     def add(self, var: Variable, power: int, fgraph: FunctionGraph) -> tuple:
         """Multiply by `var ** power`, flattening products inside it; return a
@@ -230,12 +238,15 @@ class Factors:
                       smath.Inv: [-1]}[type(op)]
             return (op.name,) + tuple(self.add(v, power * p, fgraph)
                                       for v, p in zip(node.inputs, powers))
-        value = _constant_of(var, self.dtype)
+        self.leaves.append(var)
+        donor, value = _filled_constant(fgraph, var, self.dtype)
         if value is not None:
+            if donor is not None:
+                self.leaves.append(donor)
             with np.errstate(all="ignore"):
                 self.constant = (self.constant * value if power > 0
                                  else self.constant / value).astype(self.dtype)
-            return ("const", value.item())
+            return _describe(value, donor)
         k, factor = 1, var
         pw = var.owner
         if (is_elemwise(pw, smath.Pow) and var.type.dtype == self.dtype
@@ -267,13 +278,14 @@ class Factors:
                     power = constant(e, dtype=factor.type.dtype)
                     target.append((Elemwise(smath.pow)(factor, power), ("pow", factor, e)))
         c = self.constant
-        if c != 1:
-            num.insert(0, (constant(c, dtype=self.dtype, ndim=self.ndim), ("const", c.item())))
+        if np.any(c != 1):
+            num.insert(0, (constant(c, dtype=self.dtype, ndim=self.ndim), _describe(c)))
         top, bottom = _nary(smath.mul, num), _nary(smath.mul, den)
         if bottom is None:
             return top if top is not None else (None, ())
         if top is None:
-            top = (constant(1, dtype=self.dtype, ndim=self.ndim), ("const", 1))
+            one = np.ones((), dtype=self.dtype)
+            top = (constant(one, dtype=self.dtype, ndim=self.ndim), _describe(one))
         return (Elemwise(smath.true_div)(top[0], bottom[0]),
                 ("true_div", top[1], bottom[1]))
 
@@ -291,11 +303,10 @@ def mul_canonical(fgraph: FunctionGraph, node: Apply):
     powers = {smath.Mul: [1] * len(node.inputs), smath.TrueDiv: [1, -1],
               smath.Inv: [-1]}[type(op)]
     before = (op.name,) + tuple(factors.add(v, p, fgraph) for v, p in zip(node.inputs, powers))
-    leaves = [leaf for v in node.inputs for leaf in _leaves(fgraph, v, MUL_GROUP, dtype)]
-    if factors.constant == 0:
+    if not factors.constant.any():
         # x * 0 is 0, as in Theano, even where x is inf or NaN.
-        return [_fit(constant(0, dtype=dtype, ndim=out.type.ndim), out, leaves, 0)]
+        return [_fit(constant(0, dtype=dtype, ndim=out.type.ndim), out, factors.leaves, 0)]
     new, after = factors.build()
     if after == before:
         return None
-    return [_fit(new, out, leaves, 1)]
+    return [_fit(new, out, factors.leaves, 1)]

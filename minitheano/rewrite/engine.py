@@ -214,8 +214,8 @@ def equilibrium(fgraph: FunctionGraph, index: RewriteIndex, record: RewriteRecor
                 max_steps: int | None = None) -> int:
     """Apply the rewrites of `index` until none applies; return how many fired.
 
-    A worklist holds the nodes to look at, first the whole graph in
-    topological order; each replacement adds the nodes it created and the
+    A worklist holds the nodes to look at, first the whole graph from the
+    outputs back; each replacement adds the nodes it created and the
     nodes whose inputs it changed.  So the cost is proportional to the work
     done, not to (graph size) x (number of passes).
     """
@@ -223,7 +223,8 @@ def equilibrium(fgraph: FunctionGraph, index: RewriteIndex, record: RewriteRecor
         max_steps = 1000 + 20 * len(fgraph.apply_nodes)
     changes = _Changes()
     fgraph.attach_feature(changes)
-    queue = deque(fgraph.toposort())
+    # Outputs first: a sum or product is best seen whole, from its root.
+    queue = deque(reversed(fgraph.toposort()))
     steps = 0
     recent: deque[str] = deque(maxlen=50)
     try:

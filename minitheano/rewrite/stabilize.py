@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from minitheano.graph.basic import Variable
 from minitheano.graph.fg import FunctionGraph
-from minitheano.rewrite.canonicalize import Factors, _fit, _leaves
+from minitheano.rewrite.canonicalize import Factors, _fit
 from minitheano.rewrite.engine import is_elemwise, register, switch_on
 from minitheano.rewrite.patterns import is_constant_value, pattern_table
 from minitheano.scalar import math as smath
@@ -142,6 +142,4 @@ def sigmoid_factors(fgraph: FunctionGraph, node):
             factor = Elemwise(smath.sigmoid)(Elemwise(smath.neg)(b))
         rebuilt.num[factor] = rebuilt.num.get(factor, 0) + e
     new, _ = rebuilt.build()
-    leaves = [leaf for v in node.inputs for leaf in _leaves(fgraph, v, (smath.Mul, smath.TrueDiv,
-                                                                        smath.Inv), dtype)]
-    return [_fit(new, out, leaves, 1)]
+    return [_fit(new, out, factors.leaves, 1)]
