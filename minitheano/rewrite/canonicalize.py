@@ -98,6 +98,7 @@ class Terms:
         self.ndim = ndim
         self.coef: dict[Variable, int] = {}
         self.constant = np.zeros((), dtype=dtype)
+        self.constant_at = 0  # where the user wrote a constant: keep it there
         self.leaves: list[Variable] = []  # what decided the shape of the sum
 
     def add(self, var: Variable, sign: int, fgraph: FunctionGraph) -> tuple:
@@ -115,6 +116,8 @@ class Terms:
         if value is not None:
             if donor is not None:  # fill(a, c): the value c, the shape of a
                 self.leaves.append(donor)
+            if not self.constant.any():
+                self.constant_at = len(self.coef)
             with np.errstate(over="ignore"):
                 self.constant = (self.constant + value if sign > 0
                                  else self.constant - value).astype(self.dtype)
@@ -141,9 +144,9 @@ class Terms:
         if self.constant.any():
             negative = not self.dtype.startswith("u") and bool(np.all(self.constant < 0))
             value = -self.constant if negative else self.constant
-            # The constant goes first, as people write it: 1 + exp(x).
-            (neg if negative else pos).insert(
-                0, (constant(value, dtype=self.dtype, ndim=self.ndim), _describe(value)))
+            side = neg if negative else pos
+            side.insert(min(self.constant_at, len(side)),
+                        (constant(value, dtype=self.dtype, ndim=self.ndim), _describe(value)))
         plus = _nary(smath.add, pos)
         minus = _nary(smath.add, neg)
         if plus is None and minus is None:
