@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from ch03_helpers import FAST_COMPILE, FAST_RUN, compile_ops, fired
 
 import minitheano as theano
 from minitheano import tensor as T
-
-from ch03_helpers import FAST_COMPILE, FAST_RUN, compile_ops, fired
 
 rng = np.random.default_rng(2)
 x, y = T.dmatrices("x", "y")
