@@ -56,22 +56,21 @@ class Group:
         self.ndim = root.outputs[0].type.ndim
         self.members: set[Apply] = {root}
         self.inputs: list[Variable] = []
-        for v in root.inputs:
-            self._visit(v)
-
-    def _absorbable(self, var: Variable) -> bool:
-        node = var.owner
-        return (fusable(node) and var.type.ndim == self.ndim
-                and owned_only_by(self.fgraph, var)
-                and len(self.inputs) + len(node.inputs) <= MAX_INPUTS + 1)
-
-    def _visit(self, var: Variable) -> None:
-        if self._absorbable(var):
-            self.members.add(var.owner)
-            for v in var.owner.inputs:
-                self._visit(v)
-        elif scalar_constant(var) is None and var not in self.inputs:
-            self.inputs.append(var)
+        # Variables still to decide on: absorb their node, or make them inputs.
+        pending = list(reversed(root.inputs))
+        while pending:
+            var = pending.pop()
+            if var in self.inputs or scalar_constant(var) is not None:
+                continue
+            node = var.owner
+            # At most MAX_INPUTS inputs, counting those still pending.
+            room = MAX_INPUTS - len(self.inputs) - len(pending)
+            if (fusable(node) and var.type.ndim == self.ndim and len(node.inputs) <= room
+                    and owned_only_by(fgraph, var)):
+                self.members.add(node)
+                pending.extend(reversed(node.inputs))
+            else:
+                self.inputs.append(var)
 
     def composite(self) -> Composite:
         """The Composite computing the root's output from the group's inputs."""
