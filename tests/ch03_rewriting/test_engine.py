@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from ch03_helpers import FAST_COMPILE, FAST_RUN, compile_ops, fired
 
 import minitheano as theano
 from minitheano import tensor as T
@@ -16,8 +17,6 @@ from minitheano.rewrite.engine import (
     register,
 )
 from minitheano.scalar import math as smath
-
-from ch03_helpers import FAST_COMPILE, FAST_RUN, compile_ops, fired
 
 x, y = T.dmatrices("x", "y")
 
