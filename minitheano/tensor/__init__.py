@@ -19,3 +19,15 @@ from minitheano.tensor.subtensor import *  # noqa: F403
 from minitheano.tensor.advanced_subtensor import *  # noqa: F403
 from minitheano.tensor.advanced_subtensor import advanced_getitem
 from minitheano.scalar.basic import is_weak, weak_dtype
+
+
+# T.grad, T.jacobian, ... live in minitheano.gradient, which builds on this
+# package: they are looked up there when first asked for.
+_FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad", "numeric_grad")
+
+
+def __getattr__(name: str):
+    if name in _FROM_GRADIENT:
+        from minitheano import gradient
+        return getattr(gradient, name)
+    raise AttributeError(f"module 'minitheano.tensor' has no attribute {name!r}")
