@@ -42,43 +42,48 @@ def _scalar_product(a: Variable, b: Variable) -> Variable:
 
 
 def _still(x: Variable) -> Variable | None:
-    """The tangent of a variable that does not move: zeros for float tensors."""
-    if isinstance(x.type, TensorType) and not is_discrete(x) and not isinstance(x, Constant):
+    """The tangent an op's own R_op sees for an input that does not move.
+
+    As in Theano, an input variable of the graph gets zeros rather than None,
+    so the result mentions every input the forward graph used (the tutorial
+    compiles `Rop(dot(x, W), W, V)` as a function of W, V and x).
+    """
+    if (x.owner is None and not isinstance(x, Constant) and isinstance(x.type, TensorType)
+            and not is_discrete(x)):
         return T.zeros_like(x)
     return None
 
 
 def lop_rop(node: Apply, eval_points: list[Variable | None]) -> list[Variable | None]:
     """The tangents of a node's outputs, from its L_op by the double-L_op trick."""
-    dummies = [None if is_discrete(o) else o.type() for o in node.outputs]
-    output_grads = [u if u is not None else float_zeros_like(o)
-                    for u, o in zip(dummies, node.outputs)]
+    # One dummy output gradient u per float output; integer outputs do not move.
+    dummies = {o: o.type() for o in node.outputs if not is_discrete(o)}
+    output_grads = [dummies[o] if o in dummies else float_zeros_like(o) for o in node.outputs]
     terms = node.op.L_op(list(node.inputs), list(node.outputs), output_grads)
+    products = []  # L(u) . v, input by input
     for t, v in zip(terms, eval_points):
-        if v is not None and is_undefined(t):
+        if v is None or t is None or is_disconnected(t):
+            continue
+        if is_undefined(t):
             return [t] * len(node.outputs)
-    products = [_scalar_product(t, v) for t, v in zip(terms, eval_points)
-                if v is not None and t is not None
-                and not is_disconnected(t) and not is_undefined(t)]
-    wanted = [u for u in dummies if u is not None]
-    if not products or not wanted:
+        products.append(_scalar_product(t, v))
+    if not products or not dummies:
         return [None] * len(node.outputs)
-    total = products[0] if len(products) == 1 else sum(products[1:], products[0])
-    tangents = grad(total, wanted, disconnected_inputs="ignore", return_disconnected="none")
-    # The result is linear in v and does not depend on u's values, but it may
-    # still use u's shape (a sum's gradient is filled to its input's shape):
-    # the output itself has that shape.
-    outputs = [o for u, o in zip(dummies, node.outputs) if u is not None]
-    found = [t for t in tangents if t is not None]
-    found = iter(clone_replace(found, dict(zip(wanted, outputs))))
-    tangents = iter([None if t is None else next(found) for t in tangents])
-    return [None if u is None else next(tangents) for u in dummies]
+    total = sum(products[1:], products[0])
+    tangents = grad(total, list(dummies.values()), disconnected_inputs="ignore")
+    # The tangents do not depend on the values of u, but may use its shape (a
+    # sum's gradient is filled to the shape of its input): the output has it.
+    tangents = clone_replace(tangents, {u: o for o, u in dummies.items()})
+    by_output = dict(zip(dummies, tangents))
+    return [by_output.get(o) for o in node.outputs]
 
 
 def node_rop(node: Apply, eval_points: list[Variable | None]) -> list[Variable | None]:
-    """The tangents of a node's outputs: the op's own R_op if it has one."""
+    """The tangents of a node's outputs (None for an input that does not move):
+    the op's own R_op if it has one, else the double-L_op trick."""
     if type(node.op).R_op is Op.R_op:
         return lop_rop(node, eval_points)
+    eval_points = [_still(x) if v is None else v for x, v in zip(node.inputs, eval_points)]
     result = node.op.R_op(list(node.inputs), eval_points)
     if not isinstance(result, (list, tuple)) or len(result) != len(node.outputs):
         raise TypeError(f"{node.op}.R_op must return one tangent per output, got {result!r}")
@@ -117,9 +122,7 @@ def Rop(f: Variable | Sequence[Variable], wrt: Variable | Sequence[Variable],
     for node in nodes:
         if not any(x in moves for x in node.inputs):
             continue
-        # As in Theano, an input that does not move has a zero tangent (not None),
-        # so the result still mentions every variable the node used.
-        points_in = [tangent.get(x) if x in moves else _still(x) for x in node.inputs]
+        points_in = [tangent.get(x) for x in node.inputs]
         for out, t in zip(node.outputs, node_rop(node, points_in)):
             if t is not None and not is_disconnected(t):
                 if is_undefined(t):

@@ -98,15 +98,18 @@ def verify_grad(fun: Callable[..., Variable], pt: Sequence[Any], n_tests: int = 
             raise TypeError(f"verify_grad: input {k} has dtype {p.dtype}; it can only check "
                             f"gradients with respect to float32 or float64 arrays")
     rng = np.random.default_rng(42) if rng is None else rng
-    tol = max(DEFAULT_TOL[p.dtype.name] for p in pt)
-    abs_tol = tol if abs_tol is None else abs_tol
-    rel_tol = tol if rel_tol is None else rel_tol
 
     inputs = [T.tensor(p.dtype.name, [n == 1 for n in p.shape], name=f"input {k}")
               for k, p in enumerate(pt)]
     output = fun(*inputs)
     if not isinstance(output, Variable):
         raise TypeError(f"verify_grad: fun must return one Variable, got {output!r}")
+    # The least precise of the inputs and the output sets the step and the tolerance.
+    dtypes = {p.dtype.name for p in pt} | {output.dtype}
+    precision = "float32" if "float32" in dtypes or output.dtype not in DEFAULT_EPS else "float64"
+    eps = DEFAULT_EPS[precision] if eps is None else eps
+    abs_tol = DEFAULT_TOL[precision] if abs_tol is None else abs_tol
+    rel_tol = DEFAULT_TOL[precision] if rel_tol is None else rel_tol
     output_fn = function(inputs, output, mode=mode)
     out_value = np.asarray(output_fn(*[p.copy() for p in pt]))
     # A random projection turns the output into a scalar cost: sum(r * output).
