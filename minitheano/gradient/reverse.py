@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import minitheano.tensor as _T
-from minitheano.graph.basic import Variable, toposort
+from minitheano.graph.basic import Apply, Variable, toposort
 from minitheano.graph.null import disconnected_type, is_disconnected, is_undefined
 from minitheano.scalar import math as smath
 from minitheano.scalar.basic import DISCRETE_DTYPES, ScalarType, float_dtype
@@ -95,7 +95,7 @@ def fit_to(g: Variable, var: Variable) -> Variable:
     return g
 
 
-def _check_term(node: Any, i: int, term: Any) -> Variable:
+def _check_term(node: Apply, i: int, term: Any) -> Variable:
     """The term an op's gradient returned for input `i`, checked and tidied."""
     x = node.inputs[i]
     if term is None:  # the scalar ops' way of saying "zero"
@@ -117,7 +117,7 @@ def _check_term(node: Any, i: int, term: Any) -> Variable:
 # The walk
 # ---------------------------------------------------------------------------
 
-def node_grads(node: Any, output_grads: list[Variable]) -> list[Variable]:
+def node_grads(node: Apply, output_grads: list[Variable]) -> list[Variable]:
     """The gradient terms a node sends to its inputs, given its outputs' gradients.
 
     Undefined output gradients are not given to the op: the inputs connected to
