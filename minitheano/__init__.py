@@ -24,8 +24,10 @@ from minitheano.compile import (
     function,
     shared,
 )
+from minitheano import gradient
+from minitheano.gradient import grad
 
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
-           "clone_replace", "config", "function", "shared", "tensor"]
+           "clone_replace", "config", "function", "grad", "gradient", "shared", "tensor"]

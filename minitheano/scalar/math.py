@@ -126,9 +126,8 @@ class Mod(BinaryScalarOp):
     def grad(self, inputs, output_grads):
         (gz,) = output_grads
         x, y = inputs
-        if _is_discrete(x) and _is_discrete(y):
-            return [None, None]
-        return [gz, -(gz * floor(x / y))]
+        return [None if _is_discrete(x) else gz,
+                None if _is_discrete(y) else -(gz * floor(x / y))]
 
 
 class Pow(BinaryScalarOp):
@@ -139,7 +138,8 @@ class Pow(BinaryScalarOp):
         (gz,) = output_grads
         x, y = inputs
         gx = None if _is_discrete(x) else gz * y * x ** (y - 1)
-        gy = None if _is_discrete(y) else gz * x ** y * log(x)
+        # d(x**y)/dy = x**y log(x), whose limit at x = 0 is 0: log(1) there, not log(0) = -inf.
+        gy = None if _is_discrete(y) else gz * x ** y * log(switch(eq(x, 0), 1, x))
         return [gx, gy]
 
 
@@ -269,6 +269,9 @@ class Second(BinaryScalarOp):
     def grad(self, inputs, output_grads):
         return [None, None if _is_discrete(inputs[1]) else output_grads[0]]
 
+    def connection_pattern(self, node):
+        return [[False], [True]]  # only the shape of the first input matters
+
 
 class Identity(UnaryScalarOp):
     name = "identity"
@@ -331,7 +334,7 @@ class Ceil(_Rounding):
 class RoundHalfToEven(_Rounding):
     """Round to the nearest integer, ties to even (numpy's `round`)."""
     name = "round_half_to_even"
-    nfunc = np.round
+    nfunc = np.rint  # a ufunc (np.round is a plain function, which would bind as a method)
 
 
 # ---------------------------------------------------------------------------

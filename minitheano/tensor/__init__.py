@@ -25,3 +25,14 @@ from minitheano.scalar.basic import is_weak, weak_dtype
 # Submodules that build on the names above: T.nnet, T.shared_randomstreams, ...
 from minitheano.tensor import extra_ops, nnet, random, shared_randomstreams  # noqa: E402
 from minitheano.tensor.extra_ops import cumprod, cumsum, diff, repeat, squeeze  # noqa: E402
+
+# T.grad, T.jacobian, ... live in minitheano.gradient, which builds on this
+# package: they are looked up there when first asked for.
+_FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad", "numeric_grad")
+
+
+def __getattr__(name: str):
+    if name in _FROM_GRADIENT:
+        from minitheano import gradient
+        return getattr(gradient, name)
+    raise AttributeError(f"module 'minitheano.tensor' has no attribute {name!r}")

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.null import disconnected_type
 from minitheano.graph.op import Op
-from minitheano.scalar.basic import ScalarOp, ScalarType, float_dtype
+from minitheano.scalar.basic import FLOAT_DTYPES, ScalarOp, ScalarType, float_dtype
 from minitheano.scalar.composite import Composite
 from minitheano.tensor.type import TensorType, TensorVariable
 
@@ -218,6 +219,9 @@ class Elemwise(Op):
             shape.append(sizes[0] if sizes else 1)
         return [tuple(shape)] * len(node.outputs)
 
+    def connection_pattern(self, node: Apply) -> list[list[bool]]:
+        return self.scalar_op.connection_pattern(node)
+
     def L_op(self, inputs, outputs, output_grads):
         """Lift the scalar op's gradient graph to tensors, then sum over the
         dimensions each input was broadcast along."""
@@ -228,12 +232,18 @@ class Elemwise(Op):
         lift = dict(zip(scalar_in, inputs))
         lift.update(zip(scalar_out, outputs))
         lift.update(zip(scalar_gz, output_grads))
+        pattern = self.connection_pattern(outputs[0].owner)
         grads = []
-        for x, g in zip(inputs, scalar_grads):
-            if g is None:
+        for x, g, connected in zip(inputs, scalar_grads, pattern):
+            if not any(connected):  # fill(x, v) ignores the values of x
+                grads.append(disconnected_type())
+                continue
+            if g is None or x.dtype not in FLOAT_DTYPES:  # zero, and always for integers
                 grads.append(_T.zeros_like(x, dtype=float_dtype(x.dtype)))
                 continue
             g = _lift(g, lift)
+            if g.ndim < x.ndim:  # a gradient that does not depend on gz (a constant)
+                g = _T.second(outputs[0], g)
             # Sum over the dimensions where x was stretched to the output's length.
             axes = [d for d in range(x.ndim)
                     if x.broadcastable[d] and not g.broadcastable[d]]
