@@ -24,8 +24,12 @@ from minitheano.compile import (
     function,
     shared,
 )
+from minitheano import ifelse  # the module, as `theano.ifelse.ifelse`
+from minitheano.scan import scan
+from minitheano.updates import OrderedUpdates
 
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
-           "clone_replace", "config", "function", "shared", "tensor"]
+           "OrderedUpdates", "clone_replace", "config", "function", "ifelse", "scan", "shared",
+           "tensor"]

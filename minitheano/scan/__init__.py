@@ -1,0 +1,13 @@
+"""Loops as graphs: `scan` and the Scan op (chapter 7).
+
+    build.py   scan(): a step function becomes one Scan node
+    spec.py    scan's argument forms, normalized
+    op.py      the Scan op: the inner graph, types, shapes
+    loop.py    running it: the inner graph compiled once, stepped n times
+    grad.py    backpropagation through time: the gradient is another scan
+"""
+
+from minitheano.scan.build import scan
+from minitheano.scan.op import Scan
+
+__all__ = ["Scan", "scan"]
