@@ -44,11 +44,13 @@ class Add(ScalarOp):
     nfunc = np.add
 
     def output_dtype(self, *dtypes: str) -> str:
-        return upcast(*dtypes) if len(dtypes) > 2 else super().output_dtype(*dtypes)
+        return upcast(*dtypes) if len(dtypes) != 2 else super().output_dtype(*dtypes)
 
     def impl(self, *inputs: Any) -> Any:
-        result = inputs[0]
-        for x in inputs[1:]:
+        if len(inputs) == 1:  # a copy: an Elemwise output never aliases its input
+            return np.array(inputs[0], copy=True)
+        result = np.add(inputs[0], inputs[1])
+        for x in inputs[2:]:
             result = np.add(result, x)
         return result
 
@@ -74,11 +76,13 @@ class Mul(ScalarOp):
     nfunc = np.multiply
 
     def output_dtype(self, *dtypes: str) -> str:
-        return upcast(*dtypes) if len(dtypes) > 2 else super().output_dtype(*dtypes)
+        return upcast(*dtypes) if len(dtypes) != 2 else super().output_dtype(*dtypes)
 
     def impl(self, *inputs: Any) -> Any:
-        result = inputs[0]
-        for x in inputs[1:]:
+        if len(inputs) == 1:  # a copy: an Elemwise output never aliases its input
+            return np.array(inputs[0], copy=True)
+        result = np.multiply(inputs[0], inputs[1])
+        for x in inputs[2:]:
             result = np.multiply(result, x)
         return result
 
@@ -237,7 +241,7 @@ class Switch(ScalarOp):
     """`a if cond else b`, elementwise; both a and b are computed."""
     nin = 3
     name = "switch"
-    nfunc = np.where
+    nfunc = staticmethod(np.where)  # a plain function would be bound as a method
 
     def output_dtype(self, cond: str, a: str, b: str) -> str:
         return upcast(a, b)

@@ -13,4 +13,9 @@ from minitheano.tensor.math import *  # noqa: F403
 from minitheano.tensor.math import abs_, and_, or_, pow, round  # noqa: A004
 from minitheano.tensor.reduction import CAReduce, Sum, keep_dims, normalize_axis, sum  # noqa: A004
 from minitheano.tensor.shape import *  # noqa: F403
+from minitheano.tensor.join import *  # noqa: F403
+from minitheano.tensor import subtensor
+from minitheano.tensor.subtensor import *  # noqa: F403
+from minitheano.tensor.advanced_subtensor import *  # noqa: F403
+from minitheano.tensor.advanced_subtensor import advanced_getitem
 from minitheano.scalar.basic import is_weak, weak_dtype

@@ -224,8 +224,15 @@ class TensorVariable(Variable):
             f"and T.eq / T.neq to compare")
 
     def __iter__(self):
-        raise TypeError(f"cannot iterate over the symbolic variable {self}: its length is "
-                        f"not known until the function runs (index it instead: x[0], x[1])")
+        # A vector whose length is known when the graph is built can be unpacked,
+        # as in Theano: `n, m = x.shape`.
+        try:
+            length = _T.get_vector_length(self)
+        except (TypeError, ValueError):
+            raise TypeError(f"cannot iterate over the symbolic variable {self}: its length is "
+                            f"not known until the function runs (index it instead: x[0], "
+                            f"x[1])") from None
+        return (self[i] for i in range(length))
 
     def __len__(self) -> int:
         raise TypeError(f"len() of the symbolic variable {self} is not known; use {self}.shape[0]")
