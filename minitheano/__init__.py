@@ -25,11 +25,11 @@ from minitheano.compile import (
     shared,
 )
 from minitheano import ifelse  # the module, as `theano.ifelse.ifelse`
-from minitheano.scan import scan
+from minitheano.scan import foldl, foldr, map, reduce, scan  # noqa: A004
 from minitheano.updates import OrderedUpdates
 
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
-           "OrderedUpdates", "clone_replace", "config", "function", "ifelse", "scan", "shared",
-           "tensor"]
+           "OrderedUpdates", "clone_replace", "config", "foldl", "foldr", "function", "ifelse",
+           "map", "reduce", "scan", "shared", "tensor"]

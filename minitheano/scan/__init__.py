@@ -5,9 +5,11 @@
     op.py      the Scan op: the inner graph, types, shapes
     loop.py    running it: the inner graph compiled once, stepped n times
     grad.py    backpropagation through time: the gradient is another scan
+    views.py   map, reduce, foldl, foldr
 """
 
 from minitheano.scan.build import scan
 from minitheano.scan.op import Scan
+from minitheano.scan.views import foldl, foldr, map, reduce  # noqa: A004
 
-__all__ = ["Scan", "scan"]
+__all__ = ["Scan", "foldl", "foldr", "map", "reduce", "scan"]

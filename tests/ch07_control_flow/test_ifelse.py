@@ -49,8 +49,6 @@ def test_only_the_taken_branch_is_computed():
     assert (then_op.calls, else_op.calls) == (1, 1)
 
 
-@pytest.mark.xfail(reason="Switch.impl (np.where) is fixed by the ops-reduce branch",
-                   strict=False)
 def test_switch_computes_both_branches():
     then_op, else_op = Counting("then"), Counting("else")
     c, x = T.dscalar("c"), T.dvector("x")
