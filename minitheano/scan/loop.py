@@ -30,6 +30,13 @@ class ScanStepError(ValueError):
     """A step of a scan produced a value of the wrong shape."""
 
 
+def _store(out_cell: list, buf: np.ndarray, lag: int, j: int) -> tuple:
+    """What the loop needs to save output j after each step: where the inner
+    graph left it, the buffer, the row offset, the buffer's length, the shape
+    every step must have."""
+    return (out_cell, buf, lag, len(buf), buf.shape[1:], j)
+
+
 class ScanLoop:
     """A Scan node, compiled: the inner VM and the loop around it."""
 
@@ -71,21 +78,19 @@ class ScanLoop:
                 else:
                     seq_feeds.append((next(cells), seq, k + first, 1))
         # States: one buffer each; tap k reads row (L + t + k) % size.
-        buffers, tap_feeds = [], []
+        stores, tap_feeds = [], []
         for j, (taps, init) in enumerate(zip(op.state_taps, inits)):
             buf, lag = self._state_buffer(j, taps, init, n)
-            buffers.append((buf, lag))
+            stores.append(_store(self.out_cells[j], buf, lag, j))
             for k in taps:
-                tap_feeds.append((next(cells), buf, lag + k))
+                tap_feeds.append((next(cells), buf, lag + k, len(buf)))
         shared_cells = [next(cells) for _ in shared]
         for cell, value in zip(shared_cells, shared):
             cell[0] = value
         for cell, value in zip(cells, non_seqs):
             cell[0] = value
+        shared_moves = list(zip(shared_cells, self.out_cells[op.n_states + op.n_nit_sot:]))
 
-        n_states, n_nit = op.n_states, op.n_nit_sot
-        outs = self.out_cells
-        nit_buffers: list[Any] = [None] * n_nit
         run = self.vm.run
         t = 0
         try:
@@ -93,18 +98,18 @@ class ScanLoop:
             for t in range(n):
                 for cell, seq, start, direction in seq_feeds:
                     cell[0] = seq[start + direction * t]
-                for cell, buf, offset in tap_feeds:
-                    cell[0] = buf[(t + offset) % len(buf)]
+                for cell, buf, offset, size in tap_feeds:
+                    cell[0] = buf[(t + offset) % size]
                 run()
-                for j, (buf, lag) in enumerate(buffers):
-                    value = outs[j][0]
-                    if np.shape(value) != buf.shape[1:]:
-                        self._wrong_shape(j, t, value, buf.shape[1:], "its initial state")
-                    buf[(t + lag) % len(buf)] = value
-                for k in range(n_nit):
-                    self._store_nit_sot(k, t, n, outs[n_states + k][0], nit_buffers)
-                for cell, out in zip(shared_cells, outs[n_states + n_nit:]):
-                    cell[0] = out[0]
+                if t == 0:  # the first step tells the shape of the other outputs
+                    stores += self._nit_sot_stores(n)
+                for out_cell, buf, lag, size, shape, j in stores:
+                    value = out_cell[0]
+                    if value.shape != shape:
+                        self._wrong_shape(j, t, value, shape)
+                    buf[(t + lag) % size] = value
+                for cell, out_cell in shared_moves:
+                    cell[0] = out_cell[0]
             # --8<-- [end:ex-ch07-scan-step-loop]
         except ScanStepError:
             raise
@@ -112,16 +117,16 @@ class ScanLoop:
             raise self._annotate(e, t, n) from None
 
         # The results: whole histories (without the initial rows) or last steps.
-        for j, (buf, lag) in enumerate(buffers):
+        if n == 0:
+            stores += self._nit_sot_stores(0)
+        for _, buf, lag, size, _, j in stores:
             if op.keep_last[j]:
-                output_cells[j][0] = buf[(n - 1 + lag) % len(buf)] if n else self._empty(j)
+                output_cells[j][0] = buf[(n - 1 + lag) % size] if n else self._empty(j)
             else:
                 output_cells[j][0] = buf[lag:]
-        for k in range(n_nit):
-            output_cells[n_states + k][0] = (nit_buffers[k] if n
-                                             else self._no_steps_output(n_states + k))
-        for cell, out_cell in zip(output_cells[n_states + n_nit:], shared_cells):
-            cell[0] = out_cell[0]
+        for cell, (shared_cell, _) in zip(output_cells[op.n_states + op.n_nit_sot:],
+                                          shared_moves):
+            cell[0] = shared_cell[0]
 
     # -- pieces of run -----------------------------------------------------------
     def _n_steps(self, n_steps: Any, seqs: list) -> int:
@@ -153,24 +158,24 @@ class ScanLoop:
         buf[:lag] = rows[:lag]
         return buf, lag
 
-    def _store_nit_sot(self, k: int, t: int, n: int, value: Any, buffers: list) -> None:
-        j = self.op.n_states + k
-        if self.op.keep_last[j]:
-            buffers[k] = np.array(value, copy=True) if t == n - 1 else None
-            return
-        if t == 0:  # the first step tells the shape of every step
-            buffers[k] = np.empty((n, *np.shape(value)), dtype=self.node.outputs[j].type.dtype)
-        elif np.shape(value) != buffers[k].shape[1:]:
-            self._wrong_shape(j, t, value, buffers[k].shape[1:], "the earlier steps")
-        buffers[k][t] = value
-
-    def _no_steps_output(self, j: int) -> np.ndarray:
-        """The output of a loop that ran no step.  The length of each step's result
-        is not known (no step ran): dimensions that are not broadcastable get 0."""
-        if self.op.keep_last[j]:
-            return self._empty(j)
-        otype = self.node.outputs[j].type
-        return np.empty([0] + [1 if b else 0 for b in otype.broadcastable[1:]], otype.dtype)
+    def _nit_sot_stores(self, n: int) -> list[tuple]:
+        """Buffers for the outputs that are not fed back, shaped like their first
+        step's values (n rows, or 1 if only the last is kept).  With no step at
+        all, the shape of a step is not known: dimensions that are not
+        broadcastable get length 0."""
+        op, stores = self.op, []
+        for k in range(op.n_nit_sot):
+            j = op.n_states + k
+            cell, otype = self.out_cells[j], self.node.outputs[j].type
+            if n:
+                cell[0] = value = np.asarray(cell[0])
+                shape = value.shape
+            else:
+                shape = tuple(1 if b else 0 for b in otype.broadcastable[1:])
+            rows = 1 if op.keep_last[j] else n
+            dtype = self.node.outputs[j].type.dtype
+            stores.append(_store(cell, np.empty((rows, *shape), dtype=dtype), 0, j))
+        return stores
 
     def _empty(self, j: int) -> None:
         raise IndexError(f"scan{self._called()}: the last step of output {j} was asked for, "
@@ -184,8 +189,13 @@ class ScanLoop:
         direction = ", going backwards" if self.op.go_backwards else ""
         return f"at iteration {t} (of {n}{direction}) of scan{self._called()}, in {self.op.step}"
 
-    def _wrong_shape(self, j: int, t: int, value: Any, expected: tuple, source: str) -> None:
+    def _wrong_shape(self, j: int, t: int, value: Any, expected: tuple) -> None:
+        if not isinstance(value, np.ndarray):  # a number from an op's perform: fine
+            self.out_cells[j][0] = np.asarray(value)
+            if self.out_cells[j][0].shape == expected:
+                return
         out = self.inner_outputs[j]
+        source = "its initial state" if j < self.op.n_states else "the first step's value"
         raise ScanStepError(
             f"{self.op.step} returned, for output {j} ({out}), a value of shape "
             f"{np.shape(value)} at iteration {t} of scan{self._called()}, but "
