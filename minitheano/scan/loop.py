@@ -41,17 +41,12 @@ class ScanLoop:
     """A Scan node, compiled: the inner VM and the loop around it."""
 
     def __init__(self, op: Scan, node: Apply) -> None:
-        from minitheano.compile.mode import get_mode
         from minitheano.link import link_graph
-        from minitheano.rewrite import rewrite_graph
 
         self.op, self.node = op, node
-        fg = op.fgraph.clone()
-        # Views of the sequences and of the state buffers are fed in: the body
-        # must not modify its inputs in place.
-        fg.protected = set(fg.inputs)
-        mode = get_mode(op.mode)
-        rewrite_graph(fg, mode)
+        if not op.inner_ready:  # not compiled within a function (constant folding, tests)
+            op = op.compiled_for(None)
+        fg, mode = op.fgraph, op.link_mode
         cells = [[None] for _ in fg.inputs]
         self.vm = link_graph(fg, mode.linker, dict(zip(fg.inputs, cells)),
                              keep=set(fg.inputs) | set(fg.outputs), allow_gc=False)

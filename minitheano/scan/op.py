@@ -32,6 +32,7 @@ ring of L + 1 rows indexed modulo L + 1: memory no longer grows with n.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,6 +71,9 @@ class Scan(Op):
         self.name = name
         self.mode = mode
         self.step = step  # "step (defined at file.py:12)", for error messages
+        # Set by `compiled_for`: the body is already rewritten, to be linked with this mode.
+        self.inner_ready = False
+        self.link_mode: Any = None
         n_in = sum(map(len, self.seq_taps)) + sum(map(len, self.state_taps)) + n_shared + \
             n_non_seqs
         if len(self.fgraph.inputs) != n_in or len(self.fgraph.outputs) != n_outs + n_shared:
@@ -121,6 +125,22 @@ class Scan(Op):
             outputs.append(out.type() if last else _sequence_of(out.type))
         outputs += [sv.type() for sv in shared]
         return Apply(self, list(inputs), outputs)
+
+    def compiled_for(self, mode: Any) -> Scan:
+        """This loop with its body rewritten for the function containing it: with
+        scan(mode=...) if given, else with that function's mode."""
+        from minitheano.compile.mode import get_mode
+        from minitheano.rewrite import rewrite_graph
+
+        own = get_mode(self.mode) if self.mode is not None else get_mode(mode)
+        new = copy.copy(self)
+        new.fgraph = self.fgraph.clone()
+        # Views of the sequences and of the state buffers are fed in: the body
+        # must not modify its inputs in place.
+        new.fgraph.protected = set(new.fgraph.inputs)
+        rewrite_graph(new.fgraph, own)
+        new.inner_ready, new.link_mode = True, own
+        return new
 
     # -- running ---------------------------------------------------------------
     def make_py_thunk(self, node: Apply, input_cells: list[list], output_cells: list[list]):
