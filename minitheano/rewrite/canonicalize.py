@@ -144,9 +144,9 @@ class Terms:
         for term, k in self.coef.items():
             if k == 0:
                 continue
-            part = ((lambda t=term: t) if abs(k) == 1
-                    else (lambda k=abs(k), t=term: _mul_const(k, t)))
-            desc = term if abs(k) == 1 else ("mulc", abs(k), term)
+            n = abs(k)
+            part = (lambda t=term: t) if n == 1 else (lambda n=n, t=term: _mul_const(n, t))
+            desc = term if n == 1 else ("mulc", n, term)
             (pos if k > 0 else neg).append((part, desc))
         if self.constant.any():
             negative = not self.dtype.startswith("u") and bool(np.all(self.constant < 0))
