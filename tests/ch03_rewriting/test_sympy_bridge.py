@@ -147,7 +147,8 @@ def exact(expr, symbols, values):
     for point in zip(*values):
         try:
             subs = {s: sp.Float(float(v), 30) for s, v in zip(symbols, point)}
-            val = complex(expr.evalf(30, subs=subs))
+            with time_limit(0.2):
+                val = complex(expr.evalf(30, subs=subs))
         except Exception:  # noqa: BLE001 - sympy cannot evaluate it: no exact value
             val = complex("nan")
         results.append(val.real if abs(val.imag) < 1e-12 else np.nan)
@@ -175,7 +176,9 @@ def check_same(original_values, new_values, truth, is_int, where):
     assert ok.all(), f"{where}: {new_values} != {original_values} (exact: {truth})"
 
 
-@settings(max_examples=300, suppress_health_check=list(HealthCheck), database=None)
+# derandomize: the same 300 expressions every run (a failure is reproducible).
+@settings(max_examples=300, suppress_health_check=list(HealthCheck), database=None,
+          derandomize=True)
 @given(cases(), st.randoms(use_true_random=False))
 def test_every_phase_keeps_the_function(case, rnd):
     inputs, expr = case
