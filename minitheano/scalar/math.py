@@ -67,11 +67,13 @@ class Add(ScalarOp):
     nfunc = np.add
 
     def output_dtype(self, *dtypes: str) -> str:
-        return upcast(*dtypes) if len(dtypes) > 2 else super().output_dtype(*dtypes)
+        return upcast(*dtypes) if len(dtypes) != 2 else super().output_dtype(*dtypes)
 
     def impl(self, *inputs: Any) -> Any:
-        result = inputs[0]
-        for x in inputs[1:]:
+        if len(inputs) == 1:  # a copy: an Elemwise output never aliases its input
+            return np.array(inputs[0], copy=True)
+        result = np.add(inputs[0], inputs[1])
+        for x in inputs[2:]:
             result = np.add(result, x)
         return result
 
@@ -104,11 +106,13 @@ class Mul(ScalarOp):
     nfunc = np.multiply
 
     def output_dtype(self, *dtypes: str) -> str:
-        return upcast(*dtypes) if len(dtypes) > 2 else super().output_dtype(*dtypes)
+        return upcast(*dtypes) if len(dtypes) != 2 else super().output_dtype(*dtypes)
 
     def impl(self, *inputs: Any) -> Any:
-        result = inputs[0]
-        for x in inputs[1:]:
+        if len(inputs) == 1:  # a copy: an Elemwise output never aliases its input
+            return np.array(inputs[0], copy=True)
+        result = np.multiply(inputs[0], inputs[1])
+        for x in inputs[2:]:
             result = np.multiply(result, x)
         return result
 
@@ -166,9 +170,8 @@ class Mod(BinaryScalarOp):
     def grad(self, inputs, output_grads):
         (gz,) = output_grads
         x, y = inputs
-        if _is_discrete(x) and _is_discrete(y):
-            return [None, None]
-        return [gz, -(gz * floor(x / y))]
+        return [None if _is_discrete(x) else gz,
+                None if _is_discrete(y) else -(gz * floor(x / y))]
 
 
 class Pow(BinaryScalarOp):
@@ -189,7 +192,8 @@ class Pow(BinaryScalarOp):
         (gz,) = output_grads
         x, y = inputs
         gx = None if _is_discrete(x) else gz * y * x ** (y - 1)
-        gy = None if _is_discrete(y) else gz * x ** y * log(x)
+        # d(x**y)/dy = x**y log(x), whose limit at x = 0 is 0: log(1) there, not log(0) = -inf.
+        gy = None if _is_discrete(y) else gz * x ** y * log(switch(eq(x, 0), 1, x))
         return [gx, gy]
 
 
@@ -323,7 +327,7 @@ class Switch(ScalarOp):
     """`a if cond else b`, elementwise; both a and b are computed."""
     nin = 3
     name = "switch"
-    nfunc = np.where
+    nfunc = staticmethod(np.where)  # a plain function would be bound as a method
     c_template = "{0} ? {1} : {2}"
 
     def c_arg_dtypes(self, in_dtypes, out_dtype):
@@ -331,9 +335,6 @@ class Switch(ScalarOp):
 
     def output_dtype(self, cond: str, a: str, b: str) -> str:
         return upcast(a, b)
-
-    def impl(self, cond: Any, a: Any, b: Any) -> Any:
-        return np.where(cond, a, b)  # (np.where as a class attribute becomes a method)
 
     def grad(self, inputs, output_grads):
         cond, a, b = inputs
@@ -361,6 +362,9 @@ class Second(BinaryScalarOp):
 
     def grad(self, inputs, output_grads):
         return [None, None if _is_discrete(inputs[1]) else output_grads[0]]
+
+    def connection_pattern(self, node):
+        return [[False], [True]]  # only the shape of the first input matters
 
 
 class Identity(UnaryScalarOp):
@@ -448,7 +452,7 @@ class Ceil(_Rounding):
 class RoundHalfToEven(_Rounding):
     """Round to the nearest integer, ties to even (numpy's `round`)."""
     name = "round_half_to_even"
-    nfunc = np.rint  # numpy's round, as a ufunc
+    nfunc = np.rint  # a ufunc (np.round is a plain function, which would bind as a method)
     c_func = "rint"  # in the default rounding mode, ties go to even
 
 

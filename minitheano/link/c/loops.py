@@ -175,6 +175,13 @@ class CPrinter(ScalarPrinter):
             return "true" if dtype == "bool" else f"({self.ctype(dtype)})~0"
         return self.literal(1 if op == "mul" else 0, dtype)
 
+    def _refuse_empty(self, k: ReduceKernel) -> list[str]:
+        """max, min and argmax over an axis of length 0 are undefined: an error."""
+        if not k.axes:
+            return []
+        empty = " || ".join(f"in0->dimensions[{d}] == 0" for d in k.axes)
+        return [f"if ({empty})", "    return MT_EMPTY_REDUCTION;"]
+
     def reduce(self, name: str, k: ReduceKernel) -> list[str]:
         x, t_in, t = k.input, self.ctype(k.input.dtype), self.ctype(k.out_dtype)
         out = Operand(k.out_dtype, tuple(x.broadcastable[d] for d in k.kept))
@@ -186,8 +193,7 @@ class CPrinter(ScalarPrinter):
         if same:
             body += [f"if ({' || '.join(same)})", "    return MT_BAD_SHAPE;"]
         if k.op in ("maximum", "minimum"):
-            body += ["if (mt_size(in0) == 0 && mt_size(out0) > 0)",
-                     "    return MT_EMPTY_REDUCTION;  /* max of nothing */"]
+            body += self._refuse_empty(k)
         # Every output element starts at the fold's start value...
         body += [f"const {t} start = {self._start(k.op, k.out_dtype)};",
                  "mt_loop L;", f"mt_loop_init(&L, {out.ndim}, out0->dimensions);",
@@ -246,6 +252,7 @@ class CPrinter(ScalarPrinter):
         same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
         if same:
             body += [f"if ({' || '.join(same)})", "    return MT_BAD_SHAPE;"]
+        body += self._refuse_empty(k)
         kept, red = k.kept, k.axes
 
         def dims(what: str, axes: tuple[int, ...]) -> str:
@@ -261,8 +268,7 @@ class CPrinter(ScalarPrinter):
                  "mt_loop_add(&L, out0, 0x0);",
                  f"mt_loop_init(&R, {len(red)}, red_shape);",
                  "mt_loop_add_strided(&R, in0->data, red_strides);",
-                 "if (!mt_loop_simplify(&L))", "    return MT_OK;",
-                 "if (!mt_loop_simplify(&R))", "    return MT_EMPTY_REDUCTION;",
+                 "if (!mt_loop_simplify(&L) || !mt_loop_simplify(&R))", "    return MT_OK;",
                  "const intptr_t n = L.shape[L.nd - 1], s0 = L.strides[0][L.nd - 1],"
                  " s1 = L.strides[1][L.nd - 1];",
                  "const intptr_t rn = R.shape[R.nd - 1], rs = R.strides[0][R.nd - 1];"]

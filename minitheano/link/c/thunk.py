@@ -322,9 +322,9 @@ def call_carefully(node: Apply, kernel: Kernel, fn: Callable, args: list[Any],
         return outs
     if code == MT_BAD_SHAPE:
         raise ValueError(shape_mismatch_message(node, args, shape))
-    if code == MT_EMPTY_REDUCTION:
-        raise ValueError(f"zero-size array to reduction operation {kernel.op} which has no "
-                         f"identity")
+    if code == MT_EMPTY_REDUCTION:  # the op's own Python code says it best
+        node.op.perform(node, args, [[None] for _ in node.outputs])
+        raise ValueError(f"{node.op}: cannot reduce over an axis of length 0")
     if code >= MT_VALUE_ERROR and isinstance(kernel, ElemwiseKernel):
         checks = CPrinter().checks(kernel.program)
         raise ValueError(checks[code - MT_VALUE_ERROR][1])

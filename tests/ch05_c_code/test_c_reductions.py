@@ -11,56 +11,18 @@ import itertools
 
 import numpy as np
 import pytest
-from kernels import Compiled, assert_same, run_python
+from ch05_kernels import Compiled, assert_same, run_python
 
 import minitheano as th
 from minitheano import tensor as T
-from minitheano.graph.basic import Apply
-from minitheano.graph.op import Op
 from minitheano.scalar import math as sm
-from minitheano.tensor.reduction import CAReduce, Sum
+from minitheano.tensor.reduction import All, Any, Argmax, Argmin, CAReduce, Max, Min, Prod, Sum
 from minitheano.tensor.type import TensorType
 
-FOLDS = {"sum": Sum, "prod": lambda axes: CAReduce(sm.mul, axes),
-         "max": lambda axes: CAReduce(sm.maximum, axes),
-         "min": lambda axes: CAReduce(sm.minimum, axes),
-         "all": lambda axes: CAReduce(sm.and_, axes), "any": lambda axes: CAReduce(sm.or_, axes)}
+FOLDS = {"sum": Sum, "prod": Prod, "max": Max, "min": Min, "all": All, "any": Any,
+         "bitwise_and": lambda axes: CAReduce(sm.and_, axes)}
 DTYPES = ["float64", "float32", "int8", "uint8", "int64", "bool"]
 AXES = [axes for r in range(4) for axes in itertools.combinations(range(3), r)]
-
-
-def _flat(x: np.ndarray, n_kept: int) -> np.ndarray:
-    return x.reshape(x.shape[:n_kept] + (int(np.prod(x.shape[n_kept:])),))
-
-
-class Argmax(Op):
-    """A stand-in for tensor/reduction.py's Argmax (found by class name): the
-    position of the largest element over `axis`, counted in C order."""
-
-    __props__ = ("axis",)
-
-    def __init__(self, axis):
-        self.axis = tuple(axis)
-
-    def make_node(self, x):
-        bcast = [b for d, b in enumerate(x.broadcastable) if d not in self.axis]
-        return Apply(self, [x], [TensorType("int64", bcast)()])
-
-    def perform(self, node, inputs, output_storage):
-        (x,) = inputs
-        kept = [d for d in range(x.ndim) if d not in self.axis]
-        moved = x.transpose(kept + list(self.axis))
-        output_storage[0][0] = np.asarray(np.argmax(_flat(moved, len(kept)), axis=-1),
-                                          dtype=np.int64)
-
-
-class Argmin(Argmax):
-    def perform(self, node, inputs, output_storage):
-        (x,) = inputs
-        kept = [d for d in range(x.ndim) if d not in self.axis]
-        moved = x.transpose(kept + list(self.axis))
-        output_storage[0][0] = np.asarray(np.argmin(_flat(moved, len(kept)), axis=-1),
-                                          dtype=np.int64)
 
 
 def layouts(x: np.ndarray) -> list[np.ndarray]:
@@ -90,7 +52,7 @@ def compiled():
         x = TensorType(dtype, (False, False, False))()
         for axes in AXES:
             for fold, make in FOLDS.items():
-                if (fold == "prod" and dtype == "bool") or (fold in ("all", "any") and
+                if (fold == "prod" and dtype == "bool") or (fold == "bitwise_and" and
                                                              dtype.startswith("float")):
                     continue
                 nodes.append(make(axes).make_node(x))
@@ -111,9 +73,9 @@ def test_every_axis_set(compiled, shape):
             try:
                 expected = run_python(comp.nodes[i], x)[0]
             except ValueError as e:  # max of nothing: numpy refuses, so must C
-                with pytest.raises(ValueError, match="zero-size|empty"):
+                with pytest.raises(ValueError, match="length 0") as info:
                     comp.run(i, x)
-                assert "zero-size" in str(e) or "empty" in str(e)
+                assert str(info.value) == str(e)  # the op's own message
                 continue
             got = comp.run(i, x)[0]
             exact = fold not in ("sum", "prod") or not dtype.startswith("float")
@@ -122,8 +84,8 @@ def test_every_axis_set(compiled, shape):
 
 
 def test_zero_and_one_dimensional_inputs():
-    nodes = [Sum(()).make_node(T.dscalar()), CAReduce(sm.maximum, ()).make_node(T.dscalar()),
-             Sum((0,)).make_node(T.dvector()), CAReduce(sm.maximum, (0,)).make_node(T.ivector()),
+    nodes = [Sum(()).make_node(T.dscalar()), Max(()).make_node(T.dscalar()),
+             Sum((0,)).make_node(T.dvector()), Max((0,)).make_node(T.ivector()),
              Argmax((0,)).make_node(T.dvector())]
     comp = Compiled(nodes)
     values = [np.array(2.5), np.array(-1.0), np.arange(10.0)[::-3], np.array([3, 9, -2], "int32"),

@@ -11,7 +11,7 @@ import itertools
 
 import numpy as np
 import pytest
-from kernels import Compiled, assert_same, run_python
+from ch05_kernels import Compiled, assert_same, run_python
 
 from minitheano.scalar.basic import ScalarType
 from minitheano.scalar.composite import Composite

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from kernels import Compiled, assert_same, run_python
+from ch05_kernels import Compiled, assert_same, run_python
 
 from minitheano.scalar import math as sm
 from minitheano.scalar.basic import ScalarType

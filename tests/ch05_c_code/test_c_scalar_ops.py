@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
-from kernels import Compiled, assert_same, run_python
+from ch05_kernels import Compiled, assert_same, run_python
 
 from minitheano.scalar import math as sm
 from minitheano.scalar.basic import ALL_DTYPES, ScalarOp
