@@ -14,9 +14,9 @@ import warnings
 
 import numpy as np
 import pytest
+from ch05_kernels import Compiled, assert_same, run_python
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from ch05_kernels import Compiled, assert_same, run_python
 
 from minitheano.scalar import math as sm
 from minitheano.scalar.basic import ScalarType
