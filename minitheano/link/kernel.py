@@ -164,7 +164,15 @@ class SoftmaxKernel:
     input: Operand
 
 
-Kernel = ElemwiseKernel | ReduceKernel | SoftmaxKernel
+@dataclass(frozen=True)
+class CrossentropyKernel:
+    """-log(coding[i, y[i]]) for each row i of `coding`, y an integer vector of
+    class indices (out of range: an error)."""
+    coding: Operand
+    index_dtype: str
+
+
+Kernel = ElemwiseKernel | ReduceKernel | SoftmaxKernel | CrossentropyKernel
 
 
 def describe(node: Apply) -> Kernel | None:
@@ -198,8 +206,8 @@ def _describe_elemwise(node: Apply) -> ElemwiseKernel:
 
 def _describe_other(node: Apply) -> Kernel | None:
     """Ops of other modules that have a kernel, found by name so that this module
-    needs nothing of theirs: argmax/argmin (tensor/reduction.py) and the
-    softmaxes (tensor/nnet.py)."""
+    needs nothing of theirs: argmax/argmin (tensor/reduction.py), the
+    softmaxes and the cross-entropy against class indices (tensor/nnet.py)."""
     name = type(node.op).__name__
     x = node.inputs[0] if node.inputs else None
     if name in ("Argmax", "Argmin") and len(node.inputs) == 1:
@@ -209,8 +217,10 @@ def _describe_other(node: Apply) -> Kernel | None:
     if name in ("Softmax", "LogSoftmax") and len(node.inputs) == 1 and x.ndim >= 1:
         if x.dtype.startswith("float") and getattr(node.op, "axis", -1) in (-1, x.ndim - 1):
             return SoftmaxKernel("softmax" if name == "Softmax" else "log_softmax", _operand(x))
+    if name == "CrossentropyCategorical1Hot" and len(node.inputs) == 2 and x.ndim == 2:
+        return CrossentropyKernel(_operand(x), node.inputs[1].type.dtype)
     return None
 
 
-__all__ = ["ElemwiseKernel", "Operand", "ReduceKernel", "ScalarProgram", "SoftmaxKernel",
+__all__ = ["CrossentropyKernel", "ElemwiseKernel", "Operand", "ReduceKernel", "ScalarProgram", "SoftmaxKernel",
            "Step", "describe", "scalar_program"]

@@ -26,6 +26,7 @@ import numpy as np
 
 from minitheano.link.c.cprinter import ScalarPrinter
 from minitheano.link.kernel import (
+    CrossentropyKernel,
     ElemwiseKernel,
     Kernel,
     Operand,
@@ -76,6 +77,8 @@ class CPrinter(ScalarPrinter):
                 else self.reduce(name, kernel)
         elif isinstance(kernel, SoftmaxKernel):
             lines = self.softmax(name, kernel)
+        elif isinstance(kernel, CrossentropyKernel):
+            lines = self.crossentropy(name, kernel)
         else:
             raise NotImplementedError(f"no C printer for {type(kernel).__name__}")
         return "\n".join(lines)
@@ -180,7 +183,7 @@ class CPrinter(ScalarPrinter):
         if not k.axes:
             return []
         empty = " || ".join(f"in0->dimensions[{d}] == 0" for d in k.axes)
-        return [f"if ({empty})", "    return MT_EMPTY_REDUCTION;"]
+        return [f"if ({empty})", "    return MT_REFUSED;"]
 
     def reduce(self, name: str, k: ReduceKernel) -> list[str]:
         x, t_in, t = k.input, self.ctype(k.input.dtype), self.ctype(k.out_dtype)
@@ -299,7 +302,8 @@ class CPrinter(ScalarPrinter):
                  f"const intptr_t xs = in0->strides[{last}], ys = out0->strides[{last}];",
                  "mt_loop L;", f"mt_loop_init(&L, {last}, in0->dimensions);",
                  "mt_loop_add(&L, in0, 0x0);", "mt_loop_add(&L, out0, 0x0);",
-                 "if (m == 0 || !mt_loop_simplify(&L))", "    return MT_OK;",
+                 "if (!mt_loop_simplify(&L))", "    return MT_OK;",
+                 "if (m == 0)", "    return MT_REFUSED;  /* the max of an empty row */",
                  "const intptr_t n = L.shape[L.nd - 1], s0 = L.strides[0][L.nd - 1],"
                  " s1 = L.strides[1][L.nd - 1];"]
         X = f"*(const {t} *)(x + j * xs)"
@@ -324,3 +328,21 @@ class CPrinter(ScalarPrinter):
                        "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")
         return _block(f"int {name}(mt_array *in0, mt_array *out0)", body)
+
+    def crossentropy(self, name: str, k: CrossentropyKernel) -> list[str]:
+        """One row at a time: pick the probability of the right class, -log of it."""
+        d = k.coding.dtype
+        t, ti = self.ctype(d), self.ctype(k.index_dtype)
+        body = self._check_arrays([("in0", k.coding), ("in1", Operand(k.index_dtype, (False,))),
+                                   ("out0", Operand(d, k.coding.broadcastable[:1]))], ["out0"])
+        body += ["const intptr_t rows = in0->dimensions[0], classes = in0->dimensions[1];",
+                 "if (in1->dimensions[0] != rows || out0->dimensions[0] != rows)",
+                 "    return MT_BAD_SHAPE;"]
+        row = [f"const {ti} y = *(const {ti} *)(in1->data + i * in1->strides[0]);",
+               "if (y < 0 || (intptr_t)y >= classes)", "    return MT_REFUSED;",
+               f"const {t} p = *(const {t} *)(in0->data + i * in0->strides[0]"
+               " + (intptr_t)y * in0->strides[1]);",
+               f"*({t} *)(out0->data + i * out0->strides[0]) = -{self.math('log', d)}(p);"]
+        body += _block("for (intptr_t i = 0; i < rows; i++)", row)
+        body.append("return MT_OK;")
+        return _block(f"int {name}(mt_array *in0, mt_array *in1, mt_array *out0)", body)

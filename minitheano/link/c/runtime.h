@@ -46,8 +46,10 @@ typedef struct {
 #define MT_MAXDIMS 64       /* numpy's limit */
 #define MT_MAXOPS 32
 
-/* What a kernel returns; the Python side turns it into an exception. */
-enum { MT_OK, MT_BAD_ARRAY, MT_BAD_SHAPE, MT_EMPTY_REDUCTION, MT_OVERLAP, MT_VALUE_ERROR };
+/* What a kernel returns; the Python side turns it into an exception.
+ * MT_REFUSED: inputs the op does not accept (a max over an empty axis, a class
+ * index out of range): the op's own Python code is run to say why. */
+enum { MT_OK, MT_BAD_ARRAY, MT_BAD_SHAPE, MT_REFUSED, MT_OVERLAP, MT_VALUE_ERROR };
 
 /* The dtypes, numbered as the loader passes their numpy dtype objects. */
 enum { MT_bool, MT_int8, MT_int16, MT_int32, MT_int64, MT_uint8, MT_uint16, MT_uint32,

@@ -30,12 +30,18 @@ import numpy as np
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build
 from minitheano.link.c.loops import CPrinter
-from minitheano.link.kernel import ElemwiseKernel, Kernel, ReduceKernel, describe
+from minitheano.link.kernel import (
+    CrossentropyKernel,
+    ElemwiseKernel,
+    Kernel,
+    ReduceKernel,
+    describe,
+)
 from minitheano.scalar.basic import ALL_DTYPES
 
 Thunk = Callable[[], None]
 
-MT_BAD_ARRAY, MT_BAD_SHAPE, MT_EMPTY_REDUCTION, MT_OVERLAP, MT_VALUE_ERROR = 1, 2, 3, 4, 5
+MT_BAD_ARRAY, MT_BAD_SHAPE, MT_REFUSED, MT_OVERLAP, MT_VALUE_ERROR = 1, 2, 3, 4, 5
 
 
 class Library:
@@ -128,7 +134,7 @@ def compile_kernels(kernels: Sequence[tuple[Kernel, str]]) -> tuple[str, Library
 def _n_arrays(kernel: Kernel) -> int:
     if isinstance(kernel, ElemwiseKernel):
         return len(kernel.inputs) + len(kernel.outputs)
-    return 2
+    return 3 if isinstance(kernel, CrossentropyKernel) else 2
 
 
 # -- thunks ---------------------------------------------------------------------------------
@@ -270,7 +276,7 @@ def _shape_source(kernel: Kernel) -> int:
         return 99
     if isinstance(kernel, ReduceKernel):
         return -1 if not kernel.kept else 99
-    return 0
+    return 99 if isinstance(kernel, CrossentropyKernel) else 0
 
 
 def _output_shape_function(node: Apply, kernel: Kernel) -> Callable[[Sequence[Any]], tuple]:
@@ -280,6 +286,8 @@ def _output_shape_function(node: Apply, kernel: Kernel) -> Callable[[Sequence[An
         if not kept:
             return lambda args: ()
         return lambda args: tuple([args[0].shape[d] for d in kept])
+    if isinstance(kernel, CrossentropyKernel):
+        return lambda args: args[0].shape[:1]
     if not isinstance(kernel, ElemwiseKernel):
         return lambda args: args[0].shape
     ndim = kernel.ndim
@@ -322,9 +330,10 @@ def call_carefully(node: Apply, kernel: Kernel, fn: Callable, args: list[Any],
         return outs
     if code == MT_BAD_SHAPE:
         raise ValueError(shape_mismatch_message(node, args, shape))
-    if code == MT_EMPTY_REDUCTION:  # the op's own Python code says it best
-        node.op.perform(node, args, [[None] for _ in node.outputs])
-        raise ValueError(f"{node.op}: cannot reduce over an axis of length 0")
+    if code == MT_REFUSED:  # the op's own Python code raises the right error
+        cells = [[None] for _ in node.outputs]
+        node.op.perform(node, args, cells)
+        return [c[0] for c in cells]
     if code >= MT_VALUE_ERROR and isinstance(kernel, ElemwiseKernel):
         checks = CPrinter().checks(kernel.program)
         raise ValueError(checks[code - MT_VALUE_ERROR][1])
