@@ -222,5 +222,5 @@ def _describe_other(node: Apply) -> Kernel | None:
     return None
 
 
-__all__ = ["CrossentropyKernel", "ElemwiseKernel", "Operand", "ReduceKernel", "ScalarProgram", "SoftmaxKernel",
-           "Step", "describe", "scalar_program"]
+__all__ = ["CrossentropyKernel", "ElemwiseKernel", "Operand", "ReduceKernel", "ScalarProgram",
+           "SoftmaxKernel", "Step", "describe", "scalar_program"]
