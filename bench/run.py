@@ -59,12 +59,15 @@ def calibrate(call: Callable[[], Any], sample_seconds: float) -> int:
         number *= 4
 
 
-def check_same(name: str, results: dict[str, Any]) -> None:
-    """Every system must compute what numpy computes."""
+def check_same(name: str, results: dict[str, Any], rtol: float = 1e-10,
+               atol: float = 0.0) -> None:
+    """Every system must compute what numpy computes (a workload may set a
+    looser `tolerance`, e.g. for float32)."""
     expected = results["numpy"]
     for system, got in results.items():
         try:
-            np.testing.assert_allclose(np.asarray(got), np.asarray(expected), rtol=1e-10)
+            np.testing.assert_allclose(np.asarray(got), np.asarray(expected), rtol=rtol,
+                                       atol=atol)
         except AssertionError as e:
             raise SystemExit(f"{name}: {system} disagrees with numpy:\n{e}") from None
 
@@ -80,17 +83,29 @@ def measure(name: str, workload: Callable[[], dict], active: list[str], samples:
             start = time.perf_counter()
             calls[system] = builders[system]()
             compile_times[system].append(time.perf_counter() - start)
-    check_same(name, {s: calls[s]() for s in order})
+    check_same(name, {s: calls[s]() for s in order}, **getattr(workload, "tolerance", {}))
     numbers = {s: calibrate(calls[s], sample_seconds) for s in order}
     per_call: dict[str, list[float]] = {s: [] for s in order}
     for k in range(samples):
         for system in rotated(order, k):
             per_call[system].append(timeit.Timer(calls[system]).timeit(numbers[system])
                                     / numbers[system])
-    return {"workload": name, "doc": (workload.__doc__ or "").strip(),
-            "per_call_s": {s: min(v) for s, v in per_call.items()},
-            "compile_s": {s: min(v) for s, v in compile_times.items() if s != "numpy"},
-            "calls_per_sample": numbers}
+    result = {"workload": name, "doc": (workload.__doc__ or "").strip(),
+              "per_call_s": {s: min(v) for s, v in per_call.items()},
+              "compile_s": {s: min(v) for s, v in compile_times.items() if s != "numpy"},
+              "calls_per_sample": numbers}
+    if hasattr(workload, "bytes_per_call"):  # a memory-bound loop: also in GB/s
+        result["bytes_per_call"] = workload.bytes_per_call
+        result["copy_bytes_per_s"] = copy_bandwidth(workload.bytes_per_call // 3, samples)
+    return result
+
+
+def copy_bandwidth(nbytes: int, samples: int) -> float:
+    """The machine's memory bandwidth as np.copyto sees it: bytes read + written per second."""
+    src = np.ones(nbytes // 8)
+    dst = np.empty_like(src)
+    best = min(timeit.Timer(lambda: np.copyto(dst, src)).timeit(1) for _ in range(samples))
+    return 2 * src.nbytes / best
 
 
 def fmt_time(seconds: float | None) -> str:
@@ -132,7 +147,17 @@ def report(results: list[dict], machine: dict, samples: int, compile_samples: in
         comp_rows.append([r["workload"], fmt_time(c.get("pytensor")),
                           fmt_time(c.get("minitheano")),
                           ratio(c.get("minitheano"), c.get("pytensor"))])
-    return "\n".join(head) + "\n\n" + table(call_rows) + "\n\n" + table(comp_rows)
+    text = "\n".join(head) + "\n\n" + table(call_rows) + "\n\n" + table(comp_rows)
+    bw_rows = [["bandwidth (GB/s)", "numpy", "pytensor", "minitheano", "np.copyto"]]
+    for r in results:
+        if "bytes_per_call" in r:
+            t, gb = r["per_call_s"], r["bytes_per_call"] / 1e9
+            bw_rows.append([r["workload"]] + [f"{gb / t[s]:.2f}" if s in t else "-" for s in
+                                              ("numpy", "pytensor", "minitheano")]
+                           + [f"{r['copy_bytes_per_s'] / 1e9:.2f}"])
+    if len(bw_rows) > 1:
+        text += "\n\n" + table(bw_rows)
+    return text
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -168,3 +168,25 @@ def test_cache_command_lists_and_clears(compiledir):
     bad = subprocess.run([sys.executable, "-m", "minitheano", "cache"], env=env,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "usage" in bad.stderr
+
+
+@pytest.mark.skipif(build.platform.machine() != "x86_64"
+                    or build.platform.libc_ver()[0] != "glibc", reason="libmvec: x86-64 glibc")
+@pytest.mark.parametrize("dtype, fn", [("float64", "tanh"), ("float32", "tanhf"),
+                                       ("float32", "expf"), ("float64", "log1p")])
+def test_math_functions_are_vectorized_with_libmvec(dtype, fn):
+    """In the contiguous loop, gcc calls glibc's vector versions (_ZGV..._tanh
+    computes 4 or 8 values at once), while NaN and inf keep their meaning."""
+    x = T.vector("x", dtype=dtype)
+    op = {"tanh": T.tanh, "tanhf": T.tanh, "expf": T.exp, "log1p": T.log1p}[fn]
+    f = th.function([x], op(x))
+    lib = thunk._LIBRARIES[next(s for s in thunk._LIBRARIES if f"{fn}(v0)" in s)]
+    assert f"v_{fn}".encode() in Path(lib.path).read_bytes()  # e.g. _ZGVdN8v_tanhf
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 30.0] * 3, dtype=dtype)
+    with np.errstate(all="ignore"):
+        expected = {"tanh": np.tanh, "tanhf": np.tanh, "expf": np.exp, "log1p": np.log1p}[fn](
+            special)
+    np.testing.assert_array_equal(np.isnan(f(special)), np.isnan(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(f(special)[finite], expected[finite], rtol=1e-6)
+    np.testing.assert_array_equal(f(special)[~finite], expected[~finite])

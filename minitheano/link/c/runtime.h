@@ -17,8 +17,8 @@
  * inf; the build (link/c/build.py) defines MT_LIBMVEC where libmvec exists,
  * and we declare them here, keeping IEEE semantics. */
 #ifdef MT_LIBMVEC
-#define MT_SIMD(f) __attribute__((__simd__("notinbranch"))) double f(double); \
-                   __attribute__((__simd__("notinbranch"))) float f##f(float);
+#define MT_SIMD(name) __attribute__((__simd__("notinbranch"))) double name(double); \
+                      __attribute__((__simd__("notinbranch"))) float name##f(float);
 MT_SIMD(exp) MT_SIMD(exp2) MT_SIMD(expm1) MT_SIMD(log) MT_SIMD(log2) MT_SIMD(log10)
 MT_SIMD(log1p) MT_SIMD(sin) MT_SIMD(cos) MT_SIMD(tan) MT_SIMD(asin) MT_SIMD(acos)
 MT_SIMD(atan) MT_SIMD(sinh) MT_SIMD(cosh) MT_SIMD(tanh)

@@ -202,28 +202,44 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
     def slow(args: Sequence[Any]) -> list[Any]:
         return call_carefully(node, kernel, fn, list(args), shape_of, dtypes, inplace)
 
-    if len(out_cells) == 1 and not inplace and len(in_cells) in (1, 2):
-        (cell,), (dtype,) = out_cells, dtypes
-        a_cell, b_cell = in_cells[0], in_cells[-1]
-        two = len(in_cells) == 2
-        source = _shape_source(kernel)  # an input giving the output's shape; -1: 0-d
+    source = _shape_source(kernel)  # which input gives the output's shape (-1: 0-d)
+    if len(out_cells) == 1 and not inplace and len(in_cells) == 2:
+        (cell,), (dtype,), (a_cell, b_cell) = out_cells, dtypes, in_cells
 
         def thunk() -> None:
-            args = (a_cell[0], b_cell[0]) if two else (a_cell[0],)
+            a, b = a_cell[0], b_cell[0]
             try:
-                shape = () if source < 0 else args[source].shape if source < 2 else \
-                    shape_of(args)
-            except Exception:
-                cell[0] = slow(args)[0]
-                return
+                shape = (a.shape if source == 0 else b.shape if source == 1 else
+                         () if source < 0 else shape_of((a, b)))
+            except AttributeError:  # not an array: the careful way
+                shape = None
             out = bufs[0]
             # Reuse the last output array unless someone else holds it.
             if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
-                out = empty(shape, dtype)
+                out = empty(shape, dtype) if shape is not None else None
                 if reuse:
                     bufs[0] = out
-            if fn(*args, out):
-                out = slow(args)[0]
+            if out is None or fn(a, b, out):
+                out = slow((a, b))[0]
+            cell[0] = out
+        return thunk
+
+    if len(out_cells) == 1 and not inplace and len(in_cells) == 1:
+        (cell,), (dtype,), (a_cell,) = out_cells, dtypes, in_cells
+
+        def thunk() -> None:
+            a = a_cell[0]
+            try:
+                shape = a.shape if source == 0 else () if source < 0 else shape_of((a,))
+            except AttributeError:
+                shape = None
+            out = bufs[0]
+            if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
+                out = empty(shape, dtype) if shape is not None else None
+                if reuse:
+                    bufs[0] = out
+            if out is None or fn(a, out):
+                out = slow((a,))[0]
             cell[0] = out
         return thunk
 
