@@ -272,9 +272,11 @@ class Maximum(BinaryScalarOp):
     nfunc = np.maximum
 
     def c_code(self, p, args, dtypes, out_dtype):
+        # --8<-- [start:ex-ch05-scalar-c]
         a, b = args  # on a tie numpy returns b (it matters for -0.0 and 0.0)
         nan = f"isnan({a}) || " if out_dtype.startswith("float") else ""
         return f"{nan}{a} > {b} ? {a} : {b}"
+        # --8<-- [end:ex-ch05-scalar-c]
 
     def L_op(self, inputs, outputs, output_grads):
         # At a tie both inputs receive the gradient, as in Theano.

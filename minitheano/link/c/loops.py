@@ -208,13 +208,15 @@ class CPrinter(ScalarPrinter):
             "} while (mt_loop_next(&L));"))
         # ...then the input is read in memory order, each element folded into its
         # output position: the output does not move along the reduced axes.
-        ostrides, j = [], 0
+        # --8<-- [start:ex-ch05-strides]
+        ostrides, j = [], 0  # out0's stride along each dimension of in0, as C text
         for d in range(x.ndim):
             if d in k.axes:
-                ostrides.append("0")
+                ostrides.append("0")  # a reduced axis: every element lands in the same place
             else:
                 ostrides.append(f"out0->strides[{j}]")
                 j += 1
+        # --8<-- [end:ex-ch05-strides]
         body += [f"mt_loop_init(&L, {x.ndim}, in0->dimensions);", "mt_loop_add(&L, in0, 0x0);"]
         if x.ndim:
             body += [f"const intptr_t out_strides[{x.ndim}] = {{{', '.join(ostrides)}}};",
@@ -226,6 +228,10 @@ class CPrinter(ScalarPrinter):
         load_strided = self.cast(f"*(const {t_in} *)(L.ptr[0] + i * s0)", x.dtype, k.out_dtype)
         clause = OMP_REDUCTION.get(k.op) if k.out_dtype != "bool" else None
         pragma = f"#pragma omp simd reduction({clause}:acc)" if clause else "/* sequential */"
+        # --8<-- [start:ex-ch05-reduce-loop]
+        # Innermost dimension reduced (out0 does not move): fold into a local
+        # variable, in a loop the compiler can vectorize.  Otherwise each
+        # element is folded into its own output position.
         into_register = [f"{t} acc = *({t} *)L.ptr[1];"] + self._inner(
             [("x0", x.dtype, True)],
             [f"const {t} v = {load};", f"acc = {fold};"],
@@ -237,6 +243,7 @@ class CPrinter(ScalarPrinter):
                       into_register, "} else {")
                + ["    " + line for line in
                   _block("for (intptr_t i = 0; i < n; i++)", into_memory)] + ["}"])
+        # --8<-- [end:ex-ch05-reduce-loop]
         body += _block("do", run, "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")
         return _block(f"int {name}(mt_array *in0, mt_array *out0)", body)
