@@ -130,7 +130,8 @@ def table(rows: list[list[str]]) -> str:
 
 
 def report(results: list[dict], machine: dict, samples: int, compile_samples: int) -> str:
-    head = [f"{machine['date']}  {machine['platform']}, {machine['cores']} cores",
+    head = [f"{machine['date']}  {machine['platform']}, {machine.get('cpu', '?')}, "
+            f"{machine['cores']} cores",
             "  ".join(f"{k} {v}" for k, v in machine["versions"].items())]
     if machine.get("skipped"):
         head.append(f"skipped: {machine['skipped']}")
@@ -160,6 +161,17 @@ def report(results: list[dict], machine: dict, samples: int, compile_samples: in
     return text
 
 
+def cpu_name() -> str:
+    """The processor's model name (Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=[],
@@ -176,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     if skipped:
         active.remove("pytensor")
         print(f"note: {skipped}; running without it", file=sys.stderr)
-    machine = {"date": datetime.date.today().isoformat(),
+    machine = {"date": datetime.date.today().isoformat(), "cpu": cpu_name(),
                "platform": f"{platform.system()} {platform.machine()}",
                "cores": os.cpu_count(), "versions": systems.versions(), "skipped": skipped}
     chosen = list(select(args.only))

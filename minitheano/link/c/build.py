@@ -87,15 +87,15 @@ def _machine_identity() -> str:
         return f"{platform.machine()} {platform.processor()}"
 
 
-# --8<-- [start:ex-ch05-cache-key]
 def cache_key(source: str, cxx: str, flag_list: list[str]) -> str:
     """The hash naming a library: everything that changes what the compiler makes."""
+    # --8<-- [start:ex-ch05-cache-key]
     parts = [source, _compiler_identity(cxx), " ".join(flag_list),
-             " ".join(platform.libc_ver())]
-    if "-march=native" in flag_list:
+             " ".join(platform.libc_ver())]  # the C library: its headers are compiled in
+    if "-march=native" in flag_list:  # code for this processor only
         parts.append(_machine_identity())
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-# --8<-- [end:ex-ch05-cache-key]
+    # --8<-- [end:ex-ch05-cache-key]
 
 
 def _sidecar(so: Path) -> Path:
