@@ -15,6 +15,8 @@ builds graphs and gradient.py differentiates them (chapter 4).
 from minitheano.config import config  # noqa: I001
 from minitheano import tensor
 from minitheano.graph.basic import Apply, Constant, Variable, clone_replace
+from minitheano import printing
+from minitheano.printing import pp
 from minitheano.compile import (
     Function,
     In,
@@ -28,4 +30,4 @@ from minitheano.compile import (
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
-           "clone_replace", "config", "function", "shared", "tensor"]
+           "clone_replace", "config", "function", "pp", "printing", "shared", "tensor"]
