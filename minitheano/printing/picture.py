@@ -21,6 +21,7 @@ are the ones a reader looks for, so they keep an ellipse.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,15 +146,22 @@ def _var_lines(var: Variable, show_types: bool) -> list[str]:
 
 
 def _var_title(var: Variable) -> str:
-    where = f"\nbuilt at {var.trace.describe()}" if var.trace is not None else ""
-    return f"{var} : {var.type}{where}"
+    return f"{var} : {var.type}{_where(var)}"
 
 
 def _apply_title(node: Apply) -> str:
     types = ", ".join(str(o.type) for o in node.outputs)
-    out = node.outputs[0]
-    where = f"\nbuilt at {out.trace.describe()}" if out.trace is not None else ""
-    return f"{node.op}\n-> {types}{where}"
+    return f"{node.op}\n-> {types}{_where(node.outputs[0])}"
+
+
+def _where(var: Variable) -> str:
+    """The user's line that built `var`, by file name only: a picture made on one
+    machine must not carry its directories (and must be the same on another)."""
+    if var.trace is None:
+        return ""
+    line = var.trace.source()
+    place = f"{os.path.basename(var.trace.filename)}:{var.trace.lineno}"
+    return f"\nbuilt at {place}" + (f": {line}" if line else "")
 
 
 def _scalar_name(op: Any) -> str | None:

@@ -129,6 +129,8 @@ def test_svg_is_deterministic_self_contained_and_embeddable():
     assert all(el.tag.split("}")[1] not in ("script", "style", "image", "use", "foreignObject")
                for el in root.iter())
     assert "http" not in first.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # Hover titles say where each node was built, by file name: no directories.
+    assert "test_graph_pictures.py:" in first and os.path.dirname(__file__) not in first
     _, nodes, edges = parse(first)
     assert all(g[0].tag == SVG + "title" and g[0].text for g in [*nodes.values(), *edges])
 
