@@ -15,7 +15,7 @@ Python's, so what `pp` prints is Python that builds the same graph.
 
 Every op the printer does not know is written as a call: its str()
 `Sum{axis=[1]}` becomes `sum(x, axis=[1])`, `Dot` becomes `dot(x, W)`.  A few
-ops have forms of their own (`x.T`, `x[0:2]`), chosen by class name in
+ops have forms of their own (`x.T`, `x[0:2]`, `set_subtensor(x[i], y)`), chosen by class name in
 `SPECIAL` -- so printing needs no import of tensor/, and an op added later
 prints sensibly without anyone touching this file.
 
@@ -71,11 +71,29 @@ def _walk(outputs: Sequence[Variable], known: dict[Variable, Text]) -> list[Text
     """Texts of `outputs`, node after node in topological order (no recursion, so a
     graph built by a long loop prints too)."""
     texts = dict(known)
+    # Elemwise pads a smaller input with broadcastable dimensions in front
+    # (DimShuffle{x,0}); as an operand of an elementwise op that padding is
+    # what the reader wrote as `x + v`, so it is not shown there.
+    padded: dict[Variable, Text] = {}
     for node in toposort(outputs, stop_at=texts):
         args = [texts[v] if v in texts else leaf_text(v) for v in node.inputs]
+        if type(node.op).__name__ == "Elemwise":
+            args = [padded.get(v, arg) for v, arg in zip(node.inputs, args)]
         for out, text in zip(node.outputs, node_texts(node, args)):
             texts[out] = text
+        if _is_padding(node.op):
+            padded[node.outputs[0]] = args[0]
     return [texts[v] if v in texts else leaf_text(v) for v in outputs]
+
+
+def _is_padding(op: Any) -> bool:
+    """A DimShuffle that only adds broadcastable dimensions in front: {x,x,0,1}."""
+    if type(op).__name__ != "DimShuffle":
+        return False
+    order = list(op.new_order)
+    while order and order[0] == "x":
+        order.pop(0)
+    return order == list(range(len(op.input_broadcastable)))
 
 
 def leaf_text(var: Variable) -> Text:
@@ -90,8 +108,10 @@ def leaf_text(var: Variable) -> Text:
 def constant_text(data: Any) -> Text:
     """A constant as a number (`2`, `0.5`, `-1`) or a short array."""
     value = np.asarray(data)
+    if value.ndim > 0 and value.size <= 8:
+        return repr(value.tolist()), ATOM  # [2, -1], [[0.5, 1.0]]
     if value.ndim > 0:
-        return np.array2string(value, separator=", ", threshold=8), ATOM
+        return np.array2string(value, separator=", ", threshold=8), ATOM  # [0., 1., ..., 9.]
     text = repr(value.item())
     if text.endswith(".0"):  # 1.0 -> 1: the graph shows what the user typed
         text = text[:-2]
@@ -105,9 +125,7 @@ def node_texts(node: Apply, args: list[Text]) -> list[Text]:
         op = op.scalar_op  # elementwise x + y reads like scalar x + y
     special = SPECIAL.get(type(op).__name__)
     if special is not None:
-        texts = special(op, node, args)
-        if texts is not None:
-            return texts
+        return special(op, node, args)
     name = getattr(op, "name", None)
     if name in OPERATORS:
         return [operator_text(name, args)]
@@ -163,7 +181,7 @@ def atom(text: Text) -> str:
 
 
 # -- ops with forms of their own ---------------------------------------------
-# Each returns the output texts, or None to fall back to the call form.
+# Each returns the text of each output.
 
 def _composite(op: Any, node: Apply, args: list[Text]) -> list[Text]:
     """A fused op reads as the expression it fused, with its inputs put in."""
@@ -171,25 +189,21 @@ def _composite(op: Any, node: Apply, args: list[Text]) -> list[Text]:
 
 
 def _dimshuffle(op: Any, node: Apply, args: list[Text]) -> list[Text]:
-    """Broadcasting padding is invisible, a reversal is `.T`, the rest `.dimshuffle(...)`."""
-    order = list(op.new_order)
+    """A reversal of the dimensions is `x.T`, any other order `x.dimshuffle(...)`."""
     ndim = len(op.input_broadcastable)
-    while order and order[0] == "x":  # Elemwise padded a smaller input: x + 1 stays x + 1
-        order.pop(0)
-    if order == list(range(ndim)):
-        return [args[0]]
     if ndim >= 2 and list(op.new_order) == list(range(ndim))[::-1]:
         return [(f"{atom(args[0])}.T", ATOM)]
     pattern = ", ".join(repr(d) if d == "x" else str(d) for d in op.new_order)
     return [(f"{atom(args[0])}.dimshuffle({pattern})", ATOM)]
 
 
-def _subtensor(op: Any, node: Apply, args: list[Text]) -> list[Text] | None:
-    """`x[0:2]`, `x[i, ::2]`: constant entries of `idx_list` are printed, the
-    others are the op's next inputs."""
+def _index(op: Any, x: Text, index_args: list[Text]) -> str:
+    """`x[0:2]`, `x[i, ::2]`: constant entries of the op's `idx_list` are printed,
+    the others stand for its next inputs.  Without an `idx_list` every input is
+    one entry (`x[idx]`)."""
     if not hasattr(op, "idx_list"):
-        return None
-    symbolic = iter(args[1:])
+        return f"{atom(x)}[{', '.join(text for text, _ in index_args)}]"
+    symbolic = iter(index_args)
 
     def entry(e: Any) -> str:
         if e is None:
@@ -205,18 +219,27 @@ def _subtensor(op: Any, node: Apply, args: list[Text]) -> list[Text] | None:
             parts.append(part + (f":{entry(e.step)}" if e.step is not None else ""))
         else:
             parts.append(entry(e))
-    return [(f"{atom(args[0])}[{', '.join(parts)}]", ATOM)]
+    return f"{atom(x)}[{', '.join(parts)}]"
 
 
-def _advanced_subtensor(op: Any, node: Apply, args: list[Text]) -> list[Text]:
-    """Indexing by integer arrays: `x[idx]`."""
-    return [(f"{atom(args[0])}[{', '.join(text for text, _ in args[1:])}]", ATOM)]
+def _subtensor(op: Any, node: Apply, args: list[Text]) -> list[Text]:
+    """Reading part of an array: `x[1:-1, i]`."""
+    return [(_index(op, args[0], args[1:]), ATOM)]
 
 
-SPECIAL: dict[str, Callable[[Any, Apply, list[Text]], list[Text] | None]] = {
+def _inc_subtensor(op: Any, node: Apply, args: list[Text]) -> list[Text]:
+    """Writing into part of a copy: `set_subtensor(x[0:2], y)`, as the user wrote it."""
+    name = "set_subtensor" if getattr(op, "set_instead_of_inc", False) else "inc_subtensor"
+    return [(f"{name}({_index(op, args[0], args[2:])}, {args[1][0]})", ATOM)]
+
+
+SPECIAL: dict[str, Callable[[Any, Apply, list[Text]], list[Text]]] = {
     "Composite": _composite,
     "DimShuffle": _dimshuffle,
     "Subtensor": _subtensor,
-    "AdvancedSubtensor1": _advanced_subtensor,
-    "AdvancedSubtensor": _advanced_subtensor,
+    "AdvancedSubtensor1": _subtensor,
+    "AdvancedSubtensor": _subtensor,
+    "IncSubtensor": _inc_subtensor,
+    "AdvancedIncSubtensor1": _inc_subtensor,
+    "AdvancedIncSubtensor": _inc_subtensor,
 }

@@ -49,12 +49,15 @@ def test_pp_calls_for_other_ops():
     assert pp((x + W).T) == "(x + W).T"
     assert pp(x.dimshuffle(1, "x", 0)) == "x.dimshuffle(1, 'x', 0)"
     v = T.dvector("v")
-    assert pp(x + v) == "x + v"  # the broadcasting DimShuffle{x,0} is not shown
+    assert pp(x + v) == "x + v"  # the broadcasting DimShuffle{x,0} is not shown...
+    assert pp(v.dimshuffle("x", 0)) == "v.dimshuffle('x', 0)"  # ...unless asked for
+    assert pp(T.dot(v.dimshuffle("x", 0), x)) == "dot(v.dimshuffle('x', 0), x)"
 
 
 def test_pp_constants_by_value_and_lists():
     x = T.dvector("x")
-    assert pp(x + np.array([1.0, 2.0])) == "x + [1., 2.]"
+    assert pp(x + np.array([1.0, 2.0])) == "x + [1.0, 2.0]"
+    assert pp(x + np.arange(10.0)) == "x + [0., 1., 2., ..., 7., 8., 9.]"
     assert pp(x - (-3)) == "x - (-3)"
     assert pp([x + 1, x * 2]) == "x + 1\nx * 2"
     f = theano.function([x], [x * 2, x])
@@ -90,6 +93,19 @@ class Subtensor(Op):
         return Apply(self, [x, *idx], [x.type()])
 
 
+class IncSubtensor(Subtensor):
+    __props__ = ("idx_list", "set_instead_of_inc")
+
+    def __init__(self, idx_list, set_instead_of_inc):
+        super().__init__(idx_list)
+        self.set_instead_of_inc = set_instead_of_inc
+
+
+class AdvancedSubtensor1(Op):
+    def make_node(self, x, idx):
+        return Apply(self, [x, idx], [x.type()])
+
+
 def test_pp_falls_back_to_calls_and_knows_indexing_by_name():
     x, y = T.dvectors("x", "y")
     assert pp(MyThing(3)(x + y)) == "my_thing(x + y, k=3)"
@@ -98,6 +114,10 @@ def test_pp_falls_back_to_calls_and_knows_indexing_by_name():
     i = T.lscalar("i")
     assert pp(Subtensor([slice(0, 2, None)])(x)) == "x[0:2]"
     assert pp(Subtensor([slice(None, None, 2), "i"])(x + y, i)) == "(x + y)[::2, i]"
+    assert pp(Subtensor([slice(1, "j", "k")])(x, i + 1, i)) == "x[1:i + 1:i]"
+    assert pp(IncSubtensor([-1], True)(x, y)) == "set_subtensor(x[-1], y)"
+    assert pp(IncSubtensor(["i"], False)(x, y, i)) == "inc_subtensor(x[i], y)"
+    assert pp(AdvancedSubtensor1()(x, T.lvector("idx"))) == "x[idx]"
 
 
 def test_composite_names_itself_with_pp():
