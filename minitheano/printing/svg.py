@@ -34,7 +34,16 @@ FONTS = "ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace"
 
 def graph_svg(obj: Any, *, title: str | None = None, show_types: bool = False,
               compact: bool = True) -> str:
-    """An SVG picture of `obj` (Variable, list, FunctionGraph, compiled Function)."""
+    """An SVG picture of `obj` (Variable, list, FunctionGraph, compiled Function).
+
+    Inputs green, outputs blue, shared variables cyan, constants grey; Apply
+    nodes are rounded boxes.  An unnamed intermediate result is drawn as the
+    arrow itself, not as an ellipse of its own: for the 5-60 node graphs of
+    the book that halves the shapes and the height, and the arrow already
+    says where the value goes (see picture.py).  `compact=False` draws every
+    intermediate; `show_types` writes each variable's type under its name;
+    `title` goes above the picture and in its <title>.
+    """
     pic = picture(obj, compact=compact, show_types=show_types)
     sizes = [shape_size(s) for s in pic.shapes]
     index = {s.key: i for i, s in enumerate(pic.shapes)}
