@@ -26,8 +26,14 @@ from minitheano.compile import (
     function,
     shared,
 )
+from minitheano import gradient
+from minitheano.gradient import grad
+from minitheano import ifelse  # the module, as `theano.ifelse.ifelse`
+from minitheano.scan import foldl, foldr, map, reduce, scan  # noqa: A004
+from minitheano.updates import OrderedUpdates
 
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
-           "clone_replace", "config", "function", "pp", "printing", "shared", "tensor"]
+           "OrderedUpdates", "clone_replace", "config", "foldl", "foldr", "function", "grad",
+           "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "shared", "tensor"]

@@ -121,7 +121,7 @@ class Config:
                 raise ValueError(f"{source}: expected name=value, got {item!r}")
             try:
                 setattr(self, name.strip(), value.strip())
-            except AttributeError as e:
+            except (AttributeError, ValueError) as e:
                 raise ValueError(f"{source}: {e}") from None
 
     @contextlib.contextmanager

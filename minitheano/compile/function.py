@@ -46,52 +46,70 @@ def _input_filter(var: Variable, index: int, name: str, fname: str, strict: bool
         if float_scalar and type(arg) is float:  # exact: a Python float is a float64
             return np.array(arg)
         try:
+            if isinstance(arg, Variable):
+                raise TypeError(f"got the symbolic variable {arg}, but a compiled function "
+                                f"takes values (arrays, numbers); for a shared variable pass "
+                                f".get_value(), to substitute a variable use givens")
+            if arg is None:
+                raise TypeError(f"got None, expected a value of type {vtype}")
             return filt(arg, strict=strict, allow_downcast=allow_downcast)
         except (TypeError, ValueError) as e:
-            raise TypeError(f"Bad input argument {name!r} to function {fname} at index "
-                            f"{index} (0-based), expected {vtype}: {e}") from None
+            raise TypeError(f"Bad input argument {name!r} (index {index}, 0-based) to "
+                            f"function {fname}: {e}") from None
     return check
 
 
 class Function:
-    """A compiled function.  `f.maker.fgraph` is the graph it runs."""
+    """A compiled function.  `f.maker.fgraph` is the graph it runs.
 
-    def __init__(self, maker: FunctionMaker, name: str, spec: dict) -> None:
+    Everything a call needs is prepared here, once: the input cells and their
+    checks, the VM, which cells hold the outputs and where the updates go.
+    """
+
+    def __init__(self, maker: FunctionMaker, name: str | None, spec: dict,
+                 swap: dict | None = None, input_cells: list[list] | None = None) -> None:
         self.maker = maker
         self.name = name
-        self._spec = spec  # what `function` was called with, for copy()
-        fg = maker.fgraph
-        n_in = len(maker.inputs)
-        # Cells: one per explicit input, the shared variables' own containers.
-        self._input_cells = [[None] for _ in maker.inputs]
-        for cell, inp in zip(self._input_cells, maker.inputs):
-            if inp.value is not None:
-                cell[0] = self._filter_default(inp)
-        self._defaults = [copy.deepcopy(c[0]) if i.update is None else None
-                          for c, i in zip(self._input_cells, maker.inputs)]
-        given = dict(zip(fg.inputs[:n_in], self._input_cells))
-        for shared_var, fg_var in zip(maker.shared, fg.inputs[n_in:]):
-            given[fg_var] = shared_var.container
+        self._spec = spec  # what `function` was called with, for copy(delete_updates=True)
+        self._label = name or spec["label"]  # how error messages call this function
+        fg, inputs = maker.fgraph, maker.inputs
+        # Cells: one per explicit input (holding its default, if any); the
+        # shared variables' own containers, so every function sees one value.
+        if input_cells is None:
+            input_cells = [[None if i.value is None else self._filter_default(i)]
+                           for i in inputs]
+        self._input_cells = input_cells
+        self._defaults = [(k, copy.deepcopy(cell[0]))
+                          for k, (cell, i) in enumerate(zip(input_cells, inputs))
+                          if i.value is not None and i.update is None]
+        swap = swap or {}
+        state = [swap.get(sv, sv) for sv in maker.shared]
+        given = dict(zip(fg.inputs, input_cells + [sv.container for sv in state]))
         keep = set(fg.inputs) | set(fg.outputs)
         self._vm = link_graph(fg, maker.mode.linker, given, keep, config.allow_gc)
         self._run = self._vm.run
         self._output_cells = [self._vm.storage[v] for v in fg.outputs]
+        # After a call the function lets go of the results it computed (not of
+        # inputs, shared values or constants that an output may be, when borrowed).
+        self._owned_output_cells = ([self._vm.storage[v] for v in fg.outputs
+                                     if v.owner is not None] if config.allow_gc else [])
         self._n_out = maker.n_outputs
-        # Where each update's new value goes.
-        self._update_targets = [sv.container for sv, _ in maker.updates]
-        self._input_update_cells = [c for c, i in zip(self._input_cells, maker.inputs)
-                                    if i.update is not None]
-        self._filters = [_input_filter(i.variable, k, i.name or f"input {k}", name, i.strict,
-                                       i.allow_downcast)
-                         for k, i in enumerate(maker.inputs)]
-        self._names = {}
-        for k, i in enumerate(maker.inputs):
-            for key in (i.name, i.variable.name):
-                if key is not None:
-                    self._names.setdefault(key, k)
-        self._required = [k for k, i in enumerate(maker.inputs) if i.value is None]
+        # Where each update's new value goes, in the order of fg.outputs.
+        self._update_cells = ([swap.get(sv, sv).container for sv, _ in maker.updates]
+                              + [c for c, i in zip(input_cells, inputs) if i.update is not None])
+        self._filters = [_input_filter(i.variable, k, i.name or f"input {k}", self._label,
+                                       i.strict, i.allow_downcast)
+                         for k, i in enumerate(inputs)]
+        # Keyword arguments: by In name first, then by variable name.
+        self._names: dict[str, int] = {}
+        for k, i in enumerate(inputs):
+            if i.name is not None:
+                self._names.setdefault(i.name, k)
+        for k, i in enumerate(inputs):
+            if i.variable.name is not None:
+                self._names.setdefault(i.variable.name, k)
+        self._required = [k for k, i in enumerate(inputs) if i.value is None]
         self._single = spec["single_output"]
-        self._fast = not any(i.value is not None for i in maker.inputs)
 
     def _filter_default(self, inp: In) -> Any:
         try:
@@ -102,105 +120,113 @@ class Function:
                             f"{inp.variable.type}: {e}") from None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        cells, filters = self._input_cells, self._filters
-        if self._fast and not kwargs and len(args) == len(cells):
-            for cell, check, arg in zip(cells, filters, args):
-                cell[0] = check(arg)
-        else:
+        cells = self._input_cells
+        if kwargs or len(args) != len(cells):
             self._set_arguments(args, kwargs)
+        else:  # the common case: every input given, in order
+            for cell, check, arg in zip(cells, self._filters, args):
+                cell[0] = check(arg)
         self._run()
         outs = [cell[0] for cell in self._output_cells]
-        if len(outs) > self._n_out:
-            self._apply_updates(outs)
-            outs = outs[:self._n_out]
-        if self._defaults and not self._fast:
-            for cell, default, inp in zip(cells, self._defaults, self.maker.inputs):
-                if inp.value is not None and inp.update is None:
-                    cell[0] = default
-        if config.allow_gc:
-            for cell in self._output_cells:
-                cell[0] = None
-        if self._single:
-            return outs[0]
-        return outs
+        if self._update_cells:
+            # --8<-- [start:ex-ch02-apply-updates]
+            # All new values were computed from the old ones: only now are they stored.
+            for cell, value in zip(self._update_cells, outs[self._n_out:]):
+                cell[0] = value
+            del outs[self._n_out:]
+            # --8<-- [end:ex-ch02-apply-updates]
+        for cell in self._owned_output_cells:
+            cell[0] = None
+        return outs[0] if self._single else outs
 
     def _set_arguments(self, args: Sequence[Any], kwargs: dict) -> None:
-        n = len(self._input_cells)
+        """Store positional and keyword arguments; fill in defaults; complain."""
+        cells, n = self._input_cells, len(self._input_cells)
         if len(args) > n:
-            raise TypeError(f"function {self.name} takes at most {n} arguments, "
+            raise TypeError(f"function {self._label} takes at most {n} argument(s), "
                             f"got {len(args)}")
-        given = set()
-        for k, arg in enumerate(args):
-            self._input_cells[k][0] = self._filters[k](arg)
-            given.add(k)
-        for key, arg in kwargs.items():
+        # --8<-- [start:ex-ch02-bind-arguments]
+        given = set(range(len(args)))
+        for key in kwargs:
             k = self._names.get(key)
             if k is None:
                 known = ", ".join(sorted(self._names)) or "none"
-                raise TypeError(f"function {self.name} has no input named {key!r} "
+                raise TypeError(f"function {self._label} has no input named {key!r} "
                                 f"(named inputs: {known})")
             if k in given:
-                raise TypeError(f"function {self.name}: input {key!r} given twice")
-            self._input_cells[k][0] = self._filters[k](arg)
+                raise TypeError(f"function {self._label}: input {key!r} (index {k}) is given "
+                                f"twice")
             given.add(k)
         missing = [k for k in self._required if k not in given]
         if missing:
-            names = ", ".join(str(self.maker.inputs[k].variable) for k in missing)
-            raise TypeError(f"function {self.name} is missing required input(s): {names} "
-                            f"(it takes {n} arguments, {len(self._required)} without default)")
-
-    def _apply_updates(self, outs: list[Any]) -> None:
-        # All new values were computed from the old ones: only now are they stored.
-        k = self._n_out
-        for target in self._update_targets:
-            target[0] = outs[k]
-            k += 1
-        for cell in self._input_update_cells:
-            cell[0] = outs[k]
-            k += 1
+            names = ", ".join(f"{self.maker.inputs[k].variable} (index {k})" for k in missing)
+            raise TypeError(f"function {self._label} is missing required input(s): {names}; "
+                            f"it takes {n} argument(s), {len(self._required)} without default")
+        for k, default in self._defaults:
+            if k not in given:
+                cells[k][0] = default
+        for k, arg in enumerate(args):
+            cells[k][0] = self._filters[k](arg)
+        for key, arg in kwargs.items():
+            k = self._names[key]
+            cells[k][0] = self._filters[k](arg)
+        # --8<-- [end:ex-ch02-bind-arguments]
 
     def copy(self, share_memory: bool = False, swap: dict | None = None,
              delete_updates: bool = False, name: str | None = None) -> Function:
         """A new function computing the same thing.
 
-        swap: {old shared variable: new shared variable} to run on other state.
-        delete_updates: the copy does not update anything.
-        share_memory: the copy shares the default-value storage of the original.
+        swap: {old shared variable: new shared variable}: the copy reads and
+            updates the new ones instead (same type required).
+        delete_updates: the copy updates nothing.
+        share_memory: the copy shares the cells of inputs that have a value
+            (defaults and internal state, `In(..., update=...)`); otherwise its
+            cells start from the values given at compile time.
+        name: the copy's name (default: this one's + " copy").
         """
-        spec = dict(self._spec)
-        if swap:
-            for old, new in swap.items():
-                if not (isinstance(old, SharedVariable) and isinstance(new, SharedVariable)):
-                    raise TypeError("swap maps shared variables to shared variables")
-                if old.type != new.type:
-                    raise TypeError(f"swap: {old} ({old.type}) and {new} ({new.type}) differ "
-                                    f"in type")
-            spec["givens"] = list(spec["givens"] or []) + list(swap.items())
-            spec["updates"] = [(swap.get(sv, sv), e) for sv, e in spec["updates"] or []]
+        swap = dict(swap or {})
+        for old, new in swap.items():
+            if old not in self.maker.shared:
+                raise ValueError(f"swap: shared variable {old} is not used by function "
+                                 f"{self._label}")
+            if not isinstance(new, SharedVariable):
+                raise TypeError(f"swap: {old} must be replaced by a shared variable, got {new!r}")
+            if old.type != new.type:
+                raise TypeError(f"swap: {old} ({old.type}) and {new} ({new.type}) differ in "
+                                f"type")
+        if name is None and self.name is not None:
+            name = self.name + " copy"
+        maker, spec = self.maker, self._spec
         if delete_updates:
-            spec["updates"] = []
-            spec["no_default_updates"] = True
-        spec["name"] = name or self.name
-        new = _compile(**spec)
+            spec = dict(spec, updates=None, no_default_updates=True, on_unused_input="ignore",
+                        inputs=[_without_update(i) for i in spec["inputs"]])
+            maker = _make(spec)
+        cells = None
         if share_memory:
+            cells = [[None] for _ in maker.inputs]
             for k, inp in enumerate(self.maker.inputs):
                 if inp.value is not None:
-                    new._input_cells[k] = self._input_cells[k]
-        return new
+                    cells[k] = self._input_cells[k]
+            for k, inp in enumerate(maker.inputs):
+                if inp.value is not None and cells[k][0] is None:
+                    cells[k][0] = self._filter_default(inp)
+        return Function(maker, name, spec, swap, cells)
 
     def __repr__(self) -> str:
-        return f"<minitheano Function {self.name}>"
+        return f"<minitheano Function {self._label}>"
 
 
-def _compile(inputs: list[In], outputs: list[Out], single_output: bool, mode: Mode,
-             updates: Any, givens: Any, no_default_updates: Any, name: str,
-             on_unused_input: str) -> Function:
-    maker = FunctionMaker(inputs, outputs, mode, updates, givens, no_default_updates,
-                          on_unused_input)
-    spec = dict(inputs=inputs, outputs=outputs, single_output=single_output, mode=mode,
-                updates=updates, givens=givens, no_default_updates=no_default_updates,
-                name=name, on_unused_input=on_unused_input)
-    return Function(maker, name, spec)
+def _without_update(inp: In) -> In:
+    if inp.update is None:
+        return inp
+    new = copy.copy(inp)
+    new.update = None
+    return new
+
+
+def _make(spec: dict) -> FunctionMaker:
+    return FunctionMaker(spec["inputs"], spec["outputs"], spec["mode"], spec["updates"],
+                         spec["givens"], spec["no_default_updates"], spec["on_unused_input"])
 
 
 def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: str | Mode | None = None,
@@ -219,7 +245,6 @@ def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: str | M
         raise TypeError("the inputs of a function must be given in a list, even when there "
                         f"is only one: function([x], ...), not function(x, ...) (got {inputs})")
     where = user_line()
-    name = name or (str(where) if where else "<function>")
     ins = []
     for i in inputs:
         if isinstance(i, In):
@@ -240,5 +265,8 @@ def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: str | M
             outs.append(Out(o))
         else:
             raise TypeError(f"function outputs must be symbolic variables, got {o!r}")
-    return _compile(ins, outs, single, get_mode(mode), updates, givens, no_default_updates,
-                    name, on_unused_input or "raise")
+    spec = dict(inputs=ins, outputs=outs, single_output=single, mode=get_mode(mode),
+                updates=updates, givens=givens, no_default_updates=no_default_updates,
+                on_unused_input=on_unused_input or "raise",
+                label=f"defined at {where}" if where else "<unnamed>")
+    return Function(_make(spec), name, spec)

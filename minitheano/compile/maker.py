@@ -39,7 +39,9 @@ def _as_pairs(pairs: Any, what: str) -> list[tuple[Any, Any]]:
         return []
     if isinstance(pairs, dict):
         return list(pairs.items())
-    pairs = list(pairs)
+    if not isinstance(pairs, (list, tuple)):
+        raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
+                        f"got {pairs!r}")
     for p in pairs:
         if not (isinstance(p, (tuple, list)) and len(p) == 2):
             raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
@@ -89,13 +91,13 @@ class FunctionMaker:
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.mode = mode
-        self._check_inputs()
+        input_updates = self._check_inputs()
         updates = self._check_updates(updates)
         givens = self._check_givens(givens)
 
         # Substitute givens in everything that will be computed.
         exprs = [o.variable for o in self.outputs] + [new for _, new in updates]
-        exprs += [i.update for i in self.inputs if i.update is not None]
+        exprs += input_updates
         if givens:
             exprs = clone_replace(exprs, givens)
         n_out, n_upd = len(self.outputs), len(updates)
@@ -104,7 +106,8 @@ class FunctionMaker:
         input_updates = exprs[n_out + n_upd:]
         updates += self._default_updates(out_exprs + [e for _, e in updates] + input_updates,
                                          updates, no_default_updates, givens)
-        self.updates = updates
+        # `(W, W)` changes nothing: drop it rather than copy W into itself.
+        self.updates = updates = [(sv, e) for sv, e in updates if e is not sv]
 
         input_vars = [i.variable for i in self.inputs]
         all_exprs = out_exprs + [e for _, e in updates] + input_updates
@@ -128,8 +131,9 @@ class FunctionMaker:
         self._protect_outputs()
 
     # -- checks ---------------------------------------------------------------
-    def _check_inputs(self) -> None:
-        seen = set()
+    def _check_inputs(self) -> list[Variable]:
+        """Check the inputs; return the new values of those with an update."""
+        seen, updates = set(), []
         for k, i in enumerate(self.inputs):
             v = i.variable
             if isinstance(v, SharedVariable):
@@ -146,13 +150,14 @@ class FunctionMaker:
             if v in seen:
                 raise ValueError(f"input {k} ({v}) is given twice")
             seen.add(v)
-            if i.update is not None and i.value is None:
-                raise ValueError(f"input {k} ({v}) has an update but no value to start from")
+            if i.update is not None:
+                if i.value is None:
+                    raise ValueError(f"input {k} ({v}) has an update but no value to start "
+                                     f"from")
+                updates.append(_as_variable(i.update, v, f"the update of input {k}"))
+        return updates
 
     def _check_updates(self, updates: Any) -> list[tuple[SharedVariable, Variable]]:
-        if isinstance(updates, dict) is False and updates is not None and not isinstance(
-                updates, (list, tuple)):
-            raise TypeError(f"updates must be a dict or a list of pairs, got {updates!r}")
         result, targets = [], set()
         for target, value in _as_pairs(updates, "updates"):
             if not isinstance(target, SharedVariable):
@@ -180,8 +185,9 @@ class FunctionMaker:
         skip = set(no_default_updates or [])
         done = {sv for sv, _ in updates}
         added: list[tuple[SharedVariable, Variable]] = []
-        pending = list(exprs)
-        while pending:
+        pending = exprs
+        while pending:  # a default update may itself use shared variables with one
+            new_exprs = []
             for v in graph_inputs(pending):
                 if (isinstance(v, SharedVariable) and v.default_update is not None
                         and v not in done and v not in skip):
@@ -189,9 +195,10 @@ class FunctionMaker:
                     new = v.default_update
                     if givens:
                         new = clone_replace(new, givens)
-                    added.append((v, _as_variable(new, v, "default update")))
-            pending = [e for _, e in added if e not in pending and e not in exprs]
-            exprs = exprs + pending
+                    new = _as_variable(new, v, "default update")
+                    added.append((v, new))
+                    new_exprs.append(new)
+            pending = new_exprs
         return added
 
     def _check_used(self, input_vars: list[Variable], exprs: list[Variable],
@@ -217,20 +224,28 @@ class FunctionMaker:
     # -- protecting outputs ---------------------------------------------------
     def _protect_outputs(self) -> None:
         """A DeepCopyOp in front of each output that would share a buffer with an
-        input, a shared value, a constant or an earlier output."""
+        input, a shared value, a constant or an earlier output.
+
+        As in Theano, borrowing skips the copy: an output may be a shared value
+        or a constant if `Out(borrow=True)`, an explicit input if also
+        `In(borrow=True)`, an earlier output if both are borrowed.  Updates
+        never borrow: a new shared value must not alias anything else.
+        """
         fg = self.fgraph
-        state = set(fg.inputs)
-        roots_seen: set[Variable] = set()
-        borrow = [o.borrow for o in self.outputs]
+        n_out = self.n_outputs
+        out_borrow = [o.borrow for o in self.outputs] + [False] * (len(fg.outputs) - n_out)
+        # For each variable an output may alias: may a borrowed output keep it?
+        lendable: dict[Variable, bool] = {v: i.borrow for v, i in zip(fg.inputs, self.inputs)}
+        lendable.update((v, True) for v in fg.inputs[len(self.inputs):])
+        # --8<-- [start:ex-ch02-protect-outputs]
         for i, out in enumerate(list(fg.outputs)):
-            is_update = i >= self.n_outputs
-            if is_update and i < self.n_outputs + self.n_updates:
-                target = fg.inputs[len(self.inputs) + self.shared.index(self.updates[
-                    i - self.n_outputs][0])]
-                if out is target:
-                    continue  # W updated to W: nothing changes
             root = alias_root(out)
-            shares = root in state or isinstance(root, Constant) or root in roots_seen
-            roots_seen.add(root)
-            if shares and not (i < self.n_outputs and borrow[i]):
+            if root in lendable or isinstance(root, Constant):
+                allowed = out_borrow[i] and lendable.get(root, True)
+            else:
+                allowed = True
+            if not allowed:
                 fg.change_input("output", i, deep_copy_op(out), reason="protect outputs")
+            # Later outputs must not alias this one (unless both are borrowed).
+            lendable.setdefault(root, out_borrow[i])
+        # --8<-- [end:ex-ch02-protect-outputs]

@@ -12,6 +12,7 @@ import numpy as np
 
 from minitheano.graph.basic import Variable
 from minitheano.graph.shared import SharedVariable
+from minitheano.tensor.random import random_state_type
 from minitheano.tensor.sharedvar import TensorSharedVariable
 from minitheano.tensor.type import TensorType
 
@@ -28,9 +29,7 @@ def shared(value: Any, name: str | None = None, strict: bool = False,
     if isinstance(value, Variable):
         raise TypeError(f"shared() needs a value, not the symbolic variable {value}")
     if isinstance(value, np.random.RandomState):
-        from minitheano.tensor.random import RandomStateType
-
-        return SharedVariable(RandomStateType(), value, name=name, borrow=borrow)
+        return SharedVariable(random_state_type, value, name=name, borrow=borrow)
     if isinstance(value, (np.ndarray, np.generic, int, float, bool)):
         data = np.asarray(value)
         if data.dtype == np.float16:

@@ -93,11 +93,13 @@ class Apply:
         self.op = op
         self.inputs = list(inputs)
         self.outputs = list(outputs)
+        # --8<-- [start:ex-ch01-apply-owner]
         for i, out in enumerate(self.outputs):
             if out.owner is not None and out.owner is not self:
                 raise ValueError(f"output {i} of {op} already belongs to another node")
             out.owner = self
             out.index = i
+        # --8<-- [end:ex-ch01-apply-owner]
 
     @property
     def out(self) -> Variable:
@@ -147,6 +149,7 @@ def toposort(outputs: Iterable[Variable], stop_at: Iterable[Variable] = ()) -> l
     graph built by a 10 000-step loop does not hit Python's recursion limit.
     Variables in `stop_at` are treated as inputs: their owners are not visited.
     """
+    # --8<-- [start:ex-ch01-toposort]
     stop = set(stop_at)
     order: list[Apply] = []
     done: set[Apply] = set()
@@ -170,11 +173,13 @@ def toposort(outputs: Iterable[Variable], stop_at: Iterable[Variable] = ()) -> l
                 done.add(node)
                 order.append(node)
     return order
+    # --8<-- [end:ex-ch01-toposort]
 
 
 def graph_inputs(outputs: Iterable[Variable], stop_at: Iterable[Variable] = ()) -> list[Variable]:
     """The Variables with no owner (inputs and constants) that `outputs` depend on,
     in the order they are first met."""
+    # --8<-- [start:ex-ch01-graph-inputs]
     stop = set(stop_at)
     seen: set[Variable] = set()
     result: list[Variable] = []
@@ -189,6 +194,7 @@ def graph_inputs(outputs: Iterable[Variable], stop_at: Iterable[Variable] = ()) 
                 seen.add(v)
                 result.append(v)
     return result
+    # --8<-- [end:ex-ch01-graph-inputs]
 
 
 def variables(outputs: Iterable[Variable]) -> list[Variable]:

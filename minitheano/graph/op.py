@@ -54,12 +54,14 @@ class Op:
         Ops with a faster way to run (Elemwise) override this; the default calls
         `perform` with the current contents of the input cells.
         """
+        # --8<-- [start:ex-ch02-thunk]
         perform = self.perform
 
         def thunk() -> None:
             perform(node, [cell[0] for cell in input_cells], output_cells)
 
         return thunk
+        # --8<-- [end:ex-ch02-thunk]
 
     # -- shapes -------------------------------------------------------------
     def infer_shape(self, fgraph: Any, node: Apply,

@@ -160,11 +160,16 @@ def operator_text(name: str, args: list[Text]) -> Text:
     # --8<-- [end:ex-ch01-pp-infix]
 
 
+# Ops whose function has another name than the op (T.fill makes a `second`).
+CALL_NAMES = {"second": "fill"}
+
+
 def call_texts(op_str: str, args: list[Text], nout: int = 1) -> list[Text]:
     """An op written as a call: `Sum{axis=[1]}` on x -> `sum(x, axis=[1])`."""
     head, brace, props = op_str.partition("{")
     params = [text for text, _ in args] + ([props.removesuffix("}")] if brace else [])
-    text = f"{snake_case(head)}({', '.join(params)})"
+    name = snake_case(head)
+    text = f"{CALL_NAMES.get(name, name)}({', '.join(params)})"
     if nout == 1:
         return [(text, ATOM)]
     return [(f"{text}[{k}]", ATOM) for k in range(nout)]

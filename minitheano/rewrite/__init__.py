@@ -1,12 +1,85 @@
-"""The rewrite engine and its rewrites (chapter 3)."""
+"""The rewrite engine and its rewrites (chapter 3).
+
+`rewrite_graph(fgraph, mode)` runs the phases a mode asks for:
+
+    FAST_COMPILE   merge, canonicalize, merge
+    FAST_RUN       merge, canonicalize, merge, stabilize, specialize, merge,
+                   fusion, inplace
+
+`mode.excluding(name)` leaves out a phase or a single rewrite (or turns off a
+switch such as 'cancel_div'); `mode.including(name)` adds a phase to a mode
+that does not have it (`Mode('py', 'fast_compile').including('fusion')`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from minitheano.graph.fg import FunctionGraph
+from minitheano.rewrite import (  # noqa: F401  (importing them registers their rewrites)
+    algebra,
+    canonicalize,
+    constant_folding,
+    shape,
+    stabilize,
+)
+from minitheano.rewrite.engine import (
+    LOCAL_REWRITES,
+    SWITCHES,
+    RewriteError,
+    RewriteLoopError,
+    RewriteRecord,
+    Step,
+    fgraph_of,
+    register,
+    run_steps,
+)
+from minitheano.rewrite.fusion import fusion_rewrite
+from minitheano.rewrite.inplace import inplace_rewrite
+from minitheano.rewrite.merge import merge_rewrite
+
+PIPELINE = [Step("merge", merge_rewrite), Step("canonicalize"), Step("merge", merge_rewrite),
+            Step("stabilize"), Step("specialize"), Step("merge", merge_rewrite),
+            Step("fusion", fusion_rewrite), Step("inplace", inplace_rewrite)]
+OPTIMIZERS = {
+    "none": [],
+    "fast_compile": ["merge", "canonicalize"],
+    "fast_run": ["merge", "canonicalize", "stabilize", "specialize", "fusion", "inplace"],
+}
 
 
-def rewrite_graph(fgraph: FunctionGraph, mode) -> None:
-    """Apply the rewrites `mode` asks for to `fgraph`, in place.
+def known_names() -> set[str]:
+    """Every name `Mode.excluding` / `including` understands."""
+    return {s.name for s in PIPELINE} | set(LOCAL_REWRITES) | set(SWITCHES)
 
-    Chapter 3 fills this in; until then a graph is run as written.
-    """
+
+def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecord:
+    """Apply the rewrites `mode` asks for to `fgraph`, in place; return the record
+    of what fired (also kept as `fgraph.rewrite_record`)."""
+    optimizer = mode if isinstance(mode, str) else mode.optimizer
+    excluded = set(getattr(mode, "excluded", ()))
+    included = set(getattr(mode, "included", ()))
+    unknown = (excluded | included) - known_names()
+    if unknown:
+        raise ValueError(f"unknown rewrite or phase name(s) {sorted(unknown)} in the mode; "
+                         f"known: {', '.join(sorted(known_names()))}")
+    phases = set(OPTIMIZERS[optimizer.lower()]) | included
+    steps = [s for s in PIPELINE if s.name in phases]
+    if not steps:
+        return run_steps(fgraph, steps, excluded)
+    feature = shape.ShapeFeature()
+    fgraph.attach_feature(feature)
+    fgraph.shape_feature = feature
+    try:
+        return run_steps(fgraph, steps, excluded)
+    finally:
+        fgraph.features.remove(feature)
+        del fgraph.shape_feature
+
+
+def rewrite_record(f: Any) -> RewriteRecord:
+    """What the rewrites did to a compiled function's graph: print it for a table."""
+    return fgraph_of(f).rewrite_record
+
+
+__all__ = ["RewriteError", "RewriteLoopError", "register", "rewrite_graph", "rewrite_record"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from minitheano.graph.basic import Apply, Constant, Variable, clone, toposort
+from minitheano.graph.basic import Apply, Constant, Variable, clone, clone_replace, toposort
 from minitheano.printing.pretty import expressions
 from minitheano.scalar.basic import ScalarOp, ScalarType, ScalarVariable, as_scalar
 
@@ -70,3 +70,23 @@ class Composite(ScalarOp):
             values[node.outputs[0]] = result
         results = [o.data if isinstance(o, Constant) else values[o] for o in self.outputs]
         return results[0] if self.nout == 1 else tuple(results)
+
+    def grad(self, inputs, output_grads):
+        """The gradient of the inner graph, by the same reverse mode as any graph's.
+
+        The inner graph is copied onto `inputs`, each output is seeded with its
+        gradient, and `backprop` (gradient/reverse.py) does the rest.  An output
+        that the inner graph also uses (fusion makes such graphs) gets both its
+        seed and what its users send.
+        """
+        # Differentiation builds on the scalar layer, not the other way round.
+        from minitheano.gradient.reverse import backprop, is_discrete
+
+        outputs = clone_replace(self.outputs, dict(zip(self.inputs, inputs)))
+        seeds: dict[Variable, Variable] = {}
+        for out, g in zip(outputs, output_grads):  # an output listed twice gets both
+            seeds[out] = seeds[out] + g if out in seeds else g
+        grads = backprop(seeds, list(inputs), seeds_are_total=False)
+        # The scalar ops' convention: None where an input has no gradient.
+        return [None if is_discrete(x) or not isinstance(g.type, ScalarType) else g
+                for x, g in zip(inputs, grads)]

@@ -44,11 +44,13 @@ class Add(ScalarOp):
     nfunc = np.add
 
     def output_dtype(self, *dtypes: str) -> str:
-        return upcast(*dtypes) if len(dtypes) > 2 else super().output_dtype(*dtypes)
+        return upcast(*dtypes) if len(dtypes) != 2 else super().output_dtype(*dtypes)
 
     def impl(self, *inputs: Any) -> Any:
-        result = inputs[0]
-        for x in inputs[1:]:
+        if len(inputs) == 1:  # a copy: an Elemwise output never aliases its input
+            return np.array(inputs[0], copy=True)
+        result = np.add(inputs[0], inputs[1])
+        for x in inputs[2:]:
             result = np.add(result, x)
         return result
 
@@ -74,11 +76,13 @@ class Mul(ScalarOp):
     nfunc = np.multiply
 
     def output_dtype(self, *dtypes: str) -> str:
-        return upcast(*dtypes) if len(dtypes) > 2 else super().output_dtype(*dtypes)
+        return upcast(*dtypes) if len(dtypes) != 2 else super().output_dtype(*dtypes)
 
     def impl(self, *inputs: Any) -> Any:
-        result = inputs[0]
-        for x in inputs[1:]:
+        if len(inputs) == 1:  # a copy: an Elemwise output never aliases its input
+            return np.array(inputs[0], copy=True)
+        result = np.multiply(inputs[0], inputs[1])
+        for x in inputs[2:]:
             result = np.multiply(result, x)
         return result
 
@@ -122,9 +126,8 @@ class Mod(BinaryScalarOp):
     def grad(self, inputs, output_grads):
         (gz,) = output_grads
         x, y = inputs
-        if _is_discrete(x) and _is_discrete(y):
-            return [None, None]
-        return [gz, -(gz * floor(x / y))]
+        return [None if _is_discrete(x) else gz,
+                None if _is_discrete(y) else -(gz * floor(x / y))]
 
 
 class Pow(BinaryScalarOp):
@@ -135,7 +138,8 @@ class Pow(BinaryScalarOp):
         (gz,) = output_grads
         x, y = inputs
         gx = None if _is_discrete(x) else gz * y * x ** (y - 1)
-        gy = None if _is_discrete(y) else gz * x ** y * log(x)
+        # d(x**y)/dy = x**y log(x), whose limit at x = 0 is 0: log(1) there, not log(0) = -inf.
+        gy = None if _is_discrete(y) else gz * x ** y * log(switch(eq(x, 0), 1, x))
         return [gx, gy]
 
 
@@ -237,7 +241,7 @@ class Switch(ScalarOp):
     """`a if cond else b`, elementwise; both a and b are computed."""
     nin = 3
     name = "switch"
-    nfunc = np.where
+    nfunc = staticmethod(np.where)  # a plain function would be bound as a method
 
     def output_dtype(self, cond: str, a: str, b: str) -> str:
         return upcast(a, b)
@@ -264,6 +268,9 @@ class Second(BinaryScalarOp):
 
     def grad(self, inputs, output_grads):
         return [None, None if _is_discrete(inputs[1]) else output_grads[0]]
+
+    def connection_pattern(self, node):
+        return [[False], [True]]  # only the shape of the first input matters
 
 
 class Identity(UnaryScalarOp):
@@ -327,7 +334,7 @@ class Ceil(_Rounding):
 class RoundHalfToEven(_Rounding):
     """Round to the nearest integer, ties to even (numpy's `round`)."""
     name = "round_half_to_even"
-    nfunc = np.round
+    nfunc = np.rint  # a ufunc (np.round is a plain function, which would bind as a method)
 
 
 # ---------------------------------------------------------------------------
@@ -495,8 +502,12 @@ class Sigmoid(FloatUnaryOp):
 
     def impl(self, x: Any) -> Any:
         x = np.asarray(x, dtype=self.output_dtype(np.asarray(x).dtype.name))
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        # exp(-x) overflows to inf below x = -709 (float64), and 1 / (1 + inf) = 0 is
+        # the right limit: no NaN, and one buffer reused by every step.
+        with np.errstate(over="ignore"):
+            t = np.asarray(np.exp(-x))
+            np.add(t, 1, out=t)
+            return np.reciprocal(t, out=t)
 
     def grad(self, inputs, output_grads):
         (x,), (gz,) = inputs, output_grads

@@ -11,6 +11,28 @@ from minitheano.tensor.basic import *  # noqa: F403
 from minitheano.tensor.basic import as_tensor_variable, constant, tensor_copy
 from minitheano.tensor.math import *  # noqa: F403
 from minitheano.tensor.math import abs_, and_, or_, pow, round  # noqa: A004
-from minitheano.tensor.reduction import CAReduce, Sum, keep_dims, normalize_axis, sum  # noqa: A004
 from minitheano.tensor.shape import *  # noqa: F403
+from minitheano.tensor.join import *  # noqa: F403
+from minitheano.tensor import subtensor
+from minitheano.tensor.subtensor import *  # noqa: F403
+from minitheano.tensor.advanced_subtensor import *  # noqa: F403
+from minitheano.tensor.advanced_subtensor import advanced_getitem
+from minitheano.tensor.reduction import (  # noqa: A004
+    All, Any, Argmax, Argmin, CAReduce, Max, Min, Prod, Sum, all, any, argmax, argmin,
+    keep_dims, max, max_and_argmax, mean, min, normalize_axis, prod, std, sum, var)
 from minitheano.scalar.basic import is_weak, weak_dtype
+
+# Submodules that build on the names above: T.nnet, T.shared_randomstreams, ...
+from minitheano.tensor import extra_ops, nnet, random, shared_randomstreams  # noqa: E402
+from minitheano.tensor.extra_ops import cumprod, cumsum, diff, repeat, squeeze  # noqa: E402
+
+# T.grad, T.jacobian, ... live in minitheano.gradient, which builds on this
+# package: they are looked up there when first asked for.
+_FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad", "numeric_grad")
+
+
+def __getattr__(name: str):
+    if name in _FROM_GRADIENT:
+        from minitheano import gradient
+        return getattr(gradient, name)
+    raise AttributeError(f"module 'minitheano.tensor' has no attribute {name!r}")

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.null import disconnected_type
 from minitheano.graph.op import Op
-from minitheano.scalar.basic import ScalarOp, ScalarType, float_dtype
+from minitheano.scalar.basic import FLOAT_DTYPES, ScalarOp, ScalarType, float_dtype
 from minitheano.scalar.composite import Composite
 from minitheano.tensor.type import TensorType, TensorVariable
 
@@ -84,12 +85,17 @@ class DimShuffle(Op):
     def grad(self, inputs, output_grads):
         # --8<-- [start:ex-ch04-dimshuffle-grad]
         (x,), (gz,) = inputs, output_grads
-        # Put each input dimension back where it came from; sum away the 'x' ones.
-        added = [i for i, d in enumerate(self.new_order) if d == "x"]
-        gz = _T.sum(gz, axis=added) if added else gz
+        # An 'x' dimension may have been stretched by whoever used the output:
+        # sum it away.  One that still has length 1 is simply dropped below.
+        stretched = [i for i, d in enumerate(self.new_order)
+                     if d == "x" and not gz.broadcastable[i]]
+        gz = _T.sum(gz, axis=stretched) if stretched else gz
+        left = [i for i in range(len(self.new_order)) if i not in stretched]
+        # Put each input dimension back where it came from.
         order = ["x"] * x.ndim
-        for out_dim, in_dim in enumerate(self.shuffle):
-            order[in_dim] = out_dim
+        for out_dim, in_dim in enumerate(self.new_order):
+            if in_dim != "x":
+                order[in_dim] = left.index(out_dim)
         return [DimShuffle(gz.broadcastable, order)(gz)]
         # --8<-- [end:ex-ch04-dimshuffle-grad]
 
@@ -133,14 +139,17 @@ class Elemwise(Op):
         strong = _weak_dtypes(inputs)
         inputs = [_T.as_tensor_variable(x, dtype=_T.weak_dtype(x, strong))
                   if _T.is_weak(x) else _T.as_tensor_variable(x) for x in inputs]
+        # --8<-- [start:ex-ch01-elemwise-broadcast]
         # Pad every input on the left to the same number of dimensions.
         ndim = max((x.ndim for x in inputs), default=0)
         inputs = [x if x.ndim == ndim else
                   DimShuffle(x.broadcastable, ["x"] * (ndim - x.ndim) + list(range(x.ndim)))(x)
                   for x in inputs]
         shadow = self.scalar_op.make_node(*[ScalarType(x.dtype)() for x in inputs])
+        # A dimension of the output has length 1 only if it has length 1 in every input.
         bcast = [all(x.broadcastable[d] for x in inputs) for d in range(ndim)]
         outputs = [TensorType(o.type.dtype, bcast)() for o in shadow.outputs]
+        # --8<-- [end:ex-ch01-elemwise-broadcast]
         for o, i in self.inplace_pattern.items():
             if inputs[i].type != outputs[o].type:
                 raise TypeError(f"{self}: output {o} ({outputs[o].type}) cannot be written "
@@ -215,6 +224,9 @@ class Elemwise(Op):
             shape.append(sizes[0] if sizes else 1)
         return [tuple(shape)] * len(node.outputs)
 
+    def connection_pattern(self, node: Apply) -> list[list[bool]]:
+        return self.scalar_op.connection_pattern(node)
+
     def L_op(self, inputs, outputs, output_grads):
         """Lift the scalar op's gradient graph to tensors, then sum over the
         dimensions each input was broadcast along."""
@@ -225,12 +237,18 @@ class Elemwise(Op):
         lift = dict(zip(scalar_in, inputs))
         lift.update(zip(scalar_out, outputs))
         lift.update(zip(scalar_gz, output_grads))
+        pattern = self.connection_pattern(outputs[0].owner)
         grads = []
-        for x, g in zip(inputs, scalar_grads):
-            if g is None:
+        for x, g, connected in zip(inputs, scalar_grads, pattern):
+            if not any(connected):  # fill(x, v) ignores the values of x
+                grads.append(disconnected_type())
+                continue
+            if g is None or x.dtype not in FLOAT_DTYPES:  # zero, and always for integers
                 grads.append(_T.zeros_like(x, dtype=float_dtype(x.dtype)))
                 continue
             g = _lift(g, lift)
+            if g.ndim < x.ndim:  # a gradient that does not depend on gz (a constant)
+                g = _T.second(outputs[0], g)
             # Sum over the dimensions where x was stretched to the output's length.
             axes = [d for d in range(x.ndim)
                     if x.broadcastable[d] and not g.broadcastable[d]]

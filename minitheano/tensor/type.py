@@ -47,6 +47,7 @@ class TensorType(Type):
 
     # -- which values belong to this type ---------------------------------
     def filter(self, data: Any, strict: bool = False, allow_downcast: bool | None = None) -> Any:
+        # --8<-- [start:ex-ch02-filter]
         if type(data) is np.ndarray and data.dtype == self.numpy_dtype:
             pass  # the common case: nothing to convert
         elif strict:
@@ -74,6 +75,7 @@ class TensorType(Type):
                     f"1) explicitly convert your data to a numpy array of dtype {self.dtype}, "
                     f"or 2) set allow_input_downcast=True when calling function.")
             data = converted
+        # --8<-- [end:ex-ch02-filter]
         if data.ndim != self.ndim:
             raise TypeError(f"Wrong number of dimensions: expected {self.ndim}, "
                             f"got {data.ndim} with shape {data.shape}.")
@@ -224,8 +226,15 @@ class TensorVariable(Variable):
             f"and T.eq / T.neq to compare")
 
     def __iter__(self):
-        raise TypeError(f"cannot iterate over the symbolic variable {self}: its length is "
-                        f"not known until the function runs (index it instead: x[0], x[1])")
+        # A vector whose length is known when the graph is built can be unpacked,
+        # as in Theano: `n, m = x.shape`.
+        try:
+            length = _T.get_vector_length(self)
+        except (TypeError, ValueError):
+            raise TypeError(f"cannot iterate over the symbolic variable {self}: its length is "
+                            f"not known until the function runs (index it instead: x[0], "
+                            f"x[1])") from None
+        return (self[i] for i in range(length))
 
     def __len__(self) -> int:
         raise TypeError(f"len() of the symbolic variable {self} is not known; use {self}.shape[0]")

@@ -60,6 +60,7 @@ class VM:
             self.steps = list(zip(self.thunks, clear_after))
             self.run = self._run_gc
 
+    # --8<-- [start:vm-run]
     def _run(self) -> None:
         thunk = None
         try:
@@ -68,6 +69,7 @@ class VM:
         except Exception as e:
             self._explain(e, thunk)
             raise
+    # --8<-- [end:vm-run]
 
     def _run_gc(self) -> None:
         thunk = None
@@ -92,6 +94,7 @@ def make_vm(fgraph: FunctionGraph, storage: dict[Variable, list], thunks: Sequen
     when `allow_gc` (never the variables in `keep`: inputs, outputs, shared)."""
     if not allow_gc:
         return VM(order, thunks, storage, None)
+    # --8<-- [start:ex-ch02-free-intermediates]
     last_reader: dict[Variable, int] = {}
     for k, node in enumerate(order):
         for v in node.inputs:
@@ -105,6 +108,7 @@ def make_vm(fgraph: FunctionGraph, storage: dict[Variable, list], thunks: Sequen
         for v in node.outputs:
             if v not in last_reader and v not in keep:
                 clear[k].append(storage[v])
+    # --8<-- [end:ex-ch02-free-intermediates]
     if not any(clear):
         return VM(order, thunks, storage, None)
     return VM(order, thunks, storage, clear)

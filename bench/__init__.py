@@ -1,0 +1,1 @@
+"""Benchmarks: minitheano against numpy and PyTensor, as ratios (see bench/README.md)."""

@@ -1,0 +1,65 @@
+"""Per-call overhead of a compiled function on tiny inputs (chapter 2).
+
+On a scalar or a 2x2 matrix the arithmetic costs almost nothing: what is
+measured is the machinery around it, checking arguments, running the
+schedule, returning the outputs.  numpy's own expression is the floor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.systems import pytensor_function
+
+
+def add_dscalars() -> dict:
+    """`function([x, y], x + y)` on two float64 scalars."""
+    a, b = np.array(1.5), np.array(2.5)
+
+    def numpy():
+        return lambda: a + b
+
+    def pytensor():
+        import pytensor.tensor as pt
+
+        x, y = pt.dscalars("x", "y")
+        f = pytensor_function([x, y], x + y)
+        return lambda: f(a, b)
+
+    def minitheano():
+        import minitheano
+        import minitheano.tensor as T
+
+        x, y = T.dscalars("x", "y")
+        f = minitheano.function([x, y], x + y)
+        return lambda: f(a, b)
+
+    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+
+
+def logistic_2x2() -> dict:
+    """The seed's logistic `1 / (1 + exp(-x))` of a 2x2 float64 matrix."""
+    m = np.array([[0.0, 1.0], [-1.0, -2.0]])
+
+    def numpy():
+        return lambda: 1 / (1 + np.exp(-m))
+
+    def pytensor():
+        import pytensor.tensor as pt
+
+        x = pt.dmatrix("x")
+        f = pytensor_function([x], 1 / (1 + pt.exp(-x)))
+        return lambda: f(m)
+
+    def minitheano():
+        import minitheano
+        import minitheano.tensor as T
+
+        x = T.dmatrix("x")
+        f = minitheano.function([x], 1 / (1 + T.exp(-x)))
+        return lambda: f(m)
+
+    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+
+
+WORKLOADS = [add_dscalars, logistic_2x2]

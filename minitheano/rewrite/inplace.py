@@ -1,0 +1,144 @@
+"""In-place: let an elementwise op write its result into an input's buffer (chapter 3).
+
+In `tanh(dot(x, W) + b)` the product `dot(x, W)` is a fresh array that only
+the fused `tanh(i0 + i1)` reads.  Writing the result into that array instead
+of a new one saves an allocation and keeps the cache warm.  It is only safe
+when nothing else will read the old contents, which is what the
+`AliasTracker` keeps track of.
+
+Buffers.  A variable may share its buffer with another: a DimShuffle output
+is a *view* of its input (view_map), an in-place output is its input's buffer
+rewritten (destroy_map).  Following those links up gives the variable that
+owns the buffer, its *root*; the root and every view of it form one buffer.
+
+An elementwise node may overwrite input i (and become Elemwise{..., inplace})
+only when that buffer is
+
+* not protected: not a function input (unless In(mutable=True)), not a
+  shared value, not a constant (fgraph.protected, Constant);
+* not an output of the function, directly or through a view (the caller
+  would see it change);
+* read by nobody else: every other reader of the buffer, through any view,
+  must be a node this one depends on through the buffer itself (the earlier
+  links of an in-place chain), so it has finished before this node runs.
+
+This rule does not depend on the order in which the linker runs the nodes,
+so no ordering constraint has to be added to the graph.
+"""
+
+from __future__ import annotations
+
+from minitheano.graph.basic import Apply, Constant, Variable
+from minitheano.graph.fg import Feature, FunctionGraph
+from minitheano.rewrite.engine import GlobalRewrite
+from minitheano.tensor.elemwise import Elemwise
+
+
+def aliased_input(node: Apply, k: int) -> int | None:
+    """The input whose buffer output k of `node` shares (view or in-place), or None."""
+    op = node.op
+    inputs = op.view_map.get(k) or op.destroy_map.get(k)
+    return inputs[0] if inputs else None
+
+
+class AliasTracker(Feature):
+    """For each variable, the variables that share its buffer directly (its views
+    and in-place results), kept up to date as the graph changes."""
+
+    def on_attach(self, fgraph: FunctionGraph) -> None:
+        self.fgraph = fgraph
+        self.aliases: dict[Variable, set[Variable]] = {}
+        for node in fgraph.toposort():
+            self.on_import(fgraph, node, "attach")
+
+    def on_import(self, fgraph, node, reason):
+        for k, out in enumerate(node.outputs):
+            i = aliased_input(node, k)
+            if i is not None:
+                self.aliases.setdefault(node.inputs[i], set()).add(out)
+
+    def on_prune(self, fgraph, node, reason):
+        for k, out in enumerate(node.outputs):
+            i = aliased_input(node, k)
+            if i is not None:
+                self.aliases.get(node.inputs[i], set()).discard(out)
+
+    def on_change_input(self, fgraph, node, i, old, new, reason):
+        if node == "output":
+            return
+        for k, out in enumerate(node.outputs):
+            if aliased_input(node, k) == i:
+                self.aliases.get(old, set()).discard(out)
+                self.aliases.setdefault(new, set()).add(out)
+
+    def root(self, var: Variable) -> tuple[Variable, list[Apply]]:
+        """The variable owning `var`'s buffer, and the nodes on the way up to it."""
+        path = []
+        while var.owner is not None:
+            i = aliased_input(var.owner, var.index)
+            if i is None:
+                break
+            path.append(var.owner)
+            var = var.owner.inputs[i]
+        return var, path
+
+    def buffer(self, root: Variable) -> list[Variable]:
+        """Every variable sharing the buffer of `root`: root, its views, theirs..."""
+        found, stack = [], [root]
+        while stack:
+            v = stack.pop()
+            found.append(v)
+            stack.extend(self.aliases.get(v, ()))
+        return found
+
+    def can_destroy(self, node: Apply, i: int) -> bool:
+        """May `node` overwrite the buffer of its input i?"""
+        # --8<-- [start:ex-ch03-can-destroy]
+        fg = self.fgraph
+        root, path = self.root(node.inputs[i])
+        if isinstance(root, Constant) or root in fg.protected:
+            return False
+        earlier = set(path)
+        for v in self.buffer(root):
+            for reader, _ in fg.clients.get(v, ()):
+                if reader == "output":
+                    return False
+                if reader is node and v is not node.inputs[i]:
+                    return False  # x + x.T into x: would read what it overwrites
+                if reader is not node and reader not in earlier:
+                    return False
+        return True
+        # --8<-- [end:ex-ch03-can-destroy]
+
+
+def make_inplace(fgraph: FunctionGraph) -> int:
+    """Turn elementwise nodes into their in-place versions where the AliasTracker
+    allows it; safe by the rule in this module's doc."""
+    tracker = AliasTracker()
+    fgraph.attach_feature(tracker)
+    count = 0
+    try:
+        for node in fgraph.toposort():
+            op = node.op
+            if (node not in fgraph.apply_nodes or not isinstance(op, Elemwise)
+                    or op.inplace_pattern):
+                continue
+            pattern: dict[int, int] = {}
+            for k, out in enumerate(node.outputs):
+                for i, inp in enumerate(node.inputs):
+                    if (i not in pattern.values() and inp.type == out.type
+                            and tracker.can_destroy(node, i)):
+                        pattern[k] = i
+                        break
+            if not pattern:
+                continue
+            new_node = Elemwise(op.scalar_op, pattern, op.name).make_node(*node.inputs)
+            for old, new in zip(node.outputs, new_node.outputs):
+                fgraph.replace(old, new, reason="inplace")
+            count += 1
+    finally:
+        fgraph.features.remove(tracker)
+    return count
+
+
+inplace_rewrite = GlobalRewrite(make_inplace, "inplace")

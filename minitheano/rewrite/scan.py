@@ -1,0 +1,368 @@
+"""Rewrites of loops: move work out of the body, keep only what is used (chapter 7).
+
+A Scan node holds its body as a graph, so a rewrite can look inside and
+build a better loop:
+
+* `scan_hoist_invariants`: a computation of the body that reads only
+  non-sequences (`W.T`, `exp(W)`) gives the same value at every step; it is
+  computed once, before the loop, and passed in as a new non-sequence.
+* `scan_push_out_sequences`: a computation that reads one sequence and
+  otherwise only non-sequences (`x[t] . Wx + b`) is done for all the steps
+  at once, before the loop: one matrix product `X . Wx + b`, passed in as a
+  new sequence.  Sums are regrouped so that their loop-free terms go out
+  together.
+* `scan_keep_last`: when every use of an output is its last step (`h[-1]`),
+  the loop keeps a ring of the last few steps instead of the whole history:
+  its memory no longer grows with the number of steps.
+* `scan_prune`: outputs nobody uses are not computed, and inputs the body
+  no longer reads are not passed.  (A scan none of whose outputs is used
+  disappears by itself: the FunctionGraph drops nodes nobody reads.)
+
+Finally `rewrite_inner_graphs` gives every loop body the rewrites of the
+function it is part of, once, at compile time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import minitheano.tensor as T
+from minitheano.graph.basic import Apply, Constant, Variable, clone_replace
+from minitheano.graph.fg import FunctionGraph
+from minitheano.scan.op import Scan, seq_span
+from minitheano.tensor.elemwise import Elemwise
+from minitheano.tensor.math import Dot
+from minitheano.tensor.subtensor import Subtensor
+
+
+class ScanParts:
+    """A Scan node taken apart into lists that a rewrite can edit, then put back
+    together with `build`.  Each group pairs outer inputs with inner slots."""
+
+    def __init__(self, node: Apply) -> None:
+        op: Scan = node.op
+        self.op, self.node = op, node
+        n_steps, seqs, inits, shared, non_seqs = op.outer_groups(node.inputs)
+        self.n_steps = n_steps
+        slots = iter(op.fgraph.inputs)
+        self.seqs = [[s, list(taps), [next(slots) for _ in taps]]
+                     for s, taps in zip(seqs, op.seq_taps)]
+        self.states = [[init, list(taps), [next(slots) for _ in taps]]
+                       for init, taps in zip(inits, op.state_taps)]
+        self.shared = [[sv, next(slots)] for sv in shared]
+        self.non_seqs = [[v, next(slots)] for v in non_seqs]
+        outs = op.fgraph.outputs
+        self.outputs = list(outs)  # states, then nit_sot, then shared
+        self.keep_last = list(op.keep_last)
+        self.n_nit_sot = op.n_nit_sot
+        # Which outer output each inner output becomes (None: dropped).
+        self.outer_outputs: list[Variable | None] = list(node.outputs)
+
+    # -- inner facts ---------------------------------------------------------------
+    def non_seq_slots(self) -> dict[Variable, Variable]:
+        return {slot: outer for outer, slot in self.non_seqs}
+
+    def invariant(self, var: Variable, memo: dict) -> bool:
+        """Does `var` have the same value at every step (non-sequences, constants)?"""
+        if var in memo:
+            return memo[var]
+        if var.owner is None:
+            memo[var] = isinstance(var, Constant) or var in self.non_seq_slots()
+        else:
+            memo[var] = all(self.invariant(v, memo) for v in var.owner.inputs)
+        return memo[var]
+
+    def outer_value(self, var: Variable) -> Variable:
+        """An invariant inner variable, computed outside the loop."""
+        return clone_replace(var, self.non_seq_slots())
+
+    # -- putting it back together ----------------------------------------------------
+    def build(self, replace: dict[Variable, Variable] | None = None) -> dict[Variable, Variable]:
+        """A new Scan node; the {old outer output: new outer output} replacements.
+
+        `replace` substitutes inner variables (a hoisted value by its new slot).
+        """
+        op = self.op
+        outputs = clone_replace(self.outputs, replace or {}) if replace else self.outputs
+        inner = [slot for _, _, slots in self.seqs for slot in slots]
+        inner += [slot for _, _, slots in self.states for slot in slots]
+        inner += [slot for _, slot in self.shared] + [slot for _, slot in self.non_seqs]
+        n_states = len(self.states)
+        new_op = Scan(inner, outputs, seq_taps=[taps for _, taps, _ in self.seqs],
+                      state_taps=[taps for _, taps, _ in self.states],
+                      n_nit_sot=self.n_nit_sot, n_shared=len(self.shared),
+                      n_non_seqs=len(self.non_seqs), has_n_steps=self.n_steps is not None,
+                      go_backwards=op.go_backwards, truncate_gradient=op.truncate_gradient,
+                      keep_last=self.keep_last[:n_states + self.n_nit_sot], name=op.name,
+                      mode=op.mode, step=op.step)
+        outer = [] if self.n_steps is None else [self.n_steps]
+        outer += [s for s, _, _ in self.seqs] + [init for init, _, _ in self.states]
+        outer += [sv for sv, _ in self.shared] + [v for v, _ in self.non_seqs]
+        new_node = new_op.make_node(*outer)
+        kept = [old for old in self.outer_outputs if old is not None]
+        return dict(zip(kept, new_node.outputs))
+
+
+def _scan_nodes(fgraph: FunctionGraph, node: Apply) -> bool:
+    return isinstance(node.op, Scan)
+
+
+# ---------------------------------------------------------------------------
+# Hoisting what does not change from step to step
+# ---------------------------------------------------------------------------
+
+def scan_hoist_invariants(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """A body computation that reads only non-sequences is done once, before the loop."""
+    parts = ScanParts(node)
+    memo: dict[Variable, bool] = {}
+    boundary = []
+    for inner_node in parts.op.fgraph.toposort():
+        if parts.invariant(inner_node.outputs[0], memo):
+            continue
+        if getattr(inner_node.op, "lazy", False):
+            continue  # an ifelse's branches are computed only when taken: leave them
+        for v in inner_node.inputs:
+            if v.owner is not None and parts.invariant(v, memo) and v not in boundary:
+                boundary.append(v)
+    for out in parts.outputs:
+        if out.owner is not None and parts.invariant(out, memo) and out not in boundary:
+            boundary.append(out)
+    if not boundary:
+        return None
+    replace = {}
+    for v in boundary:
+        slot = v.type(name=v.name)
+        parts.non_seqs.append([parts.outer_value(v), slot])
+        replace[v] = slot
+    return parts.build(replace)
+
+
+# --8<-- [start:ex-ch07-push-out-window]
+def sequence_window(seq: Variable, taps: list[int], k: int) -> Variable:
+    """The rows of `seq` that tap k reads over the whole loop, in step order when
+    the loop runs forwards: step t reads row t of the window."""
+    first = -min(min(taps), 0)
+    start = k + first
+    end = seq_span(taps) - start  # rows after the window
+    return seq[start:seq.shape[0] - end] if end else seq[start:]
+# --8<-- [end:ex-ch07-push-out-window]
+
+
+def scan_push_out_sequences(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """`x[t] . W` (or an elementwise function of x[t] and non-sequences) for every
+    t at once, before the loop: one matrix product over the whole sequence."""
+    parts = ScanParts(node)
+    memo: dict[Variable, bool] = {}
+    slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
+               for k, slot in zip(taps, slots)}
+    for inner_node in parts.op.fgraph.toposort():
+        found = _pushable(parts, inner_node, slot_of, memo)
+        if found is None:
+            found = _regroup_sum(parts, inner_node, slot_of, memo)
+        if found is None:
+            continue
+        if len(found) == 3:  # a sum split in two: the loop-free part goes out
+            (i, k), outer, rest = found
+            seq, taps, _ = parts.seqs[i]
+            new_seq = outer(sequence_window(seq, taps, k))
+            slot = T.TensorType(new_seq.dtype, new_seq.broadcastable[1:])()
+            parts.seqs.append([new_seq, [0], [slot]])
+            return parts.build({inner_node.outputs[0]: T.add(slot, *rest)})
+        (i, k), outer = found
+        seq, taps, _ = parts.seqs[i]
+        window = sequence_window(seq, taps, k)
+        new_seq = outer(window)
+        slot = T.TensorType(new_seq.dtype, new_seq.broadcastable[1:])(
+            name=None if seq.name is None else f"{seq.name}_pushed[t]")
+        parts.seqs.append([new_seq, [0], [slot]])
+        target = inner_node.outputs[0]
+        return parts.build({target: slot})
+    return None
+
+
+def _pushable(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> Any:
+    """((sequence, tap), outer builder) if `node` reads one sequence tap and
+    otherwise only non-sequences and can be computed for all steps at once."""
+    if len(node.outputs) != 1:
+        return None
+    taps = {slot_of[v] for v in node.inputs if v in slot_of}
+    others = [v for v in node.inputs if v not in slot_of]
+    if len(taps) != 1 or not all(parts.invariant(v, memo) for v in others):
+        return None
+    if not all(v.owner is None for v in others):
+        return None  # hoist the invariant part first (scan_hoist_invariants)
+    slots = parts.non_seq_slots()
+
+    def outer(v: Variable) -> Variable:
+        return slots.get(v, v)
+
+    op = node.op
+    if isinstance(op, Dot):
+        x, w = node.inputs
+        if x in slot_of and x.ndim == 1 and w.ndim == 2:
+            return taps.pop(), lambda window: T.dot(window, outer(w))
+        if w in slot_of and w.ndim == 1 and x.ndim == 2:
+            return taps.pop(), lambda window: T.dot(window, outer(x).T)
+        return None
+    if isinstance(op, Elemwise) and all(v.ndim <= node.outputs[0].ndim for v in others):
+        def elementwise(window: Variable) -> Variable:
+            # Invariant inputs get a leading broadcastable dimension for the steps.
+            args = [window if v in slot_of else outer(v).dimshuffle("x", *range(v.ndim))
+                    for v in node.inputs]
+            return op(*args)
+        return taps.pop(), elementwise
+    return None
+
+
+def _is_add(node: Apply | None) -> bool:
+    return (node is not None and isinstance(node.op, Elemwise)
+            and node.op.scalar_op.name == "add")
+
+
+def _regroup_sum(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> Any:
+    """x[t] . W + h . U + b: the terms x[t] . W (already a sequence) and b do not
+    need the loop.  ((sequence, tap), outer builder, other terms) when a sum
+    has at least two such terms of one sequence tap and some that need the loop."""
+    if not _is_add(node):
+        return None
+    clients = parts.op.fgraph.clients
+    terms, stack = [], list(node.inputs)
+    while stack:  # flatten the sum through additions used only by it
+        v = stack.pop()
+        if _is_add(v.owner) and len(clients.get(v, [])) == 1:
+            stack.extend(v.owner.inputs)
+        else:
+            terms.append(v)
+    keys = [slot_of[v] for v in terms if v in slot_of]
+    if not keys:
+        return None
+    key = max(set(keys), key=keys.count)
+    free = [v for v in terms if v.owner is None and v not in slot_of and parts.invariant(v, memo)]
+    group = [v for v in terms if slot_of.get(v) == key] + free
+    rest = [v for v in terms if slot_of.get(v) != key and v not in free]
+    if len(group) < 2 or not rest:
+        return None
+    slots = parts.non_seq_slots()
+    copies = keys.count(key)  # x[t] + x[t]: the same slot twice
+
+    def outer(window: Variable) -> Variable:
+        # Elemwise gave every term the sum's number of dimensions; the loop-free
+        # ones get a leading broadcastable dimension for the steps.
+        total = window
+        for _ in range(copies - 1):
+            total = total + window
+        for v in free:
+            total = total + slots.get(v, v).dimshuffle("x", *range(v.ndim))
+        return total
+    return key, outer, rest
+
+
+# ---------------------------------------------------------------------------
+# Keeping only the last step
+# ---------------------------------------------------------------------------
+
+def _is_last_step(client: Any) -> bool:
+    node = client[0]
+    return (node != "output" and isinstance(node.op, Subtensor)
+            and tuple(node.op.idx_list) == (-1,) and client[1] == 0)
+
+
+def scan_keep_last(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """An output used only as out[-1]: keep a ring of the last steps, not all of them."""
+    parts = ScanParts(node)
+    n_out = len(parts.states) + parts.n_nit_sot
+    lasts: dict[Variable, Variable] = {}
+    for j in range(n_out):
+        out = node.outputs[j]
+        clients = fgraph.clients.get(out, [])
+        if parts.keep_last[j] or not clients or not all(_is_last_step(c) for c in clients):
+            continue
+        parts.keep_last[j] = True
+        for client, _ in clients:
+            lasts[client.outputs[0]] = j
+    if not lasts:
+        return None
+    new = parts.build()
+    now_last = set(lasts.values())
+    # The outputs that now hold one step replace the out[-1] that used them;
+    # the others replace themselves.
+    replacements = {old: new_out for old, new_out in new.items() if old.index not in now_last}
+    new_outputs = list(new.values())
+    for last, j in lasts.items():
+        replacements[last] = new_outputs[j]
+    return replacements
+
+
+# ---------------------------------------------------------------------------
+# Computing only what is used
+# ---------------------------------------------------------------------------
+
+def scan_prune(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """Drop the outputs nobody reads (unless the body needs them) and the inputs
+    the body does not read."""
+    from minitheano.graph.basic import graph_inputs
+
+    parts = ScanParts(node)
+    n_states = len(parts.states)
+    used = [bool(fgraph.clients.get(out)) for out in node.outputs]
+    # A state is needed if it is used, or read by a needed output's body.
+    slot_owner = {slot: j for j, (_, _, slots) in enumerate(parts.states) for slot in slots}
+    shared_owner = {slot: len(parts.states) + parts.n_nit_sot + s
+                    for s, (_, slot) in enumerate(parts.shared)}
+    needed = set(k for k, u in enumerate(used) if u)
+    changed = True
+    while changed:
+        changed = False
+        for v in graph_inputs([parts.outputs[k] for k in needed]):
+            owner = slot_owner.get(v, shared_owner.get(v))
+            if owner is not None and owner not in needed:
+                needed.add(owner)
+                changed = True
+    if len(needed) == len(node.outputs) and not _unread_inputs(parts, needed):
+        return None
+    if not needed:
+        return None  # nothing is used: the FunctionGraph drops the node itself
+    keep = sorted(needed)
+    n_nit = parts.n_nit_sot
+    parts.states = [parts.states[j] for j in keep if j < n_states]
+    parts.n_nit_sot = sum(1 for j in keep if n_states <= j < n_states + n_nit)
+    parts.shared = [parts.shared[j - n_states - n_nit] for j in keep if j >= n_states + n_nit]
+    parts.keep_last = [parts.keep_last[j] for j in keep if j < n_states + n_nit]
+    parts.outputs = [parts.outputs[j] for j in keep]
+    parts.outer_outputs = [node.outputs[j] for j in keep]
+    read = set(graph_inputs(parts.outputs))
+    parts.non_seqs = [[v, slot] for v, slot in parts.non_seqs if slot in read]
+    if parts.n_steps is None and any(not (set(slots) & read) for _, _, slots in parts.seqs):
+        # Dropping a sequence could change the number of steps: make it explicit.
+        parts.n_steps = parts.op.n_steps_shape(node, [T.shape(s) for s, _, _ in parts.seqs])
+    kept_seqs = []
+    for s, taps, slots in parts.seqs:
+        pairs = [(k, slot) for k, slot in zip(taps, slots) if slot in read]
+        if pairs:
+            kept_seqs.append([s, [k for k, _ in pairs], [slot for _, slot in pairs]])
+    parts.seqs = kept_seqs
+    return parts.build()
+
+
+def _unread_inputs(parts: ScanParts, needed: set) -> bool:
+    from minitheano.graph.basic import graph_inputs
+
+    read = set(graph_inputs(parts.outputs))
+    return any(slot not in read for _, slot in parts.non_seqs) or any(
+        slot not in read for _, _, slots in parts.seqs for slot in slots)
+
+
+# ---------------------------------------------------------------------------
+# The body gets the function's rewrites
+# ---------------------------------------------------------------------------
+
+def rewrite_inner_graphs(fgraph: FunctionGraph, mode: Any) -> None:
+    """Rewrite the body of every loop with `mode` (unless scan(mode=...) chose
+    another), once, and have it linked with that mode's linker."""
+    for node in list(fgraph.toposort()):
+        if isinstance(node.op, Scan) and not node.op.inner_ready:
+            new_op = node.op.compiled_for(mode)
+            new_node = new_op.make_node(*node.inputs)
+            for old, new in zip(node.outputs, new_node.outputs):
+                if old in fgraph.variables:
+                    fgraph.replace(old, new, reason="rewrite_inner_graphs")

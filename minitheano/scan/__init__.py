@@ -1,0 +1,15 @@
+"""Loops as graphs: `scan` and the Scan op (chapter 7).
+
+    build.py   scan(): a step function becomes one Scan node
+    spec.py    scan's argument forms, normalized
+    op.py      the Scan op: the inner graph, types, shapes
+    loop.py    running it: the inner graph compiled once, stepped n times
+    grad.py    backpropagation through time: the gradient is another scan
+    views.py   map, reduce, foldl, foldr
+"""
+
+from minitheano.scan.build import scan
+from minitheano.scan.op import Scan
+from minitheano.scan.views import foldl, foldr, map, reduce  # noqa: A004
+
+__all__ = ["Scan", "foldl", "foldr", "map", "reduce", "scan"]

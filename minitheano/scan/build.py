@@ -1,0 +1,226 @@
+"""`theano.scan`: from a Python step function to one Scan node (chapter 7).
+
+    h, updates = theano.scan(step, sequences=X, outputs_info=[h0], non_sequences=[W])
+
+`scan` calls `step` ONCE, with symbolic placeholders: `x_t` (a row of X, one
+dimension less), `h_tm1` (a value of h0's type), and the non-sequences.  What
+the step returns is the loop's body, a graph from the placeholders to the new
+values; `scan` wraps it in a Scan op (scan/op.py) and returns the node's outputs:
+h[0..n-1] for every step.  Like `T.grad`, scan only builds graph.
+
+The argument forms, as in Theano:
+
+* sequences: `X` (the step sees X[t]) or `dict(input=X, taps=[-1, 0, 1])`
+  (the step sees X[t-1], X[t], X[t+1]; the loop runs len(X) - 2 times);
+* outputs_info: per output, `None` (not fed back), an initial value `h0`
+  (the step sees h[t-1]), or `dict(initial=x0, taps=[-2, -1])` (x0 holds
+  x[-2], x[-1]; the step sees x[t-2], x[t-1]);
+* non_sequences: passed to every step unchanged;
+* the step's arguments come in that order: sequences (each tap in the order
+  given), fed-back outputs (each tap), non-sequences;
+* the step returns its outputs (one, or a list), and/or a dict of updates of
+  shared variables ({k: k + 1}), as `outputs`, `updates` or `(outputs, updates)`.
+
+Variables the step uses without being given them (W captured by a closure,
+shared weights) are found in its graph and passed to the loop automatically;
+shared variables it updates become loop states whose final values are in the
+returned `updates` (give them to `function(..., updates=updates)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from minitheano.graph.basic import Constant, Variable, clone_replace, graph_inputs
+from minitheano.graph.shared import SharedVariable
+from minitheano.scan.op import Scan
+from minitheano.scan.spec import (
+    describe_step,
+    normalize_outputs_info,
+    normalize_sequences,
+    split_step_result,
+)
+from minitheano.tensor.basic import as_tensor_variable, cast
+from minitheano.tensor.shape import patternbroadcast
+from minitheano.tensor.type import TensorType
+from minitheano.updates import OrderedUpdates
+
+
+def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
+         non_sequences: Any = None, n_steps: Any = None, truncate_gradient: int = -1,
+         go_backwards: bool = False, mode: Any = None, name: str | None = None,
+         strict: bool = False) -> tuple[Any, OrderedUpdates]:
+    """Loop `fn` over `sequences`, feeding back `outputs_info`; returns (outputs, updates).
+
+    outputs is one Variable if the step has one output, a list if several,
+    None if none (a step that only updates shared variables).
+    """
+    step = describe_step(fn)
+    seqs = normalize_sequences(sequences)
+    states = normalize_outputs_info(outputs_info)
+    non_seqs = [v if isinstance(v, Variable) else as_tensor_variable(v)
+                for v in _as_list(non_sequences)]
+    if n_steps is None and not seqs:
+        raise ValueError(f"scan: {step} has no sequences, so the number of steps must be "
+                         f"given with n_steps=")
+    n_steps_var = None if n_steps is None else _n_steps_variable(n_steps)
+
+    # 1. Placeholders: what the step sees at step t.
+    seq_args = []
+    for seq in seqs:
+        for k in seq.taps:
+            seq_args.append(_placeholder(seq.input, drop_first=True, name=_tap_name(seq.input, k)))
+    state_args = []
+    for st in states:
+        if st.initial is not None:
+            for k in st.taps:
+                state_args.append(_placeholder(st.initial, drop_first=st.taps != [-1],
+                                               name=_tap_name(st.initial, k)))
+
+    # 2. Call the step once, symbolically.
+    result = fn(*seq_args, *state_args, *non_seqs)
+    outputs, updates = split_step_result(result, step)
+    if not states:
+        states = normalize_outputs_info([None] * len(outputs))
+    if len(outputs) != len(states):
+        raise ValueError(f"scan: {step} returned {len(outputs)} output(s) but outputs_info "
+                         f"describes {len(states)}; give one entry (None for an output "
+                         f"that is not fed back) per output")
+    outputs = [_check_output(out, st, i, step) for i, (out, st) in enumerate(zip(outputs, states))]
+    updates = [(sv, _check_update(sv, new, step)) for sv, new in updates]
+
+    # 3. Order the outputs: fed-back states first, then the others.
+    rec = [i for i, st in enumerate(states) if st.initial is not None]
+    nit = [i for i, st in enumerate(states) if st.initial is None]
+
+    # 4. Shared variables updated in the loop (by the step, or by their default
+    #    update, as random generators do) become states of the loop.
+    body = [outputs[i] for i in rec + nit] + [new for _, new in updates]
+    updated = dict(updates)
+    pending = body
+    while pending:  # a default update may itself read other shared variables
+        added = []
+        for v in graph_inputs(pending, stop_at=non_seqs):
+            if isinstance(v, SharedVariable) and v.default_update is not None \
+                    and v not in updated:
+                updated[v] = v.default_update
+                added.append(v.default_update)
+        pending = added
+    shared_states = list(updated)
+    shared_new = [updated[sv] for sv in shared_states]
+
+    # 5. Everything else the body reads from outside becomes a non-sequence.
+    placeholders = set(seq_args) | set(state_args)
+    implicit = [v for v in graph_inputs(body + shared_new, stop_at=non_seqs)
+                if v not in placeholders and v not in non_seqs and v not in updated
+                and not isinstance(v, Constant)]
+    if strict:
+        free = [v for v in implicit if not isinstance(v, SharedVariable)] or implicit
+        if free:
+            names = ", ".join(map(str, free))
+            raise ValueError(f"scan(strict=True): {step} uses {names} without receiving "
+                             f"it; pass it in non_sequences")
+    outer_non_seqs = non_seqs + implicit
+    inner_shared = [sv.type(name=sv.name) for sv in shared_states]
+    inner_non_seqs = [v.type(name=v.name) for v in outer_non_seqs]
+    replace = dict(zip(shared_states, inner_shared))
+    replace.update(zip(outer_non_seqs, inner_non_seqs))
+    inner_outs = clone_replace(body[:len(outputs)] + shared_new, replace)
+
+    op = Scan(seq_args + state_args + inner_shared + inner_non_seqs, inner_outs,
+              seq_taps=[seq.taps for seq in seqs],
+              state_taps=[states[i].taps for i in rec], n_nit_sot=len(nit),
+              n_shared=len(shared_states), n_non_seqs=len(outer_non_seqs),
+              has_n_steps=n_steps_var is not None, go_backwards=go_backwards,
+              truncate_gradient=truncate_gradient, name=name, mode=mode, step=step)
+    inputs = ([n_steps_var] if n_steps_var is not None else []) + [s.input for s in seqs]
+    inputs += [states[i].initial for i in rec] + shared_states + outer_non_seqs
+    node = op.make_node(*inputs)
+
+    # 5. Back to the user's order.
+    by_position = dict(zip(rec + nit, node.outputs))
+    results = [by_position[i] for i in range(len(outputs))]
+    final = OrderedUpdates(zip(shared_states, node.outputs[len(outputs):]))
+    if not results:
+        return None, final
+    return (results[0] if len(results) == 1 else results), final
+
+
+# ---------------------------------------------------------------------------
+
+def _as_list(x: Any) -> list:
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _n_steps_variable(n_steps: Any) -> Variable:
+    n = as_tensor_variable(n_steps)
+    if n.ndim != 0 or not n.dtype.startswith(("int", "uint")):
+        raise TypeError(f"scan: n_steps must be an integer scalar, got {n_steps!r} ({n.type})")
+    if isinstance(n, Constant) and int(n.data) < 0:
+        raise ValueError(f"scan: n_steps must not be negative, got {int(n.data)}")
+    return cast(n, "int64")
+
+
+def _placeholder(outer: Variable, drop_first: bool, name: str | None) -> Variable:
+    """A fresh variable of `outer`'s type (without its first dimension if asked)."""
+    if drop_first:
+        if outer.ndim == 0:
+            raise TypeError(f"scan: {outer} is a scalar, so it has no steps to loop over")
+        return TensorType(outer.dtype, outer.broadcastable[1:])(name)
+    return outer.type(name)
+
+
+def _tap_name(outer: Variable, k: int) -> str | None:
+    if outer.name is None:
+        return None
+    return f"{outer.name}[t]" if k == 0 else f"{outer.name}[t{k:+d}]"
+
+
+def _check_output(out: Any, st: Any, i: int, step: str) -> Variable:
+    """The step's output i as a tensor of the state's type, or a clear error."""
+    target = None if st.initial is None else _state_type(st)
+    if not isinstance(out, Variable):
+        out = as_tensor_variable(out, dtype=None if target is None else target.dtype)
+    elif not isinstance(out.type, TensorType):
+        raise TypeError(f"scan: {step} returned {out} of type {out.type} as output {i}; "
+                        f"outputs must be tensors")
+    if target is None:
+        return out
+    where = f"scan: {step} returned, for output {i}, {out} of type {out.type}, but"
+    if out.dtype != target.dtype:
+        raise TypeError(f"{where} its initial state {st.initial} has dtype {target.dtype}. "
+                        f"The step must keep the dtype of a fed-back output: cast the "
+                        f"result (T.cast(result, {target.dtype!r})) or give an initial "
+                        f"value of dtype {out.dtype}.")
+    if out.ndim != target.ndim:
+        raise TypeError(f"{where} its initial state {st.initial} has {target.ndim} "
+                        f"dimension(s) for each step (type {target}).")
+    if out.broadcastable != target.broadcastable:
+        if any(t and not o for t, o in zip(target.broadcastable, out.broadcastable)):
+            raise TypeError(f"{where} the initial state {st.initial} is broadcastable where "
+                            f"the result is not ({target}). Make the initial state "
+                            f"non-broadcastable with T.unbroadcast(initial, axis).")
+        out = patternbroadcast(out, target.broadcastable)
+    return out
+
+
+def _state_type(st: Any) -> TensorType:
+    init = st.initial
+    if st.taps == [-1]:
+        return init.type
+    return TensorType(init.dtype, init.broadcastable[1:])
+
+
+def _check_update(sv: SharedVariable, new: Any, step: str) -> Variable:
+    if not isinstance(new, Variable):
+        new = as_tensor_variable(new, dtype=getattr(sv.type, "dtype", None))
+    if new.type == sv.type:
+        return new
+    converted = sv.type.convert_variable(new)
+    if converted is None:
+        raise TypeError(f"scan: {step} updates the shared variable {sv} ({sv.type}) with "
+                        f"{new} of another type ({new.type})")
+    return converted

@@ -1,0 +1,206 @@
+"""Running a Scan node: the inner graph compiled once, then stepped n times (chapter 7).
+
+`ScanLoop` is what a Scan node becomes when its function is linked.  Its
+constructor compiles the inner graph (the mode's rewrites, the mode's linker)
+into a VM and keeps the VM's input and output cells; `run` is the loop.
+
+Everything the loop does per step is plain Python over those cells:
+
+    for t in range(n):
+        input cell of x[t+k]  <- view of sequence row t + k - min_tap
+        input cell of h[t+k]  <- view of state buffer row (L + t + k) % size
+        vm.run()                               the body, compiled once
+        state buffer row (L + t) % size  <- inner output h[t]  (shape checked)
+
+The inner graph never writes into its inputs (they are `protected`), so views
+of the sequences and of the state buffers can be handed in without copies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minitheano.graph.basic import Apply
+from minitheano.scan.op import Scan, seq_span
+
+
+class ScanStepError(ValueError):
+    """A step of a scan produced a value of the wrong shape."""
+
+
+def _store(out_cell: list, buf: np.ndarray, lag: int, j: int) -> tuple:
+    """What the loop needs to save output j after each step: where the inner
+    graph left it, the buffer, the row offset, the buffer's length, the shape
+    every step must have."""
+    return (out_cell, buf, lag, len(buf), buf.shape[1:], j)
+
+
+class ScanLoop:
+    """A Scan node, compiled: the inner VM and the loop around it."""
+
+    def __init__(self, op: Scan, node: Apply) -> None:
+        from minitheano.link import link_graph
+
+        self.op, self.node = op, node
+        if not op.inner_ready:  # not compiled within a function (constant folding, tests)
+            op = op.compiled_for(None)
+        fg, mode = op.fgraph, op.link_mode
+        cells = [[None] for _ in fg.inputs]
+        self.vm = link_graph(fg, mode.linker, dict(zip(fg.inputs, cells)),
+                             keep=set(fg.inputs) | set(fg.outputs), allow_gc=False)
+        self.in_cells = cells
+        self.out_cells = [self.vm.storage[v] for v in fg.outputs]
+        self.inner_outputs = fg.outputs
+
+    def run(self, inputs: list[Any], output_cells: list[list]) -> None:
+        op = self.op
+        n_steps, seqs, inits, shared, non_seqs = op.outer_groups(inputs)
+        n = self._n_steps(n_steps, seqs)
+        cells = iter(self.in_cells)
+
+        # Sequences: tap k of sequence s at step t reads s[t + k - first], where
+        # s[first] is time 0 (first = -min(taps, 0): the taps before it need
+        # room).  Going backwards, time runs from the last step allowed down to 0.
+        seq_feeds = []
+        for taps, seq in zip(op.seq_taps, seqs):
+            first = -min(min(taps), 0)
+            for k in taps:
+                if op.go_backwards:
+                    start = len(seq) - seq_span(taps) - 1 + k + first
+                    seq_feeds.append((next(cells), seq, start, -1))
+                else:
+                    seq_feeds.append((next(cells), seq, k + first, 1))
+        # States: one buffer each; tap k reads row (L + t + k) % size.
+        stores, tap_feeds = [], []
+        for j, (taps, init) in enumerate(zip(op.state_taps, inits)):
+            buf, lag = self._state_buffer(j, taps, init, n)
+            stores.append(_store(self.out_cells[j], buf, lag, j))
+            for k in taps:
+                tap_feeds.append((next(cells), buf, lag + k, len(buf)))
+        shared_cells = [next(cells) for _ in shared]
+        for cell, value in zip(shared_cells, shared):
+            cell[0] = value
+        for cell, value in zip(cells, non_seqs):
+            cell[0] = value
+        shared_moves = list(zip(shared_cells, self.out_cells[op.n_states + op.n_nit_sot:]))
+
+        run = self.vm.run
+        t = 0
+        try:
+            # --8<-- [start:ex-ch07-scan-step-loop]
+            for t in range(n):
+                for cell, seq, start, direction in seq_feeds:
+                    cell[0] = seq[start + direction * t]
+                for cell, buf, offset, size in tap_feeds:
+                    cell[0] = buf[(t + offset) % size]
+                run()
+                if t == 0:  # the first step tells the shape of the other outputs
+                    stores += self._nit_sot_stores(n)
+                for out_cell, buf, lag, size, shape, j in stores:
+                    value = out_cell[0]
+                    if value.shape != shape:
+                        self._wrong_shape(j, t, value, shape)
+                    buf[(t + lag) % size] = value
+                for cell, out_cell in shared_moves:
+                    cell[0] = out_cell[0]
+            # --8<-- [end:ex-ch07-scan-step-loop]
+        except ScanStepError:
+            raise
+        except Exception as e:
+            raise self._annotate(e, t, n) from None
+
+        # The results: whole histories (without the initial rows) or last steps.
+        if n == 0:
+            stores += self._nit_sot_stores(0)
+        for _, buf, lag, size, _, j in stores:
+            if op.keep_last[j]:
+                output_cells[j][0] = buf[(n - 1 + lag) % size] if n else self._empty(j)
+            else:
+                output_cells[j][0] = buf[lag:]
+        for cell, (shared_cell, _) in zip(output_cells[op.n_states + op.n_nit_sot:],
+                                          shared_moves):
+            cell[0] = shared_cell[0]
+
+    # -- pieces of run -----------------------------------------------------------
+    def _n_steps(self, n_steps: Any, seqs: list) -> int:
+        op = self.op
+        available = [len(seq) - seq_span(taps) for taps, seq in zip(op.seq_taps, seqs)]
+        if n_steps is None:
+            return max(0, min(available))
+        n = int(n_steps)
+        if n < 0:
+            raise ValueError(f"scan{self._called()}: n_steps must not be negative, got {n}")
+        for s, (have, taps) in enumerate(zip(available, op.seq_taps)):
+            if have < n:
+                raise ValueError(
+                    f"scan{self._called()}: n_steps is {n}, but sequence {s} "
+                    f"({self.node.inputs[1 + s]}) has only {len(seqs[s])} elements, which "
+                    f"with taps {list(taps)} is enough for {max(have, 0)} steps")
+        return n
+
+    def _state_buffer(self, j: int, taps: tuple, init: Any, n: int) -> tuple[np.ndarray, int]:
+        """A buffer for state j: its L initial rows, then room for the steps."""
+        lag = -min(taps)
+        rows = init[None] if taps == (-1,) else init
+        if len(rows) < lag:
+            raise ValueError(f"scan{self._called()}: output {j} has taps {list(taps)}, so its "
+                             f"initial value needs at least {lag} rows (for h[-{lag}] .. "
+                             f"h[-1]), got shape {np.shape(init)}")
+        size = lag + 1 if self.op.keep_last[j] else lag + n
+        buf = np.empty((size, *rows.shape[1:]), dtype=self.node.outputs[j].type.dtype)
+        buf[:lag] = rows[:lag]
+        return buf, lag
+
+    def _nit_sot_stores(self, n: int) -> list[tuple]:
+        """Buffers for the outputs that are not fed back, shaped like their first
+        step's values (n rows, or 1 if only the last is kept).  With no step at
+        all, the shape of a step is not known: dimensions that are not
+        broadcastable get length 0."""
+        op, stores = self.op, []
+        for k in range(op.n_nit_sot):
+            j = op.n_states + k
+            cell, otype = self.out_cells[j], self.node.outputs[j].type
+            if n:
+                cell[0] = value = np.asarray(cell[0])
+                shape = value.shape
+            else:
+                shape = tuple(1 if b else 0 for b in otype.broadcastable[1:])
+            rows = 1 if op.keep_last[j] else n
+            dtype = self.node.outputs[j].type.dtype
+            stores.append(_store(cell, np.empty((rows, *shape), dtype=dtype), 0, j))
+        return stores
+
+    def _empty(self, j: int) -> None:
+        raise IndexError(f"scan{self._called()}: the last step of output {j} was asked for, "
+                         f"but the loop ran 0 steps")
+
+    # -- errors ----------------------------------------------------------------------
+    def _called(self) -> str:
+        return f" {self.op.name!r}" if self.op.name else ""
+
+    def _where(self, t: int, n: int) -> str:
+        direction = ", going backwards" if self.op.go_backwards else ""
+        return f"at iteration {t} (of {n}{direction}) of scan{self._called()}, in {self.op.step}"
+
+    def _wrong_shape(self, j: int, t: int, value: Any, expected: tuple) -> None:
+        if not isinstance(value, np.ndarray):  # a number from an op's perform: fine
+            self.out_cells[j][0] = np.asarray(value)
+            if self.out_cells[j][0].shape == expected:
+                return
+        out = self.inner_outputs[j]
+        source = "its initial state" if j < self.op.n_states else "the first step's value"
+        raise ScanStepError(
+            f"{self.op.step} returned, for output {j} ({out}), a value of shape "
+            f"{np.shape(value)} at iteration {t} of scan{self._called()}, but "
+            f"{source} had shape {expected}. Every step must return the same shape "
+            f"for an output.")
+
+    def _annotate(self, e: Exception, t: int, n: int) -> Exception:
+        where = f"This happened {self._where(t, n)}."
+        if e.args and isinstance(e.args[0], str):
+            e.args = (f"{e.args[0]}\n{where}",) + e.args[1:]
+        else:
+            e.args = (*e.args, where)
+        return e

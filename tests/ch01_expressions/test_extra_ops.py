@@ -1,0 +1,185 @@
+"""extra_ops: cumsum, cumprod, diff, repeat, squeeze against numpy (chapter 1)."""
+
+import numpy as np
+import pytest
+
+import minitheano as theano
+from minitheano import tensor as T
+from minitheano.tensor import extra_ops
+
+RNG = np.random.default_rng(3)
+
+
+def run(fn, value, **kwargs):
+    x = T.tensor(value.dtype.name, (False,) * value.ndim, name="x")
+    out = fn(x, **kwargs)
+    return theano.function([x], out)(value), out
+
+
+@pytest.mark.parametrize("ours, theirs", [(extra_ops.cumsum, np.cumsum),
+                                          (extra_ops.cumprod, np.cumprod)])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32", "bool"])
+def test_cumulative_ops_like_numpy(ours, theirs, axis, dtype):
+    value = RNG.uniform(-2, 2, (3, 4)).astype(dtype)
+    result, out = run(ours, value, axis=axis)
+    expected = theirs(value, axis=axis)
+    assert result.dtype == expected.dtype and out.ndim == expected.ndim
+    np.testing.assert_allclose(result, expected, rtol=1e-6)
+
+
+def test_cumsum_of_empty_and_non_contiguous():
+    assert run(T.cumsum, np.zeros((0, 3)), axis=0)[0].shape == (0, 3)
+    assert run(T.cumsum, np.zeros((0, 3)))[0].shape == (0,)
+    base = RNG.normal(size=(4, 6))
+    for value in (base[:, ::2], base.T):
+        np.testing.assert_allclose(run(T.cumsum, value, axis=1)[0], np.cumsum(value, axis=1))
+
+
+def test_names_and_errors():
+    x = T.dmatrix("x")
+    assert str(T.cumsum(x, axis=-1).owner.op) == "CumOp{1, add}"
+    assert str(T.cumprod(x).owner.op) == "CumOp{None, mul}"
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        T.cumsum(x, axis=2)
+    with pytest.raises(ValueError, match="mode must be 'add' or 'mul'"):
+        extra_ops.CumOp(0, "max")
+
+
+def test_infer_shape_agrees_with_perform():
+    x = T.dtensor3("x")
+    value = RNG.normal(size=(2, 3, 4))
+    for axis in (None, 0, 2):
+        out = T.cumsum(x, axis=axis)
+        node = out.owner
+        shapes = [tuple(T.shape_i(x, d) for d in range(3))]
+        inferred = node.op.infer_shape(None, node, shapes)[0]
+        f = theano.function([x], [T.as_tensor_variable(s) for s in inferred])
+        assert tuple(int(v) for v in f(value)) == theano.function([x], out)(value).shape
+
+
+def op_grad(out, x, xv, gv):
+    node = out.owner
+    g = T.tensor("float64", out.broadcastable, name="g")
+    (gx,) = node.op.L_op(node.inputs, node.outputs, [g])
+    return theano.function([x, g], gx, on_unused_input="ignore")(xv, gv)
+
+
+def jacobian_of(fn, v):
+    """d fn(v)[j] / d v[i] by hand-derived rule, per 1-d fiber: J[j, i]."""
+    n = len(v)
+    jac = np.zeros((n, n))
+    for j in range(n):
+        for i in range(j + 1):
+            jac[j, i] = fn(v, i, j)
+    return jac
+
+
+def test_cumsum_and_cumprod_grads_match_their_jacobians():
+    x = T.dmatrix("x")
+    xv, gv = RNG.uniform(0.5, 2, (3, 4)), RNG.normal(size=(3, 4))
+    got_sum = op_grad(T.cumsum(x, axis=1), x, xv, gv)
+    got_prod = op_grad(T.cumprod(x, axis=1), x, xv, gv)
+    for r in range(3):
+        jac_sum = jacobian_of(lambda v, i, j: 1.0, xv[r])
+        jac_prod = jacobian_of(lambda v, i, j: np.prod(np.delete(v[:j + 1], i)), xv[r])
+        np.testing.assert_allclose(got_sum[r], gv[r] @ jac_sum)
+        np.testing.assert_allclose(got_prod[r], gv[r] @ jac_prod)
+
+
+def test_cumsum_grad_of_a_vector_with_axis_none():
+    v = T.dvector("v")
+    xv, gv = RNG.normal(size=5), RNG.normal(size=5)
+    np.testing.assert_allclose(op_grad(T.cumsum(v), v, xv, gv), np.cumsum(gv[::-1])[::-1])
+
+
+def test_cumsum_r_op():
+    x, e = T.dmatrix("x"), T.dmatrix("e")
+    (jv,) = T.cumsum(x, axis=0).owner.op.R_op([x], [e])
+    xv, ev = RNG.normal(size=(3, 2)), RNG.normal(size=(3, 2))
+    np.testing.assert_allclose(theano.function([x, e], jv, on_unused_input="ignore")(xv, ev),
+                               np.cumsum(ev, axis=0))
+
+
+def test_squeeze():
+    x = T.tensor("float64", (False, True, False, True), name="x")
+    value = RNG.normal(size=(2, 1, 3, 1))
+    assert T.squeeze(x).broadcastable == (False, False)
+    np.testing.assert_array_equal(theano.function([x], T.squeeze(x))(value), value.squeeze())
+    m = T.dmatrix("m")
+    f = theano.function([m], T.squeeze(m, axis=0))
+    np.testing.assert_array_equal(f(np.ones((1, 3))), np.ones(3))
+    with pytest.raises(ValueError, match="declared broadcastable.*has length 2"):
+        f(np.ones((2, 3)))
+
+
+def test_cumulative_grads_with_axis_none_on_a_matrix():
+    x = T.dmatrix("x")
+    xv, gv = RNG.uniform(0.5, 2, (2, 3)), RNG.normal(size=6)
+    got = op_grad(T.cumsum(x), x, xv, gv)
+    np.testing.assert_allclose(got, np.cumsum(gv[::-1])[::-1].reshape(2, 3))
+    got = op_grad(T.cumprod(x), x, xv, gv)
+    flat = xv.reshape(-1)
+    jac = jacobian_of(lambda v, i, j: np.prod(np.delete(v[:j + 1], i)), flat)
+    np.testing.assert_allclose(got, (gv @ jac).reshape(2, 3))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("dtype", ["float64", "int32", "bool"])
+def test_diff_like_numpy(n, axis, dtype):
+    value = RNG.uniform(-3, 3, (4, 3)).astype(dtype)
+    result, out = run(T.diff, value, n=n, axis=axis)
+    expected = np.diff(value, n=n, axis=axis)
+    assert result.dtype == expected.dtype
+    np.testing.assert_array_equal(result, expected)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@pytest.mark.parametrize("repeats", [0, 1, 3, "vector"])
+def test_repeat_like_numpy(axis, repeats):
+    value = RNG.normal(size=(2, 3))
+    x = T.dmatrix("x")
+    if repeats == "vector":
+        length = value.size if axis is None else value.shape[axis]
+        reps = np.arange(length) % 3
+        r = T.lvector("r")
+        out = T.repeat(x, r, axis=axis)
+        f = theano.function([x, r], out)
+        result, expected = f(value, reps), np.repeat(value, reps, axis=axis)
+        args, inputs = [value, reps], [x, r]
+    else:
+        out = T.repeat(x, repeats, axis=axis)
+        result, expected = theano.function([x], out)(value), np.repeat(value, repeats, axis)
+        args, inputs = [value], [x]
+    np.testing.assert_array_equal(result, expected)
+    node = out.owner
+    shapes = [tuple(T.shape_i(v, d) for d in range(v.ndim)) for v in node.inputs]
+    inferred = node.op.infer_shape(None, node, shapes)[0]
+    g = theano.function(inputs, [T.as_tensor_variable(s) for s in inferred],
+                        on_unused_input="ignore")
+    assert tuple(int(s) for s in g(*args)) == result.shape
+    # The gradient: each element collects the upstream gradient of all its copies.
+    gz = T.dmatrix("gz") if axis is not None else T.dvector("gz")
+    gx, gr = node.op.grad(node.inputs, [gz])
+    gzv = RNG.normal(size=result.shape)
+    got = theano.function(inputs + [gz], gx, on_unused_input="ignore")(*args, gzv)
+    counts = np.broadcast_to(reps if repeats == "vector" else repeats,
+                             (value.size if axis is None else value.shape[axis],))
+    ends = np.cumsum(counts)
+    segments = np.split(gzv, ends[:-1], axis=0 if axis is None else axis)
+    expected_g = np.stack([seg.sum(axis=0 if axis is None else axis) for seg in segments],
+                          axis=0 if axis is None else axis)
+    np.testing.assert_allclose(got, expected_g.reshape(value.shape), atol=1e-12)
+
+
+def test_repeat_errors():
+    x = T.dvector("x")
+    with pytest.raises(TypeError, match="repeats must be an integer scalar or vector"):
+        T.repeat(x, 1.5)
+    r = T.lvector("r")
+    f = theano.function([x, r], T.repeat(x, r))
+    with pytest.raises(ValueError, match="2 repeat counts for 3 elements"):
+        f(np.ones(3), [1, 2])
+    with pytest.raises(ValueError, match="non-negative"):
+        f(np.ones(2), [1, -1])
