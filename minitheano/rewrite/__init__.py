@@ -20,6 +20,7 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     algebra,
     canonicalize,
     constant_folding,
+    shape,
     stabilize,
 )
 from minitheano.rewrite.engine import (
@@ -64,7 +65,16 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
                          f"known: {', '.join(sorted(known_names()))}")
     phases = set(OPTIMIZERS[optimizer.lower()]) | included
     steps = [s for s in PIPELINE if s.name in phases]
-    return run_steps(fgraph, steps, excluded)
+    if not steps:
+        return run_steps(fgraph, steps, excluded)
+    feature = shape.ShapeFeature()
+    fgraph.attach_feature(feature)
+    fgraph.shape_feature = feature
+    try:
+        return run_steps(fgraph, steps, excluded)
+    finally:
+        fgraph.features.remove(feature)
+        del fgraph.shape_feature
 
 
 def rewrite_record(f: Any) -> RewriteRecord:
