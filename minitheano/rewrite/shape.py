@@ -96,7 +96,8 @@ class ShapeFeature(Feature):
                                 for d, b in enumerate(getattr(o.type, "broadcastable", ())))
                           for o in node.outputs]
         for out, s in zip(node.outputs, out_shapes):
-            self.shapes[out] = tuple(_as_int(e) for e in s)
+            # Non-tensor outputs (a random generator's new state) have no shape.
+            self.shapes[out] = () if s is None else tuple(_as_int(e) for e in s)
         # What the node requires of its inputs: equal lengths.
         if isinstance(node.op, Elemwise):
             for d in range(node.outputs[0].type.ndim):
