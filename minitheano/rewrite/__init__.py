@@ -20,6 +20,7 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     algebra,
     canonicalize,
     constant_folding,
+    scan,
     stabilize,
 )
 from minitheano.rewrite.engine import (
@@ -64,7 +65,9 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
                          f"known: {', '.join(sorted(known_names()))}")
     phases = set(OPTIMIZERS[optimizer.lower()]) | included
     steps = [s for s in PIPELINE if s.name in phases]
-    return run_steps(fgraph, steps, excluded)
+    record = run_steps(fgraph, steps, excluded)
+    scan.rewrite_inner_graphs(fgraph, mode)  # loop bodies: the same rewrites (chapter 7)
+    return record
 
 
 def rewrite_record(f: Any) -> RewriteRecord:
