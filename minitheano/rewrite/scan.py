@@ -272,6 +272,25 @@ def _regroup_sum(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> An
     return key, outer, rest
 
 
+@register("specialize", Scan)
+def scan_output_is_a_sequence(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """An output whose step value is a row of a sequence (what is left of a map
+    whose work was pushed out) is that sequence's window: no loop needed."""
+    parts = ScanParts(fgraph, node)
+    slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
+               for k, slot in zip(taps, slots)}
+    n_states = len(parts.states)
+    for j in range(n_states, n_states + parts.n_nit_sot):
+        out = parts.outputs[j]
+        if out in slot_of and not parts.keep_last[j] and parts.used(node.outputs[j]):
+            i, k = slot_of[out]
+            seq, taps, _ = parts.seqs[i]
+            backwards = parts.op.go_backwards
+            window = sequence_window(seq, taps, k, parts.n(), backwards)
+            return {node.outputs[j]: window[::-1] if backwards else window}
+    return None
+
+
 # ---------------------------------------------------------------------------
 # Keeping only the last step
 # ---------------------------------------------------------------------------
