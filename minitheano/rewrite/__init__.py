@@ -20,6 +20,7 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     algebra,
     canonicalize,
     constant_folding,
+    ifelse,
     scan,
     stabilize,
 )
