@@ -148,19 +148,19 @@ def scan_hoist_invariants(fgraph: FunctionGraph, node: Apply) -> dict | None:
     return parts.build(replace)
 
 
-# --8<-- [start:ex-ch07-push-out-window]
 def sequence_window(seq: Variable, taps: list[int], k: int, n: Variable,
                     backwards: bool) -> Variable:
     """The n rows of `seq` that tap k reads, in the order the loop reads them
     when it runs forwards (step t reads row t); going backwards the loop reads
     the same rows from the end, which an n-row window keeps right."""
+    # --8<-- [start:ex-ch07-push-out-window]
     first = -min(min(taps), 0)
     start = k + first  # the row step 0 reads, going forwards
     if not backwards:
         return seq[start:start + n]
     end = seq.shape[0] - seq_span(taps) + start  # one past the row step 0 reads
     return seq[end - n:end]
-# --8<-- [end:ex-ch07-push-out-window]
+    # --8<-- [end:ex-ch07-push-out-window]
 
 
 @register("specialize", Scan, grows="one operation over all steps replaces one per step")
