@@ -22,6 +22,7 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     constant_folding,
     ifelse,
     scan,
+    scan_memory,
     stabilize,
 )
 from minitheano.rewrite.engine import (

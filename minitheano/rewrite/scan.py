@@ -11,15 +11,15 @@ build a better loop:
   at once, before the loop: one matrix product `X . Wx + b`, passed in as a
   new sequence.  Sums are regrouped so that their loop-free terms go out
   together.
-* `scan_keep_last`: when every use of an output is its last step (`h[-1]`),
-  the loop keeps a ring of the last few steps instead of the whole history:
-  its memory no longer grows with the number of steps.
+* `scan_output_is_a_sequence`: what is left of a map whose work went out is
+  the sequence itself: no loop at all.
 * `scan_prune`: outputs nobody uses are not computed, and inputs the body
   no longer reads are not passed.  (A scan none of whose outputs is used
   disappears by itself: the FunctionGraph drops nodes nobody reads.)
 
-Finally `rewrite_inner_graphs` gives every loop body the rewrites of the
-function it is part of, once, at compile time.
+What the loop keeps (only the last step; sums accumulated over the steps)
+is in scan_memory.py.  Finally `rewrite_inner_graphs` gives every loop body
+the rewrites of the function it is part of, once, at compile time.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from minitheano.rewrite.engine import register
 from minitheano.scan.op import Scan, seq_span
 from minitheano.tensor.elemwise import Elemwise
 from minitheano.tensor.math import Dot
-from minitheano.tensor.subtensor import Subtensor
 
 
 class ScanParts:
@@ -107,7 +106,7 @@ class ScanParts:
         outer = [] if self.n_steps is None else [self.n_steps]
         outer += [s for s, _, _ in self.seqs] + [init for init, _, _ in self.states]
         outer += [sv for sv, _ in self.shared] + [v for v, _ in self.non_seqs]
-        new_node = new_op.make_node(*outer)
+        new_node = self.new_node = new_op.make_node(*outer)
         kept = [old for old in self.outer_outputs if old is not None]
         # Outputs nobody reads are left out: the old node goes as soon as the
         # used ones are replaced.
@@ -115,6 +114,25 @@ class ScanParts:
 
     def used(self, var: Variable) -> bool:
         return bool(self.fgraph.clients.get(var))
+
+    # -- editing ---------------------------------------------------------------
+    def drop_state(self, j: int) -> None:
+        """Remove recurrent output j (its initial value, slots and output)."""
+        del self.states[j], self.outputs[j], self.keep_last[j], self.outer_outputs[j]
+
+    def add_nit_sot(self, var: Variable) -> int:
+        """Make the inner `var` an output that is not fed back (all steps kept);
+        its position among the outputs (an existing one is reused)."""
+        first = len(self.states)
+        for j in range(first, first + self.n_nit_sot):
+            if self.outputs[j] is var and not self.keep_last[j]:
+                return j
+        j = first + self.n_nit_sot
+        self.outputs.insert(j, var)
+        self.keep_last.insert(j, False)
+        self.outer_outputs.insert(j, None)
+        self.n_nit_sot += 1
+        return j
 
 
 # ---------------------------------------------------------------------------
@@ -289,43 +307,6 @@ def scan_output_is_a_sequence(fgraph: FunctionGraph, node: Apply) -> dict | None
             window = sequence_window(seq, taps, k, parts.n(), backwards)
             return {node.outputs[j]: window[::-1] if backwards else window}
     return None
-
-
-# ---------------------------------------------------------------------------
-# Keeping only the last step
-# ---------------------------------------------------------------------------
-
-def _is_last_step(client: Any) -> bool:
-    node = client[0]
-    return (node != "output" and isinstance(node.op, Subtensor)
-            and tuple(node.op.idx_list) == (-1,) and client[1] == 0)
-
-
-@register("specialize", Scan)
-def scan_keep_last(fgraph: FunctionGraph, node: Apply) -> dict | None:
-    """An output used only as out[-1]: keep a ring of the last steps, not all of them."""
-    parts = ScanParts(fgraph, node)
-    n_out = len(parts.states) + parts.n_nit_sot
-    lasts: dict[Variable, Variable] = {}
-    for j in range(n_out):
-        out = node.outputs[j]
-        clients = fgraph.clients.get(out, [])
-        if parts.keep_last[j] or not clients or not all(_is_last_step(c) for c in clients):
-            continue
-        parts.keep_last[j] = True
-        for client, _ in clients:
-            lasts[client.outputs[0]] = j
-    if not lasts:
-        return None
-    new_node = next(iter(parts.build().values())).owner
-    now_last = set(lasts.values())
-    # The outputs that now hold one step replace the out[-1] that used them;
-    # the others replace themselves.
-    replacements = {old: new_node.outputs[old.index] for old in node.outputs
-                    if old.index not in now_last and parts.used(old)}
-    for last, j in lasts.items():
-        replacements[last] = new_node.outputs[j]
-    return replacements
 
 
 # ---------------------------------------------------------------------------
