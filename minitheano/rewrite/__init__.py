@@ -23,6 +23,7 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     ifelse,
     scan,
     scan_memory,
+    shape,
     stabilize,
 )
 from minitheano.rewrite.engine import (
@@ -67,7 +68,17 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
                          f"known: {', '.join(sorted(known_names()))}")
     phases = set(OPTIMIZERS[optimizer.lower()]) | included
     steps = [s for s in PIPELINE if s.name in phases]
-    record = run_steps(fgraph, steps, excluded)
+    if not steps:
+        record = run_steps(fgraph, steps, excluded)
+    else:
+        feature = shape.ShapeFeature()
+        fgraph.attach_feature(feature)
+        fgraph.shape_feature = feature
+        try:
+            record = run_steps(fgraph, steps, excluded)
+        finally:
+            fgraph.features.remove(feature)
+            del fgraph.shape_feature
     scan.rewrite_inner_graphs(fgraph, mode)  # loop bodies: the same rewrites (chapter 7)
     return record
 

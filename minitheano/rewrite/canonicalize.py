@@ -28,6 +28,8 @@ those NaNs can forbid the cancellation of factors: `mode.excluding('cancel_div')
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from minitheano.graph.basic import Apply, Constant, Variable
@@ -37,6 +39,9 @@ from minitheano.rewrite.patterns import scalar_constant
 from minitheano.scalar import math as smath
 from minitheano.tensor.basic import cast, constant, second
 from minitheano.tensor.elemwise import Elemwise
+
+# A graph not built yet: a function of no arguments that builds it.
+Lazy = Callable[[], Variable]
 
 SWITCHES["cancel_div"] = "x * y / x -> y (wrong where x is 0, inf or NaN, as in Theano)"
 
@@ -132,21 +137,24 @@ class Terms:
         self.coef[term] = self.coef.get(term, 0) + sign * k
         return ("mulc", k, term) if k != 1 else term
 
-    def build(self) -> tuple[Variable | None, tuple]:
-        """The canonical sum (None if it is empty) and its description."""
+    def build(self) -> tuple[Lazy | None, tuple]:
+        """The canonical sum (a function building it; None if it is empty) and its
+        description: nodes are only made if the description is new."""
         pos, neg = [], []
         for term, k in self.coef.items():
             if k == 0:
                 continue
-            part = term if abs(k) == 1 else _mul_const(abs(k), term)
-            desc = term if abs(k) == 1 else ("mulc", abs(k), term)
+            n = abs(k)
+            part = (lambda t=term: t) if n == 1 else (lambda n=n, t=term: _mul_const(n, t))
+            desc = term if n == 1 else ("mulc", n, term)
             (pos if k > 0 else neg).append((part, desc))
         if self.constant.any():
             negative = not self.dtype.startswith("u") and bool(np.all(self.constant < 0))
             value = -self.constant if negative else self.constant
             side = neg if negative else pos
             side.insert(min(self.constant_at, len(side)),
-                        (constant(value, dtype=self.dtype, ndim=self.ndim), _describe(value)))
+                        (lambda: constant(value, dtype=self.dtype, ndim=self.ndim),
+                         _describe(value)))
         plus = _nary(smath.add, pos)
         minus = _nary(smath.add, neg)
         if plus is None and minus is None:
@@ -154,20 +162,22 @@ class Terms:
         if minus is None:
             return plus
         if plus is None:
-            return Elemwise(smath.neg)(minus[0]), ("neg", minus[1])
-        return Elemwise(smath.sub)(plus[0], minus[0]), ("sub", plus[1], minus[1])
+            return (lambda: Elemwise(smath.neg)(minus[0]())), ("neg", minus[1])
+        return (lambda: Elemwise(smath.sub)(plus[0](), minus[0]())), ("sub", plus[1], minus[1])
 
 
 def _mul_const(k: int, term: Variable) -> Variable:
     return Elemwise(smath.mul)(constant(k, dtype=term.type.dtype), term)
 
 
-def _nary(op, parts: list[tuple[Variable, tuple]]) -> tuple[Variable, tuple] | None:
+def _nary(op, parts: list[tuple[Lazy, tuple]]) -> tuple[Lazy, tuple] | None:
+    """One node of `op` over the parts (built later, if wanted), with its description."""
     if not parts:
         return None
     if len(parts) == 1:
         return parts[0]
-    return Elemwise(op)(*(p for p, _ in parts)), (op.name,) + tuple(d for _, d in parts)
+    return ((lambda: Elemwise(op)(*(p() for p, _ in parts))),
+            (op.name,) + tuple(d for _, d in parts))
 
 
 def _fit(new: Variable | None, out: Variable, leaves: list[Variable], fill_value: int) -> Variable:
@@ -211,6 +221,7 @@ def add_canonical(fgraph: FunctionGraph, node: Apply):
     new, after = terms.build()
     if after == before:
         return None
+    new = new() if new is not None else None
     # --8<-- [end:ex-ch03-canonical-add]
     return [_fit(new, out, terms.leaves, 0)]
 
@@ -265,8 +276,9 @@ class Factors:
             self.den[factor] = self.den.get(factor, 0) + k
         return ("pow", factor, k) if k != 1 else factor
 
-    def build(self) -> tuple[Variable | None, tuple]:
-        """The canonical product (None if it is 1) and its description."""
+    def build(self) -> tuple[Lazy | None, tuple]:
+        """The canonical product (a function building it; None if it is 1) and its
+        description."""
         num, den = [], []
         for side, sign in ((self.num, 1), (self.den, -1)):
             for factor, e in side.items():
@@ -276,20 +288,21 @@ class Factors:
                 target = num if e > 0 else den
                 e = abs(e)
                 if e == 1:
-                    target.append((factor, factor))
+                    target.append(((lambda f=factor: f), factor))
                 else:
-                    power = constant(e, dtype=factor.type.dtype)
-                    target.append((Elemwise(smath.pow)(factor, power), ("pow", factor, e)))
+                    target.append(((lambda f=factor, e=e: Elemwise(smath.pow)(
+                        f, constant(e, dtype=f.type.dtype))), ("pow", factor, e)))
         c = self.constant
         if np.any(c != 1):
-            num.insert(0, (constant(c, dtype=self.dtype, ndim=self.ndim), _describe(c)))
+            num.insert(0, ((lambda: constant(c, dtype=self.dtype, ndim=self.ndim)),
+                           _describe(c)))
         top, bottom = _nary(smath.mul, num), _nary(smath.mul, den)
         if bottom is None:
             return top if top is not None else (None, ())
         if top is None:
             one = np.ones((), dtype=self.dtype)
-            top = (constant(one, dtype=self.dtype, ndim=self.ndim), _describe(one))
-        return (Elemwise(smath.true_div)(top[0], bottom[0]),
+            top = ((lambda: constant(one, dtype=self.dtype, ndim=self.ndim)), _describe(one))
+        return ((lambda: Elemwise(smath.true_div)(top[0](), bottom[0]())),
                 ("true_div", top[1], bottom[1]))
 
 
@@ -312,4 +325,5 @@ def mul_canonical(fgraph: FunctionGraph, node: Apply):
     new, after = factors.build()
     if after == before:
         return None
+    new = new() if new is not None else None
     return [_fit(new, out, factors.leaves, 1)]

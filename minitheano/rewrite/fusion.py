@@ -64,7 +64,7 @@ class Group:
                 continue
             node = var.owner
             # At most MAX_INPUTS inputs, counting those still pending.
-            room = MAX_INPUTS - len(self.inputs) - len(pending)
+            room = MAX_INPUTS - len(self.inputs) - len(set(pending) - set(self.inputs))
             if (fusable(node) and var.type.ndim == self.ndim and len(node.inputs) <= room
                     and owned_only_by(fgraph, var)):
                 self.members.add(node)

@@ -142,4 +142,5 @@ def sigmoid_factors(fgraph: FunctionGraph, node):
             factor = Elemwise(smath.sigmoid)(Elemwise(smath.neg)(b))
         rebuilt.num[factor] = rebuilt.num.get(factor, 0) + e
     new, _ = rebuilt.build()
+    new = new() if new is not None else None
     return [_fit(new, out, factors.leaves, 1)]

@@ -98,7 +98,9 @@ def _number(var: Constant) -> sp.Expr:
     value = data.reshape(()).item()
     if isinstance(value, bool):
         return sp.true if value else sp.false
-    return sp.Integer(value) if isinstance(value, int) else sp.Float(value, 17)
+    if isinstance(value, float) and not np.isfinite(value):
+        return sp.nan if np.isnan(value) else sp.oo if value > 0 else -sp.oo
+    return sp.Integer(value) if float(value).is_integer() else sp.Rational(value)  # exact
 
 
 def _scalar_op_to_sympy(op, args: list) -> sp.Expr:
@@ -172,10 +174,18 @@ def from_sympy(expr: sp.Expr, variables: dict[sp.Symbol, Variable]) -> Variable:
 
 
 def same_function(a: sp.Expr, b: sp.Expr) -> bool | None:
-    """True if sympy proves a == b, False if it proves a != b, None if it cannot tell."""
+    """True if sympy proves a == b, False if it proves a != b, None if it cannot tell.
+
+    Constant folding computes in floating point, so two expressions whose
+    difference is a number within rounding (1e-9 relative) count as equal.
+    """
     diff = sp.simplify(a - b)
     if diff == 0:
         return True
-    if diff.is_number and diff.is_zero is False:
-        return False
+    if diff.is_number:
+        try:
+            gap, scale = abs(complex(diff.evalf())), abs(complex(a.evalf()))
+        except (TypeError, ValueError):
+            return None
+        return gap <= 1e-9 * (1 + scale) if np.isfinite(gap) else None
     return None

@@ -89,3 +89,19 @@ def test_the_function_never_returns_a_buffer_it_reuses():
     for r, k in zip(first, kept):
         np.testing.assert_array_equal(r, k)
     assert not np.shares_memory(first[0], first[1])
+
+
+def test_the_logistic_derivative_reads_s_times_1_minus_s():
+    # The form reverse mode produces for d/dx sum(1/(1+exp(-x))) (chapter 4).
+    x = T.dvector("x")
+    grad_form = T.exp(-x) / ((1 + T.exp(-x)) * (1 + T.exp(-x)))
+    f, ops = compile_ops([x], [1 / (1 + T.exp(-x)), grad_form],
+                         mode=theano.Mode("py", "fast_run").excluding("fusion", "inplace"))
+    assert sorted(ops) == ["Elemwise{mul,no_inplace}", "Elemwise{sigmoid,no_inplace}",
+                           "Elemwise{sub,no_inplace}"]
+    v = np.array([-1000.0, -2.0, 0.0, 3.0, 1000.0])
+    s, ds = f(v)
+    with np.errstate(over="ignore"):
+        expected = 1 / (1 + np.exp(-v))
+    np.testing.assert_allclose(ds, expected * (1 - expected), rtol=1e-15)
+    assert np.isfinite(ds).all()
