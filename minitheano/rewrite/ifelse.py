@@ -2,6 +2,8 @@
 
 * `ifelse_constant_condition`: `ifelse(1, a, b)` is `a`.
 * `ifelse_same_branches`: `ifelse(c, a, a)` is `a`.
+* `ifelse_nested_same_condition`: inside the branch taken when c is true, an
+  `ifelse(c, a, b)` is `a` (and `b` inside the other branch).
 * `ifelse_to_switch`: when both branches are scalars that cost next to nothing
   (a variable, a constant, or one elementwise operation on those), computing
   both is cheaper than the lazy machinery, and a `switch` can be fused with
@@ -48,6 +50,26 @@ def ifelse_same_branches(fgraph: FunctionGraph, node: Apply) -> dict | None:
     same = {out: _fit(a, out) for a, b, out in zip(then, other, node.outputs)
             if a is b and fgraph.clients.get(out)}
     return same or None
+
+
+@register("canonicalize", IfElse)
+def ifelse_nested_same_condition(fgraph: FunctionGraph, node: Apply) -> list | None:
+    """ifelse(c, ifelse(c, a, b), d) -> ifelse(c, a, d); likewise in the else branch."""
+    cond, then, other = _branches(node)
+
+    def pick(v: Variable, taken: bool) -> Variable:
+        inner = v.owner
+        if inner is None or not isinstance(inner.op, IfElse) or inner.inputs[0] is not cond:
+            return v
+        _, inner_then, inner_else = _branches(inner)
+        return (inner_then if taken else inner_else)[v.index]
+
+    new_then = [pick(v, True) for v in then]
+    new_else = [pick(v, False) for v in other]
+    if new_then == then and new_else == other:
+        return None
+    outs = IfElse(node.op.n_outs, node.op.name).make_node(cond, *new_then, *new_else).outputs
+    return [_fit(new, out) for new, out in zip(outs, node.outputs)]
 
 
 def _cheap(v: Variable) -> bool:

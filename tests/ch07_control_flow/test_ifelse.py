@@ -200,3 +200,13 @@ def test_expensive_or_non_scalar_branches_stay_lazy():
     g = theano.function([a, x, y], ifelse(T.lt(a, 0), x + 1, y))
     assert "IfElse" in ops_of(g)
     assert f(0.0, 1.0, np.ones((2, 2)), np.zeros((2, 2))) == 1.0
+
+
+def test_nested_ifelse_on_the_same_condition():
+    c, x, y, z = T.iscalar("c"), T.dvector("x"), T.dvector("y"), T.dvector("z")
+    out = ifelse(c, ifelse(c, x * 2, y * 3), ifelse(c, y, z * 4))
+    f = theano.function([c, x, y, z], out)
+    v = np.ones(2)
+    np.testing.assert_array_equal(f(1, v, v, v), 2 * v)
+    np.testing.assert_array_equal(f(0, v, v, v), 4 * v)
+    assert ops_of(f).count("IfElse") == 1

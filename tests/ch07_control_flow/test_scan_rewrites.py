@@ -141,3 +141,53 @@ def test_a_map_becomes_whole_array_operations():
     np.testing.assert_allclose(a, np.tanh(x + bv) * 2, rtol=1e-12)
     np.testing.assert_allclose(c, x[::-1] * 3)
     assert not scan_nodes(f)
+
+
+def test_sum_of_outer_products_is_one_matrix_product():
+    X, Y, A0, n = T.dmatrix("X"), T.dmatrix("Y"), T.dmatrix("A0"), T.iscalar("n")
+    acc, _ = theano.scan(lambda x, y, a: a + T.outer(x, T.tanh(y)), sequences=[X, Y],
+                         outputs_info=A0, n_steps=n)
+    f = theano.function([X, Y, A0, n], acc[-1])
+    x, y, a0 = rng.normal(size=(6, 3)), rng.normal(size=(6, 4)), rng.normal(size=(3, 4))
+    np.testing.assert_allclose(f(x, y, a0, 5), a0 + x[:5].T @ np.tanh(y[:5]), rtol=1e-12)
+    np.testing.assert_allclose(f(x, y, a0, 0), a0)  # no step: the initial value
+    for node in scan_nodes(f):  # what is left of the loop holds no matrix state
+        assert all(o.ndim < 3 for o in node.outputs)
+    assert any(isinstance(n.op, Dot) and n.outputs[0].ndim == 2
+               for n in f.maker.fgraph.toposort())
+
+
+def test_a_running_vector_sum_leaves_the_loop():
+    X, h0 = T.dmatrix("X"), T.dvector("h0")
+    (h, total), _ = theano.scan(lambda x, hp, s: [T.tanh(hp + x), s + T.tanh(hp + x)],
+                                sequences=X, outputs_info=[h0, T.zeros_like(h0)])
+    f = theano.function([X, h0], [h[-1], total[-1]])
+    x, start = rng.normal(size=(5, 3)), rng.normal(size=3)
+    hs, hp = [], start
+    for row in x:
+        hp = np.tanh(hp + row)
+        hs.append(hp)
+    last, s = f(x, start)
+    np.testing.assert_allclose(last, hs[-1], rtol=1e-12)
+    np.testing.assert_allclose(s, np.sum(hs, axis=0), rtol=1e-12)
+    (node,) = scan_nodes(f)
+    assert node.op.n_states == 1  # only h is carried
+
+
+def test_backpropagation_through_time_carries_only_the_state_gradient():
+    X, Wx, Wh, b, h0 = T.dmatrix("X"), T.dmatrix("Wx"), T.dmatrix("Wh"), T.dvector("b"), \
+        T.dvector("h0")
+    h, _ = theano.scan(lambda x, hp: T.tanh(T.dot(x, Wx) + T.dot(hp, Wh) + b), sequences=X,
+                       outputs_info=h0)
+    grads = T.grad((h[-1] ** 2).sum(), [Wx, Wh, b])
+    f = theano.function([X, Wx, Wh, b, h0], grads)
+    backward = [n for n in scan_nodes(f) if n.op.go_backwards]
+    assert len(backward) == 1
+    (node,) = backward
+    assert node.op.n_states == 1  # the gradient reaching h[t]; no weight accumulators
+    assert inner_ops(node).count("Dot") == 1  # dh . Wh^T: nothing recomputed
+    values = [rng.normal(size=(6, 2)), rng.normal(size=(2, 3)), rng.normal(size=(3, 3)),
+              rng.normal(size=3), rng.normal(size=3)]
+    expected = theano.function([X, Wx, Wh, b, h0], grads, mode=AS_WRITTEN)(*values)
+    for got, want in zip(f(*values), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
