@@ -191,11 +191,11 @@ class ScanLoop:
             self.out_cells[j][0] = np.asarray(value)
             if self.out_cells[j][0].shape == expected:
                 return
-        out = self.inner_outputs[j]
+        name = self.inner_outputs[j].name
         source = "its initial state" if j < self.op.n_states else "the first step's value"
         raise ScanStepError(
-            f"{self.op.step} returned, for output {j} ({out}), a value of shape "
-            f"{np.shape(value)} at iteration {t} of scan{self._called()}, but "
+            f"{self.op.step} returned, for output {j}{f' ({name})' if name else ''}, a value "
+            f"of shape {np.shape(value)} at iteration {t} of scan{self._called()}, but "
             f"{source} had shape {expected}. Every step must return the same shape "
             f"for an output.")
 
