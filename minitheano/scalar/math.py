@@ -502,8 +502,12 @@ class Sigmoid(FloatUnaryOp):
 
     def impl(self, x: Any) -> Any:
         x = np.asarray(x, dtype=self.output_dtype(np.asarray(x).dtype.name))
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        # exp(-x) overflows to inf below x = -709 (float64), and 1 / (1 + inf) = 0 is
+        # the right limit: no NaN, and one buffer reused by every step.
+        with np.errstate(over="ignore"):
+            t = np.asarray(np.exp(-x))
+            np.add(t, 1, out=t)
+            return np.reciprocal(t, out=t)
 
     def grad(self, inputs, output_grads):
         (x,), (gz,) = inputs, output_grads

@@ -100,9 +100,11 @@ class Softmax(Op):
         return list(input_shapes)
 
     def L_op(self, inputs, outputs, output_grads):
+        # --8<-- [start:ex-ch04-softmax-grad]
         (y,), (g,) = outputs, output_grads
         # d y_i / d x_j = y_i (delta_ij - y_j), contracted with g over i.
         return [(g - _T.sum(g * y, axis=-1, keepdims=True)) * y]
+        # --8<-- [end:ex-ch04-softmax-grad]
 
     def R_op(self, inputs, eval_points):
         (x,), (ev,) = inputs, eval_points
