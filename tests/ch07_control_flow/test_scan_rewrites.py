@@ -191,3 +191,24 @@ def test_backpropagation_through_time_carries_only_the_state_gradient():
     expected = theano.function([X, Wx, Wh, b, h0], grads, mode=AS_WRITTEN)(*values)
     for got, want in zip(f(*values), expected):
         np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_the_body_is_compiled_with_the_functions_mode_or_scans_own():
+    X, h0 = T.dmatrix("X"), T.dvector("h0")
+
+    def body_ops(mode=None, scan_mode=None):
+        h, _ = theano.scan(lambda x, hp: T.tanh(hp * 2 + x), sequences=X, outputs_info=h0,
+                           mode=scan_mode)
+        f = theano.function([X, h0], h, mode=mode)
+        (node,) = scan_nodes(f)
+        assert node.op.inner_ready
+        np.testing.assert_allclose(f(np.ones((2, 2)), np.zeros(2))[0], np.tanh([1.0, 1.0]))
+        return node.op.link_mode, [type(n.op.scalar_op).__name__ for n in
+                                   node.op.fgraph.toposort()]
+
+    mode, ops = body_ops()
+    assert mode == theano.compile.mode.get_mode(None) and ops == ["Composite"]  # fused
+    mode, ops = body_ops(mode="FAST_COMPILE")
+    assert mode.optimizer == "fast_compile" and "Composite" not in ops
+    mode, ops = body_ops(mode="FAST_RUN", scan_mode="FAST_COMPILE")
+    assert mode.optimizer == "fast_compile" and "Composite" not in ops
