@@ -35,7 +35,9 @@ from minitheano.link.kernel import (
 )
 from minitheano.scalar import math as smath
 
-RUNTIME = (Path(__file__).parent / "runtime.h").read_text()
+# runtime.h, without the lines that mark regions for the book.
+RUNTIME = "".join(line for line in (Path(__file__).parent / "runtime.h").open()
+                  if "--8<--" not in line)
 
 # OpenMP's names for the folds it can vectorize with a reduction clause.
 OMP_REDUCTION = {"add": "+", "mul": "*", "and_": "&", "or_": "|", "xor": "^"}
@@ -48,6 +50,16 @@ def _mask(bits: tuple[bool, ...]) -> str:
 
 def _block(head: str, body: list[str], tail: str = "}") -> list[str]:
     return [head + " {"] + ["    " + line for line in body] + [tail]
+
+
+def _either(conditions: list[str]) -> str:
+    """`a || b || ...`, two conditions to a line."""
+    pairs = [" || ".join(conditions[i:i + 2]) for i in range(0, len(conditions), 2)]
+    return "\n        || ".join(pairs)
+
+
+def _function(head: str, body: list[str]) -> list[str]:
+    return [head, "{"] + ["    " + line for line in body] + ["}"]
 
 
 class CPrinter(ScalarPrinter):
@@ -87,7 +99,7 @@ class CPrinter(ScalarPrinter):
     def _check_arrays(self, arrays: list[tuple[str, Operand]], outputs: list[str]) -> list[str]:
         conds = [f"!mt_is_array({n}, MT_{op.dtype}, {op.ndim})" for n, op in arrays]
         conds += [f"!({n}->flags & MT_WRITEABLE)" for n in outputs]
-        return [f"if ({' || '.join(conds)})", "    return MT_BAD_ARRAY;"]
+        return [f"if ({_either(conds)})", "    return MT_BAD_ARRAY;"]
 
     def _inner(self, operands: list[tuple[str, str]], body_fast: list[str],
                body_strided: list[str], pragma: str = "#pragma omp simd") -> list[str]:
@@ -120,7 +132,7 @@ class CPrinter(ScalarPrinter):
                         for a, op in list(zip(ins, k.inputs)) + list(zip(outs[1:], k.outputs[1:]))]
         body.append("const intptr_t *shape = out0->dimensions;")
         if shape_checks:
-            body += [f"if ({' || '.join(shape_checks)})", "    return MT_BAD_SHAPE;"]
+            body += [f"if ({_either(shape_checks)})", "    return MT_BAD_SHAPE;"]
         for o, i in k.inplace:  # the output is input i's buffer: the others must not overlap it
             others = [f"mt_overlap({a}, out{o}, {np.dtype(k.outputs[o].dtype).itemsize})"
                       for j, a in enumerate(ins) if j != i and not k.inputs[j].is_scalar]
@@ -160,7 +172,7 @@ class CPrinter(ScalarPrinter):
         for c, (_, message) in enumerate(checks):
             body += [f"if (err{c})", f"    return MT_VALUE_ERROR + {c};  /* {message} */"]
         body.append("return MT_OK;")
-        return _block(f"int {name}({params})", body)
+        return _function(f"int {name}({params})", body)
 
     # -- reductions ------------------------------------------------------------------
     def _start(self, op: str, dtype: str) -> str:
@@ -246,7 +258,7 @@ class CPrinter(ScalarPrinter):
         # --8<-- [end:ex-ch05-reduce-loop]
         body += _block("do", run, "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")
-        return _block(f"int {name}(mt_array *in0, mt_array *out0)", body)
+        return _function(f"int {name}(mt_array *in0, mt_array *out0)", body)
 
     def argreduce(self, name: str, k: ReduceKernel) -> list[str]:
         """argmax/argmin: for each output position, scan the reduced elements in C
@@ -294,7 +306,7 @@ class CPrinter(ScalarPrinter):
         body += _block("do", _block("for (intptr_t i = 0; i < n; i++)", position),
                        "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")
-        return _block(f"int {name}(mt_array *in0, mt_array *out0)", body)
+        return _function(f"int {name}(mt_array *in0, mt_array *out0)", body)
 
     # -- softmax -----------------------------------------------------------------------
     def softmax(self, name: str, k: SoftmaxKernel) -> list[str]:
@@ -334,7 +346,7 @@ class CPrinter(ScalarPrinter):
         body += _block("do", _block("for (intptr_t i = 0; i < n; i++)", row),
                        "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")
-        return _block(f"int {name}(mt_array *in0, mt_array *out0)", body)
+        return _function(f"int {name}(mt_array *in0, mt_array *out0)", body)
 
     def crossentropy(self, name: str, k: CrossentropyKernel) -> list[str]:
         """One row at a time: pick the probability of the right class, -log of it."""
@@ -352,4 +364,4 @@ class CPrinter(ScalarPrinter):
                f"*({t} *)(out0->data + i * out0->strides[0]) = -{self.math('log', d)}(p);"]
         body += _block("for (intptr_t i = 0; i < rows; i++)", row)
         body.append("return MT_OK;")
-        return _block(f"int {name}(mt_array *in0, mt_array *in1, mt_array *out0)", body)
+        return _function(f"int {name}(mt_array *in0, mt_array *in1, mt_array *out0)", body)

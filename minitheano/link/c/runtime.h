@@ -111,6 +111,7 @@ static inline void mt_loop_add_strided(mt_loop *L, char *data, const intptr_t *s
     L->ptr[L->nop++] = data;
 }
 
+/* --8<-- [start:loop-add] */
 /* Add array `a`, stretched along the dimensions whose bit is set in `bcast`:
  * there it does not move (stride 0), so every position reads its one element. */
 MT_SHARED void mt_loop_add(mt_loop *L, const mt_array *a, uint64_t bcast)
@@ -119,6 +120,7 @@ MT_SHARED void mt_loop_add(mt_loop *L, const mt_array *a, uint64_t bcast)
     for (int d = 0; d < L->nd; d++) strides[d] = (bcast >> d & 1) ? 0 : a->strides[d];
     mt_loop_add_strided(L, a->data, strides);
 }
+/* --8<-- [end:loop-add] */
 
 /* Reorder the dimensions so that array k moves least in the innermost ones
  * (a reduction reads its input in memory order). */
@@ -137,6 +139,7 @@ MT_SHARED void mt_loop_sort(mt_loop *L, int k)
     }
 }
 
+/* --8<-- [start:loop-simplify] */
 /* Drop dimensions of length 1 and merge each dimension into the one before
  * it when that is possible for every array (outer stride == inner stride *
  * inner length).  A C-contiguous (1000, 1000) loop becomes one loop of 10^6.
@@ -168,7 +171,9 @@ MT_SHARED bool mt_loop_simplify(mt_loop *L)
     for (int d = 0; d < nd; d++) L->index[d] = 0;
     return true;
 }
+/* --8<-- [end:loop-simplify] */
 
+/* --8<-- [start:loop-next] */
 /* Move every pointer to the start of the next run of the innermost
  * dimension, counting like an odometer; false when all runs are done. */
 MT_SHARED bool mt_loop_next(mt_loop *L)
@@ -183,6 +188,7 @@ MT_SHARED bool mt_loop_next(mt_loop *L)
     }
     return false;
 }
+/* --8<-- [end:loop-next] */
 
 /* Restart the loop with array k at `data` (the inner scan of an argmax). */
 static inline void mt_loop_restart(mt_loop *L, int k, char *data)

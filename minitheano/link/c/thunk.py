@@ -143,35 +143,49 @@ def _n_arrays(kernel: Kernel) -> int:
 
 
 # -- thunks ---------------------------------------------------------------------------------
-def compile_nodes(order: Sequence[Apply]) -> list[tuple[Kernel, Callable] | None] | None:
-    """(kernel, compiled function) for each node of `order` that has a kernel,
-    None for the others; all kernels in one module.  None when there is no C here."""
-    if c_unavailable() is not None:
-        return None
+def print_module(order: Sequence[Apply]) -> tuple[str, dict[Kernel, str], list[Kernel | None]]:
+    """The C source of the module for the nodes of `order` (each distinct kernel
+    once, named k0, k1...), the kernels' names, and each node's kernel (None:
+    the node runs in Python)."""
     printer = CPrinter()
-    kernels: dict[Kernel, str] = {}
+    names: dict[Kernel, str] = {}
     entries, node_kernels = [], []
     for node in order:
         kernel = describe(node)
-        if kernel is not None and kernel not in kernels:
-            name = f"k{len(kernels)}"
+        if kernel is not None and kernel not in names:
+            name = f"k{len(names)}"
             try:
                 text = printer.kernel(name, kernel)  # NotImplementedError: no C for a part
             except NotImplementedError:
                 kernel = None
             else:
-                kernels[kernel] = name
-                entries.append((name, kernel, describe_node(node), text))
+                names[kernel] = name
+                entries.append((name, describe_node(node), text))
         node_kernels.append(kernel)
-    if not entries:
+    return printer.assemble(entries) if entries else "", names, node_kernels
+
+
+def module_of(fgraph: Any) -> tuple[str, Any]:
+    """(the C source, the path of the library) that FAST_RUN uses for `fgraph`
+    (a compiled function's `f.maker.fgraph`)."""
+    source, names, _ = print_module(fgraph.toposort())
+    return source, load(source, {n: _n_arrays(k) for k, n in names.items()}).path
+
+
+def compile_nodes(order: Sequence[Apply]) -> list[tuple[Kernel, Callable] | None] | None:
+    """(kernel, compiled function) for each node of `order` that has a kernel,
+    None for the others; all kernels in one module.  None when there is no C here."""
+    if c_unavailable() is not None:
+        return None
+    source, names, node_kernels = print_module(order)
+    if not names:
         return [None] * len(order)
-    source = printer.assemble([(name, title, text) for name, _, title, text in entries])
     try:
-        lib = load(source, {name: _n_arrays(kernel) for name, kernel, _, _ in entries})
+        lib = load(source, {name: _n_arrays(kernel) for kernel, name in names.items()})
     except NotImplementedError as e:  # a piece of the machinery is an exercise left blank
         _warn_once(f"C code is disabled ({e})")
         return None
-    return [None if k is None else (k, lib.kernels[kernels[k]]) for k in node_kernels]
+    return [None if k is None else (k, lib.kernels[names[k]]) for k in node_kernels]
 
 
 def c_thunks(order: Sequence[Apply], storage: dict[Variable, list],
