@@ -176,3 +176,14 @@ def test_debugmode_passes_correct_graphs_and_gives_their_values():
     c, m = f(a, v)
     np.testing.assert_allclose(c, np.log1p(np.exp(a @ v)).sum() + (v ** 2).sum(), rtol=1e-12)
     np.testing.assert_allclose(m, np.maximum(a, 0).sum(axis=0), rtol=1e-12)
+
+
+def test_scalar_functions_never_overwrite_what_they_returned():
+    x, y = T.dscalars("x", "y")
+    f = th.function([x, y], x * y)
+    first = f(2.0, 3.0)
+    second = f(np.float64(4.0), np.array(5.0))
+    assert first is not second and float(first) == 6.0 and float(second) == 20.0
+    del first, second
+    third = f(1.5, 2.0)
+    assert float(third) == 3.0 and isinstance(third, np.ndarray) and third.shape == ()

@@ -203,6 +203,7 @@ class CPrinter(ScalarPrinter):
         scalar_op = getattr(smath, k.op)
         fold = scalar_op.c_code(self, ["acc", "v"], [k.out_dtype] * 2, k.out_dtype)
         fold_out = scalar_op.c_code(self, ["*o", "v"], [k.out_dtype] * 2, k.out_dtype)
+        fold_memory = scalar_op.c_code(self, ["y0[i]", "v"], [k.out_dtype] * 2, k.out_dtype)
         body = self._check_arrays([("in0", x), ("out0", out)], ["out0"])
         same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
         if same:
@@ -249,12 +250,14 @@ class CPrinter(ScalarPrinter):
             [f"const {t} v = {load};", f"acc = {fold};"],
             [f"const {t} v = {load_strided};", f"acc = {fold};"], pragma) + [
             f"*({t} *)L.ptr[1] = acc;"]
-        into_memory = [f"{t} *o = ({t} *)(L.ptr[1] + i * s1);",
-                       f"const {t} v = {load_strided};", f"*o = {fold_out};"]
-        run = (_block("if (s1 == 0)  /* the inner dimension is reduced: fold in a register */",
-                      into_register, "} else {")
-               + ["    " + line for line in
-                  _block("for (intptr_t i = 0; i < n; i++)", into_memory)] + ["}"])
+        into_memory = self._inner(
+            [("x0", x.dtype, True), ("y0", k.out_dtype, False)],
+            [f"const {t} v = {load};", f"y0[i] = {fold_memory};"],
+            [f"{t} *o = ({t} *)(L.ptr[1] + i * s1);", f"const {t} v = {load_strided};",
+             f"*o = {fold_out};"])
+        run = (["/* the inner dimension reduced (out0 does not move): fold in a register */"]
+               + _block("if (s1 == 0)", into_register, "} else {")
+               + ["    " + line for line in into_memory] + ["}"])
         # --8<-- [end:ex-ch05-reduce-loop]
         body += _block("do", run, "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")

@@ -226,6 +226,23 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
         return call_carefully(node, kernel, fn, list(args), shape_of, dtypes, inplace)
 
     source = _shape_source(kernel)  # which input gives the output's shape (-1: 0-d)
+    if (len(out_cells) == 1 and not inplace and len(in_cells) == 2 and source < 0
+            and isinstance(kernel, ElemwiseKernel)):
+        # Scalars: the output's shape is always (); only its holders matter.
+        (cell,), (dtype,), (a_cell, b_cell) = out_cells, dtypes, in_cells
+
+        def thunk() -> None:
+            out = bufs[0]
+            if out is None or getrefcount(out) != free + (cell[0] is out):
+                out = empty((), dtype)
+                if reuse:
+                    bufs[0] = out
+            a, b = a_cell[0], b_cell[0]
+            if fn(a, b, out):
+                out = slow((a, b))[0]
+            cell[0] = out
+        return thunk
+
     if len(out_cells) == 1 and not inplace and len(in_cells) == 2:
         (cell,), (dtype,), (a_cell, b_cell) = out_cells, dtypes, in_cells
 
