@@ -384,9 +384,9 @@ def call_carefully(node: Apply, kernel: Kernel, fn: Callable, args: list[Any],
         code = fn(*args, *outs)
     if code == 0:
         return outs
-    if code == MT_BAD_SHAPE:
+    if code == MT_BAD_SHAPE and isinstance(kernel, ElemwiseKernel):
         raise ValueError(shape_mismatch_message(node, args, shape))
-    if code == MT_REFUSED:  # the op's own Python code raises the right error
+    if code in (MT_REFUSED, MT_BAD_SHAPE):  # the op's own Python code raises the right error
         cells = [[None] for _ in node.outputs]
         node.op.perform(node, args, cells)
         return [c[0] for c in cells]
