@@ -52,7 +52,8 @@ def run_python(node: Apply, *values: Any) -> list[Any]:
     return [storage[v][0] for v in node.outputs]
 
 
-def assert_same(c: Any, py: Any, dtype: str, exact: bool = True, what: str = "") -> None:
+def assert_same(c: Any, py: Any, dtype: str, exact: bool = True, what: str = "",
+                tol: float | None = None) -> None:
     """Equal shapes and dtypes; equal values (NaN equal to NaN), or close for
     results of transcendental functions (C's libm and numpy differ in the last bits)."""
     c, py = np.asarray(c), np.asarray(py)
@@ -61,5 +62,5 @@ def assert_same(c: Any, py: Any, dtype: str, exact: bool = True, what: str = "")
     if exact or c.dtype.kind != "f":
         np.testing.assert_array_equal(c, py, err_msg=what, strict=True)
     else:
-        tol = 1e-5 if c.dtype == np.float32 else 1e-13
+        tol = tol or (1e-5 if c.dtype == np.float32 else 1e-13)
         np.testing.assert_allclose(c, py, rtol=tol, atol=tol, equal_nan=True, err_msg=what)

@@ -86,8 +86,13 @@ def check_batch(graphs, exact: bool, seed: int) -> None:
             except ValueError:  # 2 ** -1 on integers and the like
                 continue
             got = compiled.run(i, *values)
+        # A float32 step anywhere (exp of a float32, then added to a float64) is
+        # only as close as float32 allows.
+        inner = node.op.scalar_op
+        single = any(v.type.dtype == "float32" for n in inner.nodes for v in n.outputs)
         for e, g, v in zip(expected, got, node.outputs):
-            assert_same(g, e, v.type.dtype, exact=exact, what=str(node.op))
+            assert_same(g, e, v.type.dtype, exact=exact, what=str(node.op),
+                        tol=1e-5 if single else None)
 
 
 @settings(max_examples=3, derandomize=True, phases=[Phase.generate])
