@@ -27,8 +27,10 @@ from minitheano.tensor.type import TensorType
 EXACT_OPS = [sm.add, sm.sub, sm.mul, sm.neg, sm.abs_, sm.maximum, sm.minimum, sm.lt, sm.ge,
              sm.eq, sm.int_div, sm.mod, sm.sqr, sm.switch, sm.Cast("float32"), sm.Cast("int16"),
              sm.true_div, sm.sqrt, sm.floor, sm.and_, sm.clip, sm.sgn]
+# (No sin or cos: sin(exp(x)) turns exp's last-bit differences into large ones;
+# the scalar-op sweep checks them on their own.)
 FLOAT_OPS = [sm.add, sm.sub, sm.mul, sm.neg, sm.exp, sm.tanh, sm.log1p, sm.sigmoid,
-             sm.softplus, sm.sin, sm.true_div, sm.abs_, sm.sqrt, sm.maximum]
+             sm.softplus, sm.true_div, sm.abs_, sm.sqrt, sm.maximum]
 DTYPES = ["float64", "float32", "int32", "int8", "uint8", "bool", "int64"]
 PATTERNS = [(False, False), (True, False), (False, True), (True, True)]
 
