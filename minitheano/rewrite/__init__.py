@@ -16,11 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from minitheano.graph.fg import FunctionGraph
+from minitheano.graph.trace import no_user_lines
 from minitheano.rewrite import (  # noqa: F401  (importing them registers their rewrites)
     algebra,
     canonicalize,
     constant_folding,
     shape,
+    softmax,
     stabilize,
 )
 from minitheano.rewrite.engine import (
@@ -71,7 +73,10 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
     fgraph.attach_feature(feature)
     fgraph.shape_feature = feature
     try:
-        return run_steps(fgraph, steps, excluded)
+        # New nodes take the user line of what they replace (FunctionGraph.replace):
+        # looking up their own would only find this call.
+        with no_user_lines():
+            return run_steps(fgraph, steps, excluded)
     finally:
         fgraph.features.remove(feature)
         del fgraph.shape_feature

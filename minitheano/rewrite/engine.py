@@ -204,6 +204,8 @@ def apply_replacement(fgraph: FunctionGraph, rewrite_name: str, node: Apply,
     if not pairs:
         return False
     for old, new in pairs:
+        if old not in fgraph.variables:  # gone with an earlier pair's node
+            continue
         if config.optimizer_verbose:
             print(f"rewrite {rewrite_name}: {old.owner} -> {new.owner or new}")
         fgraph.replace(old, new, reason=rewrite_name)
@@ -215,45 +217,51 @@ def equilibrium(fgraph: FunctionGraph, index: RewriteIndex, record: RewriteRecor
     """Apply the rewrites of `index` until none applies; return how many fired.
 
     A worklist holds the nodes to look at, first the whole graph from the
-    outputs back; each replacement adds the nodes it created and the
-    nodes whose inputs it changed.  So the cost is proportional to the work
-    done, not to (graph size) x (number of passes).
+    outputs back; each replacement adds the nodes it created and the nodes
+    whose inputs it changed.  So the cost is proportional to the work done,
+    not to (graph size) x (number of passes).  A pattern may look several
+    nodes up from where it matches, past what the worklist revisits; so when
+    anything fired, one more sweep over the whole graph confirms the fixed
+    point (and continues if it finds more to do).
     """
     if max_steps is None:
         max_steps = 1000 + 20 * len(fgraph.apply_nodes)
     changes = _Changes()
     fgraph.attach_feature(changes)
-    # Outputs first: a sum or product is best seen whole, from its root.
-    queue = deque(reversed(fgraph.toposort()))
     steps = 0
     recent: deque[str] = deque(maxlen=50)
     try:
-        while queue:
-            node = queue.popleft()
-            if node not in fgraph.apply_nodes:
-                continue
-            for rewrite in index.for_node(node):
-                replacement = rewrite(fgraph, node)
-                if replacement is None:
+        while True:
+            # Outputs first: a sum or product is best seen whole, from its root.
+            queue = deque(reversed(fgraph.toposort()))
+            steps_before = steps
+            while queue:
+                node = queue.popleft()
+                if node not in fgraph.apply_nodes:
                     continue
-                changes.touched.clear()
-                if not apply_replacement(fgraph, rewrite.name, node, replacement):
-                    continue
-                record.counts[rewrite.name] += 1
-                steps += 1
-                recent.append(rewrite.name)
-                if steps > max_steps:
-                    looping = ", ".join(f"{n} ({c} times)"
-                                        for n, c in Counter(recent).most_common(3))
-                    raise RewriteLoopError(
-                        f"the rewrites did not reach a fixed point after {max_steps} "
-                        f"replacements; the last {len(recent)} were by: {looping}. "
-                        f"Those rewrites probably undo each other.")
-                queue.extend(changes.touched)
-                break
+                for rewrite in index.for_node(node):
+                    replacement = rewrite(fgraph, node)
+                    if replacement is None:
+                        continue
+                    changes.touched.clear()
+                    if not apply_replacement(fgraph, rewrite.name, node, replacement):
+                        continue
+                    record.counts[rewrite.name] += 1
+                    steps += 1
+                    recent.append(rewrite.name)
+                    if steps > max_steps:
+                        looping = ", ".join(f"{n} ({c} times)"
+                                            for n, c in Counter(recent).most_common(3))
+                        raise RewriteLoopError(
+                            f"the rewrites did not reach a fixed point after {max_steps} "
+                            f"replacements; the last {len(recent)} were by: {looping}. "
+                            f"Those rewrites probably undo each other.")
+                    queue.extend(changes.touched)
+                    break
+            if steps == steps_before:  # a whole sweep changed nothing: a fixed point
+                return steps
     finally:
         fgraph.features.remove(changes)
-    return steps
 
 
 class Step:

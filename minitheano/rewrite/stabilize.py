@@ -93,10 +93,7 @@ def sigmoid_factors(fgraph: FunctionGraph, node):
     if not dtype.startswith("float") or not switch_on(fgraph, "cancel_div"):
         return None
     factors = Factors(dtype, out.type.ndim, cancel=True)
-    op = node.op.scalar_op
-    powers = [1] * len(node.inputs) if isinstance(op, smath.Mul) else [1, -1]
-    for v, p in zip(node.inputs, powers):
-        factors.add(v, p, fgraph)
+    factors.add_node(node, 1, fgraph)
     sig: dict[tuple[int, Variable], int] = {}
     exps: dict[tuple[int, Variable], int] = {}
     others: dict[Variable, int] = {}

@@ -34,11 +34,22 @@ class NotInSympy(ValueError):
     """The graph uses an op the bridge cannot express in sympy."""
 
 
+def _piecewise(value: sp.Expr, cond: sp.Basic, otherwise: sp.Expr) -> sp.Expr:
+    """`value` where `cond` holds, else `otherwise`.  A condition that itself
+    contains a Piecewise (a comparison of a switch's result) makes sympy solve
+    inequalities just to build the expression, which can take seconds: such
+    graphs are left to numbers."""
+    if isinstance(cond, sp.Basic) and cond.has(sp.Piecewise):
+        raise NotInSympy("a condition on the result of a switch (sympy would solve "
+                         "inequalities to represent it)")
+    return sp.Piecewise((value, cond), (otherwise, True), evaluate=False)
+
+
 def _cast(op: smath.Cast):
     if op.dtype.startswith("float"):
         return lambda x: x
     if op.dtype == "bool":
-        return lambda x: sp.Piecewise((1, sp.Ne(x, 0)), (0, True))
+        return lambda x: _piecewise(1, sp.Ne(x, 0), 0)
     return lambda x: sp.sign(x) * sp.floor(sp.Abs(x))  # numpy truncates toward 0
 
 
@@ -58,7 +69,7 @@ SYMPY_OF = {
     smath.Maximum: sp.Max,
     smath.Minimum: sp.Min,
     smath.Clip: lambda x, lo, hi: sp.Min(sp.Max(x, lo), hi),
-    smath.Switch: lambda c, a, b: sp.Piecewise((a, c), (b, True)),
+    smath.Switch: lambda c, a, b: _piecewise(a, c, b),
     smath.Second: lambda a, b: b,
     smath.Identity: lambda a: a,
     smath.Floor: sp.floor,

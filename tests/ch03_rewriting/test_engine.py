@@ -83,9 +83,13 @@ def test_optimizer_verbose_prints_each_rewrite(capsys):
 def test_excluding_a_phase_or_a_rewrite_by_name():
     f, ops = compile_ops([x], 1 / (1 + T.exp(-x)), mode=FAST_RUN.excluding("stabilize"))
     assert "Elemwise{sigmoid,no_inplace}" not in str(ops)
+    f, ops = compile_ops([x], 1 / (1 + T.exp(-x)), mode=FAST_RUN)
+    assert "logistic_to_sigmoid" in fired(f)
     f, ops = compile_ops([x], 1 / (1 + T.exp(-x)),
-                         mode=FAST_RUN.excluding("logistic_to_sigmoid", "fusion"))
-    assert "Elemwise{sigmoid,no_inplace}" not in ops
+                         mode=FAST_RUN.excluding("logistic_to_sigmoid", "logistic_neg_to_sigmoid",
+                                                 "sigmoid_factors", "fusion"))
+    assert "logistic_to_sigmoid" not in fired(f)
+    assert not any("sigmoid" in op for op in ops), ops
     f, ops = compile_ops([x], T.exp(x) * 2, mode=FAST_COMPILE.including("fusion"))
     assert ops[0].startswith("Composite")
 
