@@ -15,6 +15,8 @@ builds graphs and gradient.py differentiates them (chapter 4).
 from minitheano.config import config  # noqa: I001
 from minitheano import tensor
 from minitheano.graph.basic import Apply, Constant, Variable, clone_replace
+from minitheano import printing
+from minitheano.printing import pp
 from minitheano.compile import (
     Function,
     In,
@@ -34,4 +36,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
            "OrderedUpdates", "clone_replace", "config", "foldl", "foldr", "function", "grad",
-           "gradient", "ifelse", "map", "reduce", "scan", "shared", "tensor"]
+           "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "shared", "tensor"]

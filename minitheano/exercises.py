@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -126,8 +127,20 @@ def _body(region: Region) -> list[str]:
     return region.path.read_text().splitlines(keepends=True)[region.start:region.stop]
 
 
-def blank(selection: str, package: Path = PACKAGE) -> list[Region]:
-    """Replace the selected regions by a NotImplementedError; save the originals first."""
+def import_error(package: Path) -> str | None:
+    """None if the package imports in a fresh interpreter, else the error's last line."""
+    env = {**os.environ, "PYTHONPATH": str(package.parent)}
+    result = subprocess.run([sys.executable, "-c", f"import {package.name}"],
+                            cwd=package.parent, env=env, capture_output=True, text=True)
+    return None if result.returncode == 0 else result.stderr.strip().splitlines()[-1]
+
+
+def blank(selection: str, package: Path = PACKAGE, check_import: bool = True) -> list[Region]:
+    """Replace the selected regions by a NotImplementedError; save the originals first.
+
+    If the package no longer imports afterwards (a region that runs at import time), the
+    regions are put back and nothing is blanked: `restore` itself needs the package.
+    """
     store = _store(package)
     store.mkdir(exist_ok=True)
     blanked, per_file = [], {}
@@ -140,6 +153,14 @@ def blank(selection: str, package: Path = PACKAGE) -> list[Region]:
         blanked.append(region)
     for path, changes in per_file.items():
         _rewrite(path, changes)
+    error = import_error(package) if check_import and blanked else None
+    if error:
+        for region in blanked:
+            restore(region.name, package)
+        names = ", ".join(r.name.removeprefix("ex-") for r in blanked)
+        raise SystemExit(f"not blanked: with {names} blanked, `import {package.name}` fails "
+                         f"({error}). An exercise region must be code that runs when a test "
+                         f"calls it, not at import time.")
     return blanked
 
 

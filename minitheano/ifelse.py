@@ -79,13 +79,13 @@ class IfElse(Op):
         for cell, value in zip(output_storage, chosen):
             cell[0] = _copy(value)
 
-    # --8<-- [start:ex-ch07-ifelse-lazy]
     def make_lazy_thunk(self, node: Apply, input_cells: list[list], output_cells: list[list],
                         input_computed: list[list]) -> Callable[[], list[int]]:
         n = self.n_outs
         then_positions = list(range(1, 1 + n))
         else_positions = list(range(1 + n, 1 + 2 * n))
 
+        # --8<-- [start:ex-ch07-ifelse-lazy]
         def thunk() -> list[int]:
             if not input_computed[0][0]:
                 return [0]  # first the condition, and nothing else
@@ -96,8 +96,8 @@ class IfElse(Op):
             for cell, i in zip(output_cells, chosen):
                 cell[0] = _copy(input_cells[i][0])
             return []
+        # --8<-- [end:ex-ch07-ifelse-lazy]
         return thunk
-    # --8<-- [end:ex-ch07-ifelse-lazy]
 
     # -- shapes and gradients ---------------------------------------------------
     def infer_shape(self, fgraph: Any, node: Apply, input_shapes: list[tuple]) -> list[tuple]:

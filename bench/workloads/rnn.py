@@ -73,4 +73,71 @@ def rnn_forward() -> dict:
     return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
 
 
-WORKLOADS = [rnn_forward]
+def _numpy_train(d: dict) -> float:
+    """Forward, loss, backpropagation through time by hand, SGD; returns the loss."""
+    X, Wx, Wh, b, h0, V, c, y = (d[k] for k in ("X", "Wx", "Wh", "b", "h0", "V", "c", "y"))
+    hs = np.empty((LENGTH + 1, N_HID))
+    hs[0] = h0
+    xw = X @ Wx + b
+    for t in range(LENGTH):
+        hs[t + 1] = np.tanh(xw[t] + hs[t] @ Wh)
+    out = hs[-1] @ V + c
+    loss = ((out - y) ** 2).sum()
+    d_out = 2 * (out - y)
+    dz = np.empty((LENGTH, N_HID))
+    dh = d_out @ V.T
+    for t in range(LENGTH - 1, -1, -1):
+        dz[t] = dh * (1 - hs[t + 1] ** 2)
+        dh = dz[t] @ Wh.T
+    grads = {"Wx": X.T @ dz, "Wh": hs[:-1].T @ dz, "b": dz.sum(0),
+             "V": np.outer(hs[-1], d_out), "c": d_out}
+    for k, g in grads.items():
+        d[k] -= LEARNING_RATE * g
+    return loss
+
+
+def rnn_train() -> dict:
+    """One SGD step: forward, squared error of a readout of the last state, BPTT, update."""
+
+    def numpy():
+        d = _data()
+        return lambda: _numpy_train(d)
+
+    def pytensor():
+        import pytensor as pt_
+        import pytensor.tensor as pt
+
+        d = _data()
+        X, y = pt.dmatrix("X"), pt.dvector("y")
+        params = {k: pt_.shared(d[k], name=k) for k in ("Wx", "Wh", "b", "V", "c")}
+        h0 = pt_.shared(d["h0"])
+        Wx, Wh, b, V, c = params.values()
+        h, _ = pt_.scan(lambda x, h: pt.tanh(pt.dot(x, Wx) + pt.dot(h, Wh) + b),
+                        sequences=X, outputs_info=[h0])
+        loss = ((pt.dot(h[-1], V) + c - y) ** 2).sum()
+        grads = pt.grad(loss, list(params.values()))
+        f = pytensor_function([X, y], loss, updates=[
+            (p, p - LEARNING_RATE * g) for p, g in zip(params.values(), grads)])
+        return lambda: f(d["X"], d["y"])
+
+    def minitheano():
+        import minitheano as theano
+        import minitheano.tensor as T
+
+        d = _data()
+        X, y = T.dmatrix("X"), T.dvector("y")
+        params = {k: theano.shared(d[k], name=k) for k in ("Wx", "Wh", "b", "V", "c")}
+        h0 = theano.shared(d["h0"])
+        Wx, Wh, b, V, c = params.values()
+        h, _ = theano.scan(lambda x, h: T.tanh(T.dot(x, Wx) + T.dot(h, Wh) + b),
+                           sequences=X, outputs_info=[h0])
+        loss = ((T.dot(h[-1], V) + c - y) ** 2).sum()
+        grads = T.grad(loss, list(params.values()))
+        f = theano.function([X, y], loss, updates=[
+            (p, p - LEARNING_RATE * g) for p, g in zip(params.values(), grads)])
+        return lambda: f(d["X"], d["y"])
+
+    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+
+
+WORKLOADS = [rnn_forward, rnn_train]

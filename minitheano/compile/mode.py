@@ -14,6 +14,10 @@ from __future__ import annotations
 from minitheano.config import config
 
 LINKERS = ("py", "c", "debug")
+# Theano's names for its linkers: its VMs ('vm', 'cvm') are the ones that can
+# run lazy ops (ifelse), which every linker here can (chapter 7).
+LINKER_ALIASES = {"vm": "py", "vm_nogc": "py", "cvm": "c", "cvm_nogc": "c", "c|py": "c",
+                  "c|py_nogc": "c"}
 OPTIMIZERS = ("fast_run", "fast_compile", "none")
 
 
@@ -24,6 +28,7 @@ class Mode:
                  excluded: frozenset[str] = frozenset(),
                  included: frozenset[str] = frozenset()) -> None:
         optimizer = "none" if optimizer is None else optimizer.lower()
+        linker = LINKER_ALIASES.get(linker, linker)
         if linker not in LINKERS:
             raise ValueError(f"unknown linker {linker!r}; known: {', '.join(LINKERS)}")
         if optimizer not in OPTIMIZERS:

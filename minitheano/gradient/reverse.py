@@ -128,8 +128,10 @@ def node_grads(node: Apply, output_grads: list[Variable]) -> list[Variable]:
     usable = [None if is_disconnected(g) or is_undefined(g) else g for g in output_grads]
     terms: list[Variable] = [disconnected_type() for _ in node.inputs]
     if any(g is not None for g in usable):
-        # The op sees zeros where an output has no gradient, never a marker.
-        ready = [fit_to(g, o) if g is not None else float_zeros_like(o)
+        # The op sees zeros where an output has no gradient, never a marker
+        # (except for outputs that are not numbers, such as a random state).
+        ready = [fit_to(g, o) if g is not None else
+                 float_zeros_like(o) if hasattr(o.type, "dtype") else disconnected_type()
                  for g, o in zip(usable, node.outputs)]
         result = node.op.L_op(list(node.inputs), list(node.outputs), ready)
         if not isinstance(result, (list, tuple)) or len(result) != len(node.inputs):

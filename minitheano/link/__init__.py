@@ -2,9 +2,11 @@
 
 `link_graph` gives every Variable a storage cell and every node a thunk, and
 returns the VM that runs them.  Which thunk a node gets depends on the mode's
-linker: 'py' uses each op's `perform`; 'c' (chapter 5) compiles the ops that
-have C code and falls back to `perform` for the rest.  A graph holding a lazy
-op (`ifelse`, chapter 7) gets the lazy VM, which skips the untaken branch.
+linker: 'py' uses each op's `perform`; 'c' (chapter 5) compiles the nodes
+that have a kernel into one C module and keeps `perform` for the rest;
+'debug' (DebugMode) runs every node both ways and compares.  A graph holding
+a lazy op (`ifelse`, chapter 7) gets the lazy VM, which skips the untaken
+branch.
 """
 
 from __future__ import annotations
@@ -21,6 +23,21 @@ def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
     storage = make_storage(fgraph, given)
     order = fgraph.toposort()
     thunks = [py_thunk(node, storage) for node in order]
+    if linker == "c":
+        from minitheano.link.c.thunk import c_thunks
+
+        # A node may keep its output arrays for the next call if they are
+        # function outputs, or if intermediate results are not freed anyway.
+        def reuse(node):
+            return not allow_gc or any(v in keep for v in node.outputs)
+
+        compiled = c_thunks(order, storage, reuse)
+        if compiled is not None:
+            thunks = [c or p for c, p in zip(compiled, thunks)]
+    elif linker == "debug":
+        from minitheano.link.debug import debug_thunks
+
+        thunks = debug_thunks(fgraph, order, storage)
     if has_lazy_op(order):
         return make_lazy_vm(fgraph, storage, thunks, order, allow_gc, keep)
     return make_vm(fgraph, storage, thunks, order, allow_gc, keep)

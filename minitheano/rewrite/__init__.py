@@ -21,6 +21,9 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     algebra,
     canonicalize,
     constant_folding,
+    ifelse,
+    scan,
+    scan_memory,
     shape,
     softmax,
     stabilize,
@@ -68,18 +71,21 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
     phases = set(OPTIMIZERS[optimizer.lower()]) | included
     steps = [s for s in PIPELINE if s.name in phases]
     if not steps:
-        return run_steps(fgraph, steps, excluded)
-    feature = shape.ShapeFeature()
-    fgraph.attach_feature(feature)
-    fgraph.shape_feature = feature
-    try:
-        # New nodes take the user line of what they replace (FunctionGraph.replace):
-        # looking up their own would only find this call.
-        with no_user_lines():
-            return run_steps(fgraph, steps, excluded)
-    finally:
-        fgraph.features.remove(feature)
-        del fgraph.shape_feature
+        record = run_steps(fgraph, steps, excluded)
+    else:
+        feature = shape.ShapeFeature()
+        fgraph.attach_feature(feature)
+        fgraph.shape_feature = feature
+        try:
+            # New nodes take the user line of what they replace (FunctionGraph.replace):
+            # looking up their own would only find this call.
+            with no_user_lines():
+                record = run_steps(fgraph, steps, excluded)
+        finally:
+            fgraph.features.remove(feature)
+            del fgraph.shape_feature
+    scan.rewrite_inner_graphs(fgraph, mode)  # loop bodies: the same rewrites (chapter 7)
+    return record
 
 
 def rewrite_record(f: Any) -> RewriteRecord:

@@ -11,15 +11,15 @@ build a better loop:
   at once, before the loop: one matrix product `X . Wx + b`, passed in as a
   new sequence.  Sums are regrouped so that their loop-free terms go out
   together.
-* `scan_keep_last`: when every use of an output is its last step (`h[-1]`),
-  the loop keeps a ring of the last few steps instead of the whole history:
-  its memory no longer grows with the number of steps.
+* `scan_output_is_a_sequence`: what is left of a map whose work went out is
+  the sequence itself: no loop at all.
 * `scan_prune`: outputs nobody uses are not computed, and inputs the body
   no longer reads are not passed.  (A scan none of whose outputs is used
   disappears by itself: the FunctionGraph drops nodes nobody reads.)
 
-Finally `rewrite_inner_graphs` gives every loop body the rewrites of the
-function it is part of, once, at compile time.
+What the loop keeps (only the last step; sums accumulated over the steps)
+is in scan_memory.py.  Finally `rewrite_inner_graphs` gives every loop body
+the rewrites of the function it is part of, once, at compile time.
 """
 
 from __future__ import annotations
@@ -29,19 +29,19 @@ from typing import Any
 import minitheano.tensor as T
 from minitheano.graph.basic import Apply, Constant, Variable, clone_replace
 from minitheano.graph.fg import FunctionGraph
+from minitheano.rewrite.engine import register
 from minitheano.scan.op import Scan, seq_span
 from minitheano.tensor.elemwise import Elemwise
 from minitheano.tensor.math import Dot
-from minitheano.tensor.subtensor import Subtensor
 
 
 class ScanParts:
     """A Scan node taken apart into lists that a rewrite can edit, then put back
     together with `build`.  Each group pairs outer inputs with inner slots."""
 
-    def __init__(self, node: Apply) -> None:
+    def __init__(self, fgraph: FunctionGraph, node: Apply) -> None:
         op: Scan = node.op
-        self.op, self.node = op, node
+        self.op, self.node, self.fgraph = op, node, fgraph
         n_steps, seqs, inits, shared, non_seqs = op.outer_groups(node.inputs)
         self.n_steps = n_steps
         slots = iter(op.fgraph.inputs)
@@ -57,6 +57,14 @@ class ScanParts:
         self.n_nit_sot = op.n_nit_sot
         # Which outer output each inner output becomes (None: dropped).
         self.outer_outputs: list[Variable | None] = list(node.outputs)
+
+    def n(self) -> Variable:
+        """The number of steps, symbolic; made an explicit input of the loop so
+        that new sequences of exactly n rows cannot change it."""
+        if self.n_steps is None:
+            shapes = [T.shape(s) for s, _, _ in self.seqs]
+            self.n_steps = T.cast(self.op.n_steps_shape(self.node, shapes), "int64")
+        return self.n_steps
 
     # -- inner facts ---------------------------------------------------------------
     def non_seq_slots(self) -> dict[Variable, Variable]:
@@ -98,22 +106,43 @@ class ScanParts:
         outer = [] if self.n_steps is None else [self.n_steps]
         outer += [s for s, _, _ in self.seqs] + [init for init, _, _ in self.states]
         outer += [sv for sv, _ in self.shared] + [v for v, _ in self.non_seqs]
-        new_node = new_op.make_node(*outer)
+        new_node = self.new_node = new_op.make_node(*outer)
         kept = [old for old in self.outer_outputs if old is not None]
-        return dict(zip(kept, new_node.outputs))
+        # Outputs nobody reads are left out: the old node goes as soon as the
+        # used ones are replaced.
+        return {old: new for old, new in zip(kept, new_node.outputs) if self.used(old)}
 
+    def used(self, var: Variable) -> bool:
+        return bool(self.fgraph.clients.get(var))
 
-def _scan_nodes(fgraph: FunctionGraph, node: Apply) -> bool:
-    return isinstance(node.op, Scan)
+    # -- editing ---------------------------------------------------------------
+    def drop_state(self, j: int) -> None:
+        """Remove recurrent output j (its initial value, slots and output)."""
+        del self.states[j], self.outputs[j], self.keep_last[j], self.outer_outputs[j]
+
+    def add_nit_sot(self, var: Variable) -> int:
+        """Make the inner `var` an output that is not fed back (all steps kept);
+        its position among the outputs (an existing one is reused)."""
+        first = len(self.states)
+        for j in range(first, first + self.n_nit_sot):
+            if self.outputs[j] is var and not self.keep_last[j]:
+                return j
+        j = first + self.n_nit_sot
+        self.outputs.insert(j, var)
+        self.keep_last.insert(j, False)
+        self.outer_outputs.insert(j, None)
+        self.n_nit_sot += 1
+        return j
 
 
 # ---------------------------------------------------------------------------
 # Hoisting what does not change from step to step
 # ---------------------------------------------------------------------------
 
+@register("specialize", Scan, grows="the hoisted work moves out of the loop, as new inputs")
 def scan_hoist_invariants(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """A body computation that reads only non-sequences is done once, before the loop."""
-    parts = ScanParts(node)
+    parts = ScanParts(fgraph, node)
     memo: dict[Variable, bool] = {}
     boundary = []
     for inner_node in parts.op.fgraph.toposort():
@@ -137,21 +166,26 @@ def scan_hoist_invariants(fgraph: FunctionGraph, node: Apply) -> dict | None:
     return parts.build(replace)
 
 
-# --8<-- [start:ex-ch07-push-out-window]
-def sequence_window(seq: Variable, taps: list[int], k: int) -> Variable:
-    """The rows of `seq` that tap k reads over the whole loop, in step order when
-    the loop runs forwards: step t reads row t of the window."""
+def sequence_window(seq: Variable, taps: list[int], k: int, n: Variable,
+                    backwards: bool) -> Variable:
+    """The n rows of `seq` that tap k reads, in the order the loop reads them
+    when it runs forwards (step t reads row t); going backwards the loop reads
+    the same rows from the end, which an n-row window keeps right."""
+    # --8<-- [start:ex-ch07-push-out-window]
     first = -min(min(taps), 0)
-    start = k + first
-    end = seq_span(taps) - start  # rows after the window
-    return seq[start:seq.shape[0] - end] if end else seq[start:]
-# --8<-- [end:ex-ch07-push-out-window]
+    start = k + first  # the row step 0 reads, going forwards
+    if not backwards:
+        return seq[start:start + n]
+    end = seq.shape[0] - seq_span(taps) + start  # one past the row step 0 reads
+    return seq[end - n:end]
+    # --8<-- [end:ex-ch07-push-out-window]
 
 
+@register("specialize", Scan, grows="one operation over all steps replaces one per step")
 def scan_push_out_sequences(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """`x[t] . W` (or an elementwise function of x[t] and non-sequences) for every
     t at once, before the loop: one matrix product over the whole sequence."""
-    parts = ScanParts(node)
+    parts = ScanParts(fgraph, node)
     memo: dict[Variable, bool] = {}
     slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
                for k, slot in zip(taps, slots)}
@@ -164,14 +198,13 @@ def scan_push_out_sequences(fgraph: FunctionGraph, node: Apply) -> dict | None:
         if len(found) == 3:  # a sum split in two: the loop-free part goes out
             (i, k), outer, rest = found
             seq, taps, _ = parts.seqs[i]
-            new_seq = outer(sequence_window(seq, taps, k))
+            new_seq = outer(sequence_window(seq, taps, k, parts.n(), parts.op.go_backwards))
             slot = T.TensorType(new_seq.dtype, new_seq.broadcastable[1:])()
             parts.seqs.append([new_seq, [0], [slot]])
             return parts.build({inner_node.outputs[0]: T.add(slot, *rest)})
         (i, k), outer = found
         seq, taps, _ = parts.seqs[i]
-        window = sequence_window(seq, taps, k)
-        new_seq = outer(window)
+        new_seq = outer(sequence_window(seq, taps, k, parts.n(), parts.op.go_backwards))
         slot = T.TensorType(new_seq.dtype, new_seq.broadcastable[1:])(
             name=None if seq.name is None else f"{seq.name}_pushed[t]")
         parts.seqs.append([new_seq, [0], [slot]])
@@ -257,52 +290,36 @@ def _regroup_sum(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> An
     return key, outer, rest
 
 
-# ---------------------------------------------------------------------------
-# Keeping only the last step
-# ---------------------------------------------------------------------------
-
-def _is_last_step(client: Any) -> bool:
-    node = client[0]
-    return (node != "output" and isinstance(node.op, Subtensor)
-            and tuple(node.op.idx_list) == (-1,) and client[1] == 0)
-
-
-def scan_keep_last(fgraph: FunctionGraph, node: Apply) -> dict | None:
-    """An output used only as out[-1]: keep a ring of the last steps, not all of them."""
-    parts = ScanParts(node)
-    n_out = len(parts.states) + parts.n_nit_sot
-    lasts: dict[Variable, Variable] = {}
-    for j in range(n_out):
-        out = node.outputs[j]
-        clients = fgraph.clients.get(out, [])
-        if parts.keep_last[j] or not clients or not all(_is_last_step(c) for c in clients):
-            continue
-        parts.keep_last[j] = True
-        for client, _ in clients:
-            lasts[client.outputs[0]] = j
-    if not lasts:
-        return None
-    new = parts.build()
-    now_last = set(lasts.values())
-    # The outputs that now hold one step replace the out[-1] that used them;
-    # the others replace themselves.
-    replacements = {old: new_out for old, new_out in new.items() if old.index not in now_last}
-    new_outputs = list(new.values())
-    for last, j in lasts.items():
-        replacements[last] = new_outputs[j]
-    return replacements
+@register("specialize", Scan)
+def scan_output_is_a_sequence(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """An output whose step value is a row of a sequence (what is left of a map
+    whose work was pushed out) is that sequence's window: no loop needed."""
+    parts = ScanParts(fgraph, node)
+    slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
+               for k, slot in zip(taps, slots)}
+    n_states = len(parts.states)
+    for j in range(n_states, n_states + parts.n_nit_sot):
+        out = parts.outputs[j]
+        if out in slot_of and not parts.keep_last[j] and parts.used(node.outputs[j]):
+            i, k = slot_of[out]
+            seq, taps, _ = parts.seqs[i]
+            backwards = parts.op.go_backwards
+            window = sequence_window(seq, taps, k, parts.n(), backwards)
+            return {node.outputs[j]: window[::-1] if backwards else window}
+    return None
 
 
 # ---------------------------------------------------------------------------
 # Computing only what is used
 # ---------------------------------------------------------------------------
 
+@register("specialize", Scan)
 def scan_prune(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """Drop the outputs nobody reads (unless the body needs them) and the inputs
     the body does not read."""
     from minitheano.graph.basic import graph_inputs
 
-    parts = ScanParts(node)
+    parts = ScanParts(fgraph, node)
     n_states = len(parts.states)
     used = [bool(fgraph.clients.get(out)) for out in node.outputs]
     # A state is needed if it is used, or read by a needed output's body.
@@ -332,9 +349,8 @@ def scan_prune(fgraph: FunctionGraph, node: Apply) -> dict | None:
     parts.outer_outputs = [node.outputs[j] for j in keep]
     read = set(graph_inputs(parts.outputs))
     parts.non_seqs = [[v, slot] for v, slot in parts.non_seqs if slot in read]
-    if parts.n_steps is None and any(not (set(slots) & read) for _, _, slots in parts.seqs):
-        # Dropping a sequence could change the number of steps: make it explicit.
-        parts.n_steps = parts.op.n_steps_shape(node, [T.shape(s) for s, _, _ in parts.seqs])
+    if any(not (set(slots) & read) for _, _, slots in parts.seqs):
+        parts.n()  # dropping a sequence could change the number of steps: make it explicit
     kept_seqs = []
     for s, taps, slots in parts.seqs:
         pairs = [(k, slot) for k, slot in zip(taps, slots) if slot in read]
@@ -359,6 +375,10 @@ def _unread_inputs(parts: ScanParts, needed: set) -> bool:
 def rewrite_inner_graphs(fgraph: FunctionGraph, mode: Any) -> None:
     """Rewrite the body of every loop with `mode` (unless scan(mode=...) chose
     another), once, and have it linked with that mode's linker."""
+    if isinstance(mode, str):  # an optimizer's name: the default linker
+        from minitheano.compile.mode import Mode, get_mode
+
+        mode = Mode(get_mode(None).linker, mode)
     for node in list(fgraph.toposort()):
         if isinstance(node.op, Scan) and not node.op.inner_ready:
             new_op = node.op.compiled_for(mode)

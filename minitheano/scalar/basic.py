@@ -228,6 +228,35 @@ class ScalarOp(Op):
         dtype = node.outputs[0].type.dtype
         output_storage[0][0] = np.asarray(self.impl(*inputs), dtype=dtype)[()]
 
+    # -- C (chapter 5) -----------------------------------------------------------
+    # Most ops print as the same C expression for every dtype: `c_template`,
+    # with {0}, {1}... standing for the inputs.  Ops whose C depends on the
+    # dtype override `c_code` instead; an op with neither has no C and runs in
+    # Python, even inside a compiled function.
+    c_template: str | None = None
+
+    def c_arg_dtypes(self, in_dtypes: Sequence[str], out_dtype: str) -> list[str]:
+        """The dtypes the inputs are converted to before `c_code` sees them.
+
+        numpy converts both operands to one dtype and computes in it: int8 + int16
+        adds in int16, and so must the C (and int64 + uint64 adds in float64).
+        """
+        return [out_dtype] * len(in_dtypes)
+
+    def c_code(self, p: Any, args: list[str], dtypes: list[str], out_dtype: str) -> str:
+        """This op as one C expression of `args`, C expressions of `dtypes`
+        (what `c_arg_dtypes` asked for).  `p` is the printer (link/c/cprinter.py):
+        `p.ctype(dtype)`, `p.cast(expr, from, to)`, `p.math('exp', dtype)`,
+        `p.helper('floordiv', dtype)`; the CUDA printer of chapter 6 answers the
+        same questions, so one `c_code` serves both."""
+        if self.c_template is None:
+            raise NotImplementedError(f"{self} has no C code")
+        return self.c_template.format(*args)
+
+    def c_check(self, args: list[str], dtypes: list[str]) -> tuple[str, str] | None:
+        """(a C condition, a message) when some inputs are an error (numpy raises)."""
+        return None
+
     def __str__(self) -> str:
         return self.name
 
@@ -254,6 +283,14 @@ class FloatUnaryOp(UnaryScalarOp):
     def ufunc_for(self, dtypes: Sequence[str]) -> Callable | None:
         # On integers numpy would compute in float16 where we compute in float32.
         return super().ufunc_for(dtypes) if dtypes[0] in FLOAT_DTYPES else None
+
+    # The C math library's name for this function (expf for float32 is the printer's job).
+    c_func: str = ""
+
+    def c_code(self, p: Any, args: list[str], dtypes: list[str], out_dtype: str) -> str:
+        if not self.c_func:
+            raise NotImplementedError(f"{self} has no C code")
+        return f"{p.math(self.c_func, out_dtype)}({args[0]})"
 
 
 # The operators of ScalarVariable build graphs with the ops of scalar/math.py,

@@ -13,35 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from minitheano.graph.basic import Apply, Constant, Variable, clone, clone_replace, toposort
+from minitheano.printing.pretty import expressions
 from minitheano.scalar.basic import ScalarOp, ScalarType, ScalarVariable, as_scalar
-
-# Precedence of the infix operators in Composite names: higher binds tighter.
-_INFIX = {"add": ("+", 1), "sub": ("-", 1), "mul": ("*", 2), "true_div": ("/", 2),
-          "int_div": ("//", 2), "mod": ("%", 2), "pow": ("**", 4)}
-
-
-def _infix(var: Variable, names: dict[Variable, str]) -> tuple[str, int]:
-    """`var` written as an infix expression, with the precedence of its top operator."""
-    if var in names:
-        return names[var], 9
-    if isinstance(var, Constant):
-        return str(var.data.item()), 9
-    op, args = var.owner.op, var.owner.inputs
-    if op.name in _INFIX:
-        symbol, prec = _INFIX[op.name]
-        parts = []
-        for i, arg in enumerate(args):
-            text, arg_prec = _infix(arg, names)
-            # Left-associative: the right operand of - and / needs brackets at equal precedence.
-            if arg_prec < prec or (arg_prec == prec and i > 0 and op.name != "add"
-                                   and op.name != "mul"):
-                text = f"({text})"
-            parts.append(text)
-        return f" {symbol} ".join(parts), prec
-    if op.name == "neg":
-        text, arg_prec = _infix(args[0], names)
-        return (f"-{text}" if arg_prec >= 3 else f"-({text})"), 3
-    return f"{op.name}({', '.join(_infix(a, names)[0] for a in args)})", 9
 
 
 class Composite(ScalarOp):
@@ -58,8 +31,9 @@ class Composite(ScalarOp):
         self.nodes = toposort(self.outputs)
         self.nin = len(self.inputs)
         self.nout = len(self.outputs)
+        # Named by its expression, as pp prints it: Composite{exp(i0) * sin(i1) + i0}.
         names = {v: f"i{k}" for k, v in enumerate(self.inputs)}
-        self.name = "Composite{" + ", ".join(_infix(o, names)[0] for o in self.outputs) + "}"
+        self.name = "Composite{" + ", ".join(expressions(self.outputs, names)) + "}"
         self.signature = self._signature()
 
     def _signature(self) -> tuple:

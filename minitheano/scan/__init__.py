@@ -5,11 +5,11 @@
     op.py      the Scan op: the inner graph, types, shapes
     loop.py    running it: the inner graph compiled once, stepped n times
     grad.py    backpropagation through time: the gradient is another scan
-    views.py   map, reduce, foldl, foldr
+    views.py   map, reduce, foldl, foldr; jacobian and hessian as scans
 """
 
 from minitheano.scan.build import scan
 from minitheano.scan.op import Scan
-from minitheano.scan.views import foldl, foldr, map, reduce  # noqa: A004
+from minitheano.scan.views import foldl, foldr, hessian, jacobian, map, reduce  # noqa: A004
 
-__all__ = ["Scan", "foldl", "foldr", "map", "reduce", "scan"]
+__all__ = ["Scan", "foldl", "foldr", "hessian", "jacobian", "map", "reduce", "scan"]

@@ -37,6 +37,7 @@ from minitheano.graph.basic import (
     clone_get_equiv,
     clone_replace,
     graph_inputs,
+    toposort,
 )
 from minitheano.graph.null import (
     disconnected_type,
@@ -218,8 +219,7 @@ class _Backward:
         saved = {body_out[j]: hist_args[j][-1] for j in range(op.n_states)}
         saved.update((body_out[op.n_states + k], nit_now[k]) for k in range(op.n_nit_sot))
         saved = {o: v for o, v in saved.items() if o.owner is not None}
-        vjp = [g if is_disconnected(g) or is_undefined(g) else clone_replace(g, saved)
-               for g in vjp]
+        vjp = _use_saved(vjp, saved)
         for g in vjp:
             if not (is_disconnected(g) or is_undefined(g)) and \
                     any(u in unknown for u in graph_inputs([g])):
@@ -336,6 +336,25 @@ class _Backward:
             else:
                 result[i] = T.set_subtensor(T.zeros_like(seq)[:n + span], total)
         return result
+
+
+def _use_saved(grads: list, saved: dict[Variable, Variable]) -> list:
+    """`grads` with every computation of a saved forward value replaced by it.
+
+    An op's gradient may use its output (the Variable), or recompute it from
+    its inputs (tanh' = 1 - tanh(z)**2 builds a new tanh(z) node): both are
+    found, by the node's op and inputs, and read from the saved sequence.
+    """
+    by_node = {(o.owner.op, tuple(o.owner.inputs), o.index): v for o, v in saved.items()}
+    live = [g for g in grads if not (is_disconnected(g) or is_undefined(g))]
+    memo = dict(saved)
+    for node in toposort(live):
+        for k, out in enumerate(node.outputs):
+            value = by_node.get((node.op, tuple(node.inputs), k))
+            if value is not None:
+                memo[out] = value
+    new = iter(clone_replace(live, memo))  # one call: shared parts stay shared
+    return [g if is_disconnected(g) or is_undefined(g) else next(new) for g in grads]
 
 
 def _taker(args: list) -> Any:

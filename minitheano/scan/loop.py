@@ -14,6 +14,8 @@ Everything the loop does per step is plain Python over those cells:
 
 The inner graph never writes into its inputs (they are `protected`), so views
 of the sequences and of the state buffers can be handed in without copies.
+(`seq[t, ...]`, not `seq[t]`: a row of a vector must be a 0-d array, which
+ops can treat like any array, not a numpy scalar.)
 """
 
 from __future__ import annotations
@@ -92,9 +94,9 @@ class ScanLoop:
             # --8<-- [start:ex-ch07-scan-step-loop]
             for t in range(n):
                 for cell, seq, start, direction in seq_feeds:
-                    cell[0] = seq[start + direction * t]
+                    cell[0] = seq[start + direction * t, ...]
                 for cell, buf, offset, size in tap_feeds:
-                    cell[0] = buf[(t + offset) % size]
+                    cell[0] = buf[(t + offset) % size, ...]
                 run()
                 if t == 0:  # the first step tells the shape of the other outputs
                     stores += self._nit_sot_stores(n)
@@ -116,7 +118,7 @@ class ScanLoop:
             stores += self._nit_sot_stores(0)
         for _, buf, lag, size, _, j in stores:
             if op.keep_last[j]:
-                output_cells[j][0] = buf[(n - 1 + lag) % size] if n else self._empty(j)
+                output_cells[j][0] = buf[(n - 1 + lag) % size, ...] if n else self._empty(j)
             else:
                 output_cells[j][0] = buf[lag:]
         for cell, (shared_cell, _) in zip(output_cells[op.n_states + op.n_nit_sot:],
@@ -189,11 +191,11 @@ class ScanLoop:
             self.out_cells[j][0] = np.asarray(value)
             if self.out_cells[j][0].shape == expected:
                 return
-        out = self.inner_outputs[j]
+        name = self.inner_outputs[j].name
         source = "its initial state" if j < self.op.n_states else "the first step's value"
         raise ScanStepError(
-            f"{self.op.step} returned, for output {j} ({out}), a value of shape "
-            f"{np.shape(value)} at iteration {t} of scan{self._called()}, but "
+            f"{self.op.step} returned, for output {j}{f' ({name})' if name else ''}, a value "
+            f"of shape {np.shape(value)} at iteration {t} of scan{self._called()}, but "
             f"{source} had shape {expected}. Every step must return the same shape "
             f"for an output.")
 

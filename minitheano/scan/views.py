@@ -1,4 +1,5 @@
-"""map, reduce, foldl, foldr: the common loops, each one call to scan (chapter 7).
+"""map, reduce, foldl, foldr, jacobian, hessian: common loops, each one call to scan
+(chapter 7).
 
     squares, _ = theano.map(lambda x: x ** 2, sequences=v)
     total, _ = theano.reduce(lambda x, acc: acc + x, sequences=v, outputs_info=0.0)
@@ -50,3 +51,58 @@ def foldr(fn: Callable, sequences: Any, outputs_info: Any, non_sequences: Any = 
     """reduce, from the last step to the first."""
     return reduce(fn, sequences, outputs_info, non_sequences, go_backwards=True, mode=mode,
                   name=name)
+
+
+def jacobian(expression: Any, wrt: Any, consider_constant: Any = None,
+             disconnected_inputs: str = "raise") -> Any:
+    """d expression / d wrt as a scan over the elements of `expression`: row i is
+    grad(expression[i], wrt).  The shape is (expression.size,) + wrt.shape.
+
+    The loop's body holds the whole graph of `expression`; the rewrites hoist
+    what does not depend on i out of it, so the forward values are computed
+    once and only the backward pass runs per row.
+    """
+    import minitheano.tensor as T
+    from minitheano.gradient import grad
+
+    expression = T.as_tensor_variable(expression)
+    wrts = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
+    if expression.ndim == 0:
+        rows = grad(expression, wrts, consider_constant=consider_constant,
+                    disconnected_inputs=disconnected_inputs)
+    else:
+        y = expression if expression.ndim == 1 else expression.flatten()
+
+        def row(i: Any, *ignored: Any) -> list:
+            return grad(y[i], wrts, consider_constant=consider_constant,
+                        disconnected_inputs=disconnected_inputs)
+        rows, _ = scan(row, sequences=T.arange(y.shape[0]), non_sequences=[y, *wrts],
+                       name="jacobian")
+        rows = rows if isinstance(rows, list) else [rows]
+    if isinstance(wrt, (list, tuple)):
+        return type(wrt)(rows)
+    return rows[0]
+
+
+def hessian(cost: Any, wrt: Any, consider_constant: Any = None,
+            disconnected_inputs: str = "raise") -> Any:
+    """The matrix of second derivatives of the scalar `cost` w.r.t. each vector in
+    `wrt`: the jacobian (a scan) of its gradient."""
+    import minitheano.tensor as T
+    from minitheano.gradient import grad
+
+    cost = T.as_tensor_variable(cost)
+    if cost.ndim != 0:
+        raise TypeError(f"hessian: the cost must be a scalar, got {cost.type}")
+    wrts = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
+    results = []
+    for x in wrts:
+        if getattr(x, "ndim", None) != 1:
+            raise TypeError(f"hessian: wrt must be vectors, got {x} ({x.type})")
+        g = grad(cost, x, consider_constant=consider_constant,
+                 disconnected_inputs=disconnected_inputs)
+        results.append(jacobian(g, x, consider_constant=consider_constant,
+                                disconnected_inputs=disconnected_inputs))
+    if isinstance(wrt, (list, tuple)):
+        return type(wrt)(results)
+    return results[0]

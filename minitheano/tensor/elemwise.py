@@ -85,12 +85,17 @@ class DimShuffle(Op):
     def grad(self, inputs, output_grads):
         # --8<-- [start:ex-ch04-dimshuffle-grad]
         (x,), (gz,) = inputs, output_grads
-        # Put each input dimension back where it came from; sum away the 'x' ones.
-        added = [i for i, d in enumerate(self.new_order) if d == "x"]
-        gz = _T.sum(gz, axis=added) if added else gz
+        # An 'x' dimension may have been stretched by whoever used the output:
+        # sum it away.  One that still has length 1 is simply dropped below.
+        stretched = [i for i, d in enumerate(self.new_order)
+                     if d == "x" and not gz.broadcastable[i]]
+        gz = _T.sum(gz, axis=stretched) if stretched else gz
+        left = [i for i in range(len(self.new_order)) if i not in stretched]
+        # Put each input dimension back where it came from.
         order = ["x"] * x.ndim
-        for out_dim, in_dim in enumerate(self.shuffle):
-            order[in_dim] = out_dim
+        for out_dim, in_dim in enumerate(self.new_order):
+            if in_dim != "x":
+                order[in_dim] = left.index(out_dim)
         return [DimShuffle(gz.broadcastable, order)(gz)]
         # --8<-- [end:ex-ch04-dimshuffle-grad]
 

@@ -213,6 +213,22 @@ def squeeze(x: Any, axis: Any = None) -> TensorVariable:
     return x.dimshuffle([d for d in range(x.ndim) if d not in drop])
 
 
+def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences: Any = None,
+         n_steps: Any = None, truncate_gradient: int = -1, go_backwards: bool = False,
+         mode: Any = None, name: str | None = None, strict: bool = False) -> Any:
+    """`theano.scan`, under the name one of the book's tutorials uses (chapter 7).
+
+    The loop itself is in minitheano/scan/, which builds on this package; it
+    is imported when called, so tensor/ does not depend on it.
+    """
+    from minitheano.scan import scan as _scan
+
+    return _scan(fn, sequences=sequences, outputs_info=outputs_info,
+                 non_sequences=non_sequences, n_steps=n_steps,
+                 truncate_gradient=truncate_gradient, go_backwards=go_backwards, mode=mode,
+                 name=name, strict=strict)
+
+
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402

@@ -103,7 +103,7 @@ class Softmax(Op):
 
     def L_op(self, inputs, outputs, output_grads):
         (y,), (g,) = outputs, output_grads
-        return [softmax_grad(g, y)]
+        return [softmax_grad(g, y)]  # y is given: no need to compute the softmax again
 
     def R_op(self, inputs, eval_points):
         (x,), (ev,) = inputs, eval_points
@@ -117,8 +117,7 @@ class SoftmaxGrad(Op):
     """The gradient of Softmax: (g - sum(g * y)) * y along the last axis, where y is
     the softmax's output and g the gradient with respect to it.
 
-    d y_i / d x_j = y_i (delta_ij - y_j), contracted with g over i.  One node
-    rather than five, and the node chapter 3's rewrites recognize.
+    One node rather than five, and the node chapter 3's rewrites recognize.
     """
 
     def make_node(self, g: Any, y: Any) -> Apply:
@@ -130,7 +129,10 @@ class SoftmaxGrad(Op):
 
     def perform(self, node, inputs, output_storage):
         g, y = inputs
+        # --8<-- [start:ex-ch04-softmax-grad]
+        # d y_i / d x_j = y_i (delta_ij - y_j), contracted with g over i.
         dx = (g - np.sum(g * y, axis=-1, keepdims=True)) * y
+        # --8<-- [end:ex-ch04-softmax-grad]
         output_storage[0][0] = dx.astype(y.dtype, copy=False)
 
     def infer_shape(self, fgraph, node, input_shapes):

@@ -160,3 +160,53 @@ def test_grad_graph_sends_the_gradient_to_the_taken_branch():
     a, b = f(0, gv)
     np.testing.assert_array_equal(a, [0.0, 0.0])
     np.testing.assert_array_equal(b, gv)
+
+
+def ops_of(f):
+    return [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
+
+
+def test_constant_condition_is_decided_at_compile_time():
+    x, y = T.dvector("x"), T.dvector("y")
+    f = theano.function([x, y], ifelse(T.constant(0), x * 2, y + 1))
+    np.testing.assert_array_equal(f(np.ones(2), np.ones(2)), [2.0, 2.0])
+    assert "IfElse" not in ops_of(f)
+
+
+def test_identical_branches_need_no_condition():
+    c, x = T.iscalar("c"), T.dvector("x")
+    y = T.exp(x)
+    f = theano.function([c, x], ifelse(c, y, y))
+    np.testing.assert_allclose(f(0, np.zeros(2)), [1.0, 1.0])
+    assert "IfElse" not in ops_of(f)
+
+
+def test_cheap_scalar_branches_become_a_switch():
+    a, b = T.dscalars("a", "b")
+    f = theano.function([a, b], ifelse(T.lt(a, b), a * 2, b - 1))
+    assert f(1.0, 2.0) == 2.0 and f(3.0, 2.0) == 1.0
+    assert "IfElse" not in ops_of(f)
+    as_written = theano.function([a, b], ifelse(T.lt(a, b), a * 2, b - 1),
+                                 mode=theano.Mode("py", None))
+    assert "IfElse" in ops_of(as_written)
+
+
+def test_expensive_or_non_scalar_branches_stay_lazy():
+    a, b = T.dscalars("a", "b")
+    x, y = T.dmatrices("x", "y")
+    # The conditions page's example: each branch reduces a whole matrix.
+    f = theano.function([a, b, x, y], ifelse(T.lt(a, b), T.mean(x), T.mean(y)))
+    assert "IfElse" in ops_of(f)
+    g = theano.function([a, x, y], ifelse(T.lt(a, 0), x + 1, y))
+    assert "IfElse" in ops_of(g)
+    assert f(0.0, 1.0, np.ones((2, 2)), np.zeros((2, 2))) == 1.0
+
+
+def test_nested_ifelse_on_the_same_condition():
+    c, x, y, z = T.iscalar("c"), T.dvector("x"), T.dvector("y"), T.dvector("z")
+    out = ifelse(c, ifelse(c, x * 2, y * 3), ifelse(c, y, z * 4))
+    f = theano.function([c, x, y, z], out)
+    v = np.ones(2)
+    np.testing.assert_array_equal(f(1, v, v, v), 2 * v)
+    np.testing.assert_array_equal(f(0, v, v, v), 4 * v)
+    assert ops_of(f).count("IfElse") == 1

@@ -293,3 +293,20 @@ def test_the_inner_graph_is_compiled_once(monkeypatch):
     for _ in range(3):
         f(np.arange(50.0))
     assert len(compiled) == 1
+
+
+def test_infer_shape_matches_the_computed_shapes():
+    X, W, h0, init = T.dmatrix("X"), T.dmatrix("W"), T.dvector("h0"), T.dmatrix("init")
+    (h, y, z), _ = theano.scan(
+        lambda x, a, b, hp: [T.tanh(T.dot(x, W) + hp), T.dot(x, W).sum() + a + b, x[:2] * 2],
+        sequences=X, outputs_info=[h0, dict(initial=init, taps=[-2, -1]), None])
+    node = h.owner
+    shapes = [tuple(v.shape[i] for i in range(v.ndim)) for v in node.inputs]
+    inferred = node.op.infer_shape(None, node, shapes)
+    f = theano.function([X, W, h0, init], [T.stack(list(s)) for s in inferred] + node.outputs)
+    values = [rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4),
+              rng.normal(size=(2, 4))]
+    *computed, ha, ya, za = f(*values)
+    for shape, out in zip(computed, (ha, ya, za)):
+        assert tuple(shape) == out.shape
+    assert (ha.shape, ya.shape, za.shape) == ((5, 4), (5, 4), (5, 2))

@@ -80,3 +80,38 @@ def test_polynomial_with_the_reduction_done_by_scan():
                            outputs_info=T.constant(0.0), non_sequences=x)
     f = theano.function([coefficients, x], total[-1])
     assert f(np.asarray([1, 0, 2], dtype="float64"), 3) == 19.0
+
+
+def binomial_scan(non_sequence):
+    X, W, b_sym = T.matrix("X"), T.matrix("W"), T.vector("b_sym")
+    trng = T.shared_randomstreams.RandomStreams(1234)
+    d = trng.binomial(size=W[1].shape)
+    if non_sequence:
+        results, updates = theano.scan(lambda v, dd: T.tanh(T.dot(v, W) + b_sym) * dd,
+                                       sequences=X, non_sequences=d)
+    else:
+        results, updates = theano.scan(lambda v: T.tanh(T.dot(v, W) + b_sym) * d, sequences=X)
+    return theano.function(inputs=[X, W, b_sym], outputs=results, updates=updates,
+                           allow_input_downcast=True)
+
+
+def test_random_draws_inside_the_loop():
+    # Theano's loop page: tanh(v.dot(W) + b) * d where d is binomial, drawn at each step.
+    x, w, b = np.eye(10, 2), np.ones((2, 2)), np.ones(2)
+    f = binomial_scan(non_sequence=False)
+    first, second = f(x, w, b), f(x, w, b)
+    clean = np.tanh(x @ w + b)
+    for out in (first, second):
+        masks = np.where(out == 0, 0, 1)
+        np.testing.assert_allclose(out, clean * masks)
+        assert len({tuple(m) for m in masks}) > 1  # a new draw at each step
+    assert not np.array_equal(first, second)  # and the generator moved on
+    np.testing.assert_array_equal(binomial_scan(non_sequence=False)(x, w, b), first)
+
+
+def test_random_draw_as_a_non_sequence_is_drawn_once():
+    x, w, b = np.eye(10, 2), np.ones((2, 2)), np.ones(2)
+    out = binomial_scan(non_sequence=True)(x, w, b)
+    masks = np.where(out == 0, 0, 1)
+    assert len({tuple(m) for m in masks}) == 1
+    np.testing.assert_allclose(out, np.tanh(x @ w + b) * masks[0])

@@ -1,0 +1,348 @@
+"""Printing kernels as C loops for the CPU, and whole modules (chapter 5).
+
+`CPrinter.module(kernels)` prints one C file holding every kernel of a
+compiled function: the runtime (runtime.h: numpy arrays as C structs, the
+strided loop), the helpers the scalar ops asked for, then one C function per
+kernel.  Every kernel receives numpy arrays and returns an error code (0: no
+error).  An elementwise kernel
+
+1. checks that it got what it was compiled for (dtypes, dimensions, shapes),
+2. sets up an `mt_loop`: the output's shape and each array's strides, 0 along
+   the dimensions it is broadcast in, then merges what can be merged,
+3. runs the inner dimension as a plain `for` loop: when every array is
+   contiguous there, one that the compiler vectorizes (`#pragma omp simd`),
+   otherwise one that steps by the strides.
+
+A reduction is the same loop over its input with the output's strides set to
+0 along the reduced axes: each element is folded into the output position
+it belongs to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from minitheano.link.c.cprinter import ScalarPrinter
+from minitheano.link.kernel import (
+    CrossentropyKernel,
+    ElemwiseKernel,
+    Kernel,
+    Operand,
+    ReduceKernel,
+    SoftmaxKernel,
+)
+from minitheano.scalar import math as smath
+
+RUNTIME = (Path(__file__).parent / "runtime.h").read_text()
+
+# OpenMP's names for the folds it can vectorize with a reduction clause.
+OMP_REDUCTION = {"add": "+", "mul": "*", "and_": "&", "or_": "|", "xor": "^"}
+
+
+def _mask(bits: tuple[bool, ...]) -> str:
+    """A broadcastable pattern as a bit mask (bit d: dimension d), for mt_has_shape."""
+    return hex(sum(1 << d for d, b in enumerate(bits) if b))
+
+
+def _block(head: str, body: list[str], tail: str = "}") -> list[str]:
+    return [head + " {"] + ["    " + line for line in body] + [tail]
+
+
+class CPrinter(ScalarPrinter):
+    """Prints kernel descriptions as C functions, and modules of them."""
+
+    def module(self, kernels: list[tuple[str, Kernel, str]]) -> str:
+        """The C source of a module: (C name, kernel, what it computes) for each kernel."""
+        return self.assemble([(name, title, self.kernel(name, kernel))
+                              for name, kernel, title in kernels])
+
+    def assemble(self, functions: list[tuple[str, str, str]]) -> str:
+        """A module from printed kernels (name, title, text): a summary, the
+        runtime, the helpers the kernels asked for, then the kernels."""
+        ops = ", ".join(dict.fromkeys(title.split(" (")[0] for _, title, _ in functions))
+        summary = "\n".join(f" *   {name}: {title}" for name, title, _ in functions)
+        parts = [f"/* minitheano module: {ops}\n{summary}\n */", RUNTIME]
+        parts += list(self.helpers.values())
+        parts += [f"/* {name}: {title} */\n{text}" for name, title, text in functions]
+        return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+    def kernel(self, name: str, kernel: Kernel) -> str:
+        """One kernel as a C function; NotImplementedError if some part has no C."""
+        if isinstance(kernel, ElemwiseKernel):
+            lines = self.elemwise(name, kernel)
+        elif isinstance(kernel, ReduceKernel):
+            lines = self.argreduce(name, kernel) if kernel.op.startswith("arg") \
+                else self.reduce(name, kernel)
+        elif isinstance(kernel, SoftmaxKernel):
+            lines = self.softmax(name, kernel)
+        elif isinstance(kernel, CrossentropyKernel):
+            lines = self.crossentropy(name, kernel)
+        else:
+            raise NotImplementedError(f"no C printer for {type(kernel).__name__}")
+        return "\n".join(lines)
+
+    # -- common pieces -------------------------------------------------------------
+    def _check_arrays(self, arrays: list[tuple[str, Operand]], outputs: list[str]) -> list[str]:
+        conds = [f"!mt_is_array({n}, MT_{op.dtype}, {op.ndim})" for n, op in arrays]
+        conds += [f"!({n}->flags & MT_WRITEABLE)" for n in outputs]
+        return [f"if ({' || '.join(conds)})", "    return MT_BAD_ARRAY;"]
+
+    def _inner(self, operands: list[tuple[str, str]], body_fast: list[str],
+               body_strided: list[str], pragma: str = "#pragma omp simd") -> list[str]:
+        """The run over the innermost dimension of loop L, in its two versions:
+        contiguous (typed pointers, vectorized) and strided (byte offsets)."""
+        fast = [f"{'const ' if const else ''}{self.ctype(d)} *{p} = "
+                f"({'const ' if const else ''}{self.ctype(d)} *)L.ptr[{k}];"
+                for k, (p, d, const) in enumerate(operands)]
+        fast += [pragma] + _block("for (intptr_t i = 0; i < n; i++)", body_fast)
+        contiguous = " && ".join(f"s{k} == sizeof({self.ctype(d)})"
+                                 for k, (_, d, _) in enumerate(operands))
+        return (_block(f"if ({contiguous})", fast, "} else {")
+                + ["    " + line for line in
+                   _block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
+
+    def _run_setup(self, n_ops: int) -> list[str]:
+        strides = ", ".join(f"s{k} = L.strides[{k}][L.nd - 1]" for k in range(n_ops))
+        return ["if (!mt_loop_simplify(&L))", "    return MT_OK;  /* no elements */",
+                "const intptr_t n = L.shape[L.nd - 1];",
+                f"const intptr_t {strides};"]
+
+    # -- elementwise -----------------------------------------------------------------
+    def elemwise(self, name: str, k: ElemwiseKernel) -> list[str]:
+        program = k.program
+        ins = [f"in{i}" for i in range(len(k.inputs))]
+        outs = [f"out{j}" for j in range(len(k.outputs))]
+        params = ", ".join(f"mt_array *{a}" for a in ins + outs)
+        body = self._check_arrays(list(zip(ins + outs, k.inputs + k.outputs)), outs)
+        shape_checks = [f"!mt_has_shape({a}, shape, {_mask(op.broadcastable)})"
+                        for a, op in list(zip(ins, k.inputs)) + list(zip(outs[1:], k.outputs[1:]))]
+        body.append("const intptr_t *shape = out0->dimensions;")
+        if shape_checks:
+            body += [f"if ({' || '.join(shape_checks)})", "    return MT_BAD_SHAPE;"]
+        for o, i in k.inplace:  # the output is input i's buffer: the others must not overlap it
+            others = [f"mt_overlap({a}, out{o}, {np.dtype(k.outputs[o].dtype).itemsize})"
+                      for j, a in enumerate(ins) if j != i and not k.inputs[j].is_scalar]
+            if others:
+                body += [f"if ({' || '.join(others)})", "    return MT_OVERLAP;"]
+        # Inputs with one value for every position are read once, before the loop.
+        looped = [j for j, op in enumerate(k.inputs) if not op.is_scalar]
+        for j, op in enumerate(k.inputs):
+            if op.is_scalar:
+                t = self.ctype(op.dtype)
+                body.append(f"const {t} v{j} = *(const {t} *)in{j}->data;")
+        body += self.constants(program)
+        checks = self.checks(program)
+        body += [f"int err{c} = 0;" for c in range(len(checks))]
+        body += ["mt_loop L;", f"mt_loop_init(&L, {k.ndim}, shape);"]
+        body += [f"mt_loop_add(&L, in{j}, {_mask(k.inputs[j].broadcastable)});" for j in looped]
+        body += [f"mt_loop_add(&L, {o}, 0x0);" for o in outs]
+        body += self._run_setup(len(looped) + len(outs))
+        operands = [(f"x{j}", k.inputs[j].dtype, True) for j in looped]
+        operands += [(f"y{o}", op.dtype, False) for o, op in enumerate(k.outputs)]
+        loads: list[str | None] = [None] * len(k.inputs)
+        strided: list[str | None] = [None] * len(k.inputs)
+        for slot, j in enumerate(looped):
+            t = self.ctype(k.inputs[j].dtype)
+            loads[j] = f"x{j}[i]"
+            strided[j] = f"*(const {t} *)(L.ptr[{slot}] + i * s{slot})"
+        first = len(looped)
+        stores = [f"y{o}[i]" for o in range(len(outs))]
+        strided_stores = [f"*({self.ctype(op.dtype)} *)(L.ptr[{first + o}] + i * s{first + o})"
+                          for o, op in enumerate(k.outputs)]
+        pragma = "#pragma omp simd"
+        if checks:
+            pragma += f" reduction(|:{', '.join(f'err{c}' for c in range(len(checks)))})"
+        run = self._inner(operands, self.body(program, loads, stores),
+                          self.body(program, strided, strided_stores), pragma)
+        body += _block("do", run, "} while (mt_loop_next(&L));")
+        for c, (_, message) in enumerate(checks):
+            body += [f"if (err{c})", f"    return MT_VALUE_ERROR + {c};  /* {message} */"]
+        body.append("return MT_OK;")
+        return _block(f"int {name}({params})", body)
+
+    # -- reductions ------------------------------------------------------------------
+    def _start(self, op: str, dtype: str) -> str:
+        """The value a fold starts from: its identity; for max and min the
+        extreme value of the dtype (an empty max is an error anyway)."""
+        if op in ("maximum", "minimum"):
+            low = op == "maximum"
+            if dtype.startswith("float"):
+                return f"-{self.infinity}" if low else self.infinity
+            if dtype == "bool":
+                return self.literal(not low, dtype)
+            info = np.iinfo(dtype)
+            return self.literal(info.min if low else info.max, dtype)
+        if op == "and_":  # every bit set
+            return "true" if dtype == "bool" else f"({self.ctype(dtype)})~0"
+        return self.literal(1 if op == "mul" else 0, dtype)
+
+    def _refuse_empty(self, k: ReduceKernel) -> list[str]:
+        """max, min and argmax over an axis of length 0 are undefined: an error."""
+        if not k.axes:
+            return []
+        empty = " || ".join(f"in0->dimensions[{d}] == 0" for d in k.axes)
+        return [f"if ({empty})", "    return MT_REFUSED;"]
+
+    def reduce(self, name: str, k: ReduceKernel) -> list[str]:
+        x, t_in, t = k.input, self.ctype(k.input.dtype), self.ctype(k.out_dtype)
+        out = Operand(k.out_dtype, tuple(x.broadcastable[d] for d in k.kept))
+        scalar_op = getattr(smath, k.op)
+        fold = scalar_op.c_code(self, ["acc", "v"], [k.out_dtype] * 2, k.out_dtype)
+        fold_out = scalar_op.c_code(self, ["*o", "v"], [k.out_dtype] * 2, k.out_dtype)
+        body = self._check_arrays([("in0", x), ("out0", out)], ["out0"])
+        same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
+        if same:
+            body += [f"if ({' || '.join(same)})", "    return MT_BAD_SHAPE;"]
+        if k.op in ("maximum", "minimum"):
+            body += self._refuse_empty(k)
+        # Every output element starts at the fold's start value...
+        body += [f"const {t} start = {self._start(k.op, k.out_dtype)};",
+                 "mt_loop L;", f"mt_loop_init(&L, {out.ndim}, out0->dimensions);",
+                 "mt_loop_add(&L, out0, 0x0);"]
+        body += _block("if (mt_loop_simplify(&L))", [
+            "const intptr_t n = L.shape[L.nd - 1], s0 = L.strides[0][L.nd - 1];"] + _block(
+            "do", ["for (intptr_t i = 0; i < n; i++)",
+                   f"    *({t} *)(L.ptr[0] + i * s0) = start;"],
+            "} while (mt_loop_next(&L));"))
+        # ...then the input is read in memory order, each element folded into its
+        # output position: the output does not move along the reduced axes.
+        ostrides, j = [], 0
+        for d in range(x.ndim):
+            if d in k.axes:
+                ostrides.append("0")
+            else:
+                ostrides.append(f"out0->strides[{j}]")
+                j += 1
+        body += [f"mt_loop_init(&L, {x.ndim}, in0->dimensions);", "mt_loop_add(&L, in0, 0x0);"]
+        if x.ndim:
+            body += [f"const intptr_t out_strides[{x.ndim}] = {{{', '.join(ostrides)}}};",
+                     "mt_loop_add_strided(&L, out0->data, out_strides);"]
+        else:
+            body += ["mt_loop_add_strided(&L, out0->data, NULL);"]
+        body += ["mt_loop_sort(&L, 0);"] + self._run_setup(2)
+        load = self.cast("x0[i]", x.dtype, k.out_dtype)
+        load_strided = self.cast(f"*(const {t_in} *)(L.ptr[0] + i * s0)", x.dtype, k.out_dtype)
+        clause = OMP_REDUCTION.get(k.op) if k.out_dtype != "bool" else None
+        pragma = f"#pragma omp simd reduction({clause}:acc)" if clause else "/* sequential */"
+        into_register = [f"{t} acc = *({t} *)L.ptr[1];"] + self._inner(
+            [("x0", x.dtype, True)],
+            [f"const {t} v = {load};", f"acc = {fold};"],
+            [f"const {t} v = {load_strided};", f"acc = {fold};"], pragma) + [
+            f"*({t} *)L.ptr[1] = acc;"]
+        into_memory = [f"{t} *o = ({t} *)(L.ptr[1] + i * s1);",
+                       f"const {t} v = {load_strided};", f"*o = {fold_out};"]
+        run = (_block("if (s1 == 0)  /* the inner dimension is reduced: fold in a register */",
+                      into_register, "} else {")
+               + ["    " + line for line in
+                  _block("for (intptr_t i = 0; i < n; i++)", into_memory)] + ["}"])
+        body += _block("do", run, "} while (mt_loop_next(&L));")
+        body.append("return MT_OK;")
+        return _block(f"int {name}(mt_array *in0, mt_array *out0)", body)
+
+    def argreduce(self, name: str, k: ReduceKernel) -> list[str]:
+        """argmax/argmin: for each output position, scan the reduced elements in C
+        order, keeping the first best (a NaN beats everything, as in numpy)."""
+        x, t = k.input, self.ctype(k.input.dtype)
+        out = Operand(k.out_dtype, tuple(x.broadcastable[d] for d in k.kept))
+        better = ">" if k.op == "argmax" else "<"
+        if x.dtype.startswith("float"):
+            better = f"v {better} best || (isnan(v) && !isnan(best))"
+        else:
+            better = f"v {better} best"
+        body = self._check_arrays([("in0", x), ("out0", out)], ["out0"])
+        same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
+        if same:
+            body += [f"if ({' || '.join(same)})", "    return MT_BAD_SHAPE;"]
+        body += self._refuse_empty(k)
+        kept, red = k.kept, k.axes
+
+        def dims(what: str, axes: tuple[int, ...]) -> str:
+            return "{" + ", ".join(f"in0->{what}[{d}]" for d in axes) + "}" if axes else "{0}"
+
+        body += [f"const intptr_t kept_shape[] = {dims('dimensions', kept)};",
+                 f"const intptr_t kept_strides[] = {dims('strides', kept)};",
+                 f"const intptr_t red_shape[] = {dims('dimensions', red)};",
+                 f"const intptr_t red_strides[] = {dims('strides', red)};",
+                 "mt_loop L, R;",
+                 f"mt_loop_init(&L, {len(kept)}, kept_shape);",
+                 "mt_loop_add_strided(&L, in0->data, kept_strides);",
+                 "mt_loop_add(&L, out0, 0x0);",
+                 f"mt_loop_init(&R, {len(red)}, red_shape);",
+                 "mt_loop_add_strided(&R, in0->data, red_strides);",
+                 "if (!mt_loop_simplify(&L) || !mt_loop_simplify(&R))", "    return MT_OK;",
+                 "const intptr_t n = L.shape[L.nd - 1], s0 = L.strides[0][L.nd - 1],"
+                 " s1 = L.strides[1][L.nd - 1];",
+                 "const intptr_t rn = R.shape[R.nd - 1], rs = R.strides[0][R.nd - 1];"]
+        scan = [f"const {t} v = *(const {t} *)(R.ptr[0] + j * rs);",
+                f"if ({better}) {{", "    best = v;", "    best_at = at;", "}"]
+        position = ["char *first = L.ptr[0] + i * s0;",
+                    f"{t} best = *(const {t} *)first;",
+                    "int64_t best_at = 0, at = 0;",
+                    "mt_loop_restart(&R, 0, first);"]
+        position += _block("do", _block("for (intptr_t j = 0; j < rn; j++, at++)", scan),
+                           "} while (mt_loop_next(&R));")
+        position.append(f"*({self.ctype(k.out_dtype)} *)(L.ptr[1] + i * s1) = best_at;")
+        body += _block("do", _block("for (intptr_t i = 0; i < n; i++)", position),
+                       "} while (mt_loop_next(&L));")
+        body.append("return MT_OK;")
+        return _block(f"int {name}(mt_array *in0, mt_array *out0)", body)
+
+    # -- softmax -----------------------------------------------------------------------
+    def softmax(self, name: str, k: SoftmaxKernel) -> list[str]:
+        """Each run along the last axis: its max, the sum of exp(x - max), then
+        exp(x - max) / sum (softmax) or x - max - log(sum) (log-softmax)."""
+        x, d = k.input, k.input.dtype
+        t, exp, log = self.ctype(d), self.math("exp", d), self.math("log", d)
+        last = x.ndim - 1
+        body = self._check_arrays([("in0", x), ("out0", x)], ["out0"])
+        body += ["if (!mt_has_shape(in0, out0->dimensions, 0x0))", "    return MT_BAD_SHAPE;",
+                 f"const intptr_t m = in0->dimensions[{last}];",
+                 f"const intptr_t xs = in0->strides[{last}], ys = out0->strides[{last}];",
+                 "mt_loop L;", f"mt_loop_init(&L, {last}, in0->dimensions);",
+                 "mt_loop_add(&L, in0, 0x0);", "mt_loop_add(&L, out0, 0x0);",
+                 "if (!mt_loop_simplify(&L))", "    return MT_OK;",
+                 "if (m == 0)", "    return MT_REFUSED;  /* the max of an empty row */",
+                 "const intptr_t n = L.shape[L.nd - 1], s0 = L.strides[0][L.nd - 1],"
+                 " s1 = L.strides[1][L.nd - 1];"]
+        X = f"*(const {t} *)(x + j * xs)"
+        Y = f"*({t} *)(y + j * ys)"
+        row = ["const char *x = L.ptr[0] + i * s0;", "char *y = L.ptr[1] + i * s1;",
+               f"{t} max = -{self.infinity}, sum = 0;"]
+        row += ["#pragma omp simd reduction(max:max)"] + _block(
+            "for (intptr_t j = 0; j < m; j++)", [f"const {t} v = {X};",
+                                                 "max = v > max ? v : max;"])
+        if k.kind == "softmax":
+            row += ["#pragma omp simd reduction(+:sum)"] + _block(
+                "for (intptr_t j = 0; j < m; j++)",
+                [f"const {t} e = {exp}({X} - max);", f"{Y} = e;", "sum += e;"])
+            row += ["#pragma omp simd"] + _block("for (intptr_t j = 0; j < m; j++)",
+                                                 [f"{Y} = {Y} / sum;"])
+        else:
+            row += ["#pragma omp simd reduction(+:sum)"] + _block(
+                "for (intptr_t j = 0; j < m; j++)", [f"sum += {exp}({X} - max);"])
+            row += [f"const {t} lse = {log}(sum);", "#pragma omp simd"] + _block(
+                "for (intptr_t j = 0; j < m; j++)", [f"{Y} = {X} - max - lse;"])
+        body += _block("do", _block("for (intptr_t i = 0; i < n; i++)", row),
+                       "} while (mt_loop_next(&L));")
+        body.append("return MT_OK;")
+        return _block(f"int {name}(mt_array *in0, mt_array *out0)", body)
+
+    def crossentropy(self, name: str, k: CrossentropyKernel) -> list[str]:
+        """One row at a time: pick the probability of the right class, -log of it."""
+        d = k.coding.dtype
+        t, ti = self.ctype(d), self.ctype(k.index_dtype)
+        body = self._check_arrays([("in0", k.coding), ("in1", Operand(k.index_dtype, (False,))),
+                                   ("out0", Operand(d, k.coding.broadcastable[:1]))], ["out0"])
+        body += ["const intptr_t rows = in0->dimensions[0], classes = in0->dimensions[1];",
+                 "if (in1->dimensions[0] != rows || out0->dimensions[0] != rows)",
+                 "    return MT_BAD_SHAPE;"]
+        row = [f"const {ti} y = *(const {ti} *)(in1->data + i * in1->strides[0]);",
+               "if (y < 0 || (intptr_t)y >= classes)", "    return MT_REFUSED;",
+               f"const {t} p = *(const {t} *)(in0->data + i * in0->strides[0]"
+               " + (intptr_t)y * in0->strides[1]);",
+               f"*({t} *)(out0->data + i * out0->strides[0]) = -{self.math('log', d)}(p);"]
+        body += _block("for (intptr_t i = 0; i < rows; i++)", row)
+        body.append("return MT_OK;")
+        return _block(f"int {name}(mt_array *in0, mt_array *in1, mt_array *out0)", body)

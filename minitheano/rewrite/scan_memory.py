@@ -1,0 +1,154 @@
+"""Rewrites of what a loop keeps: the last step only, sums of the steps (chapter 7).
+
+* `scan_keep_last`: when every use of an output is its last step (`h[-1]`),
+  the loop keeps a ring of the last few steps instead of the whole history:
+  its memory no longer grows with the number of steps.
+* `scan_sums_out_of_loop`: a state that only accumulates, acc = acc + term[t],
+  and is used only at the end, is a sum over the steps; it leaves the loop.
+  The sum of outer products a[t] b[t]^T, which backpropagation through time
+  builds for every weight matrix (dW += h[t-1] dz[t]^T), is one matrix product
+  A^T B after the loop: BLAS instead of n small updates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import minitheano.tensor as T
+from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.fg import FunctionGraph
+from minitheano.ifelse import ifelse
+from minitheano.rewrite.engine import register
+from minitheano.rewrite.scan import ScanParts, sequence_window
+from minitheano.scan.op import Scan
+from minitheano.tensor.elemwise import DimShuffle, Elemwise
+from minitheano.tensor.subtensor import Subtensor
+
+
+def _is_last_step(client: Any) -> bool:
+    node = client[0]
+    return (node != "output" and isinstance(node.op, Subtensor)
+            and tuple(node.op.idx_list) == (-1,) and client[1] == 0)
+
+
+@register("specialize", Scan)
+def scan_keep_last(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """An output used only as out[-1]: keep a ring of the last steps, not all of them."""
+    parts = ScanParts(fgraph, node)
+    n_out = len(parts.states) + parts.n_nit_sot
+    lasts: dict[Variable, Variable] = {}
+    for j in range(n_out):
+        out = node.outputs[j]
+        clients = fgraph.clients.get(out, [])
+        if parts.keep_last[j] or not clients or not all(_is_last_step(c) for c in clients):
+            continue
+        parts.keep_last[j] = True
+        for client, _ in clients:
+            lasts[client.outputs[0]] = j
+    if not lasts:
+        return None
+    new_node = next(iter(parts.build().values())).owner
+    now_last = set(lasts.values())
+    # The outputs that now hold one step replace the out[-1] that used them;
+    # the others replace themselves.
+    replacements = {old: new_node.outputs[old.index] for old in node.outputs
+                    if old.index not in now_last and parts.used(old)}
+    for last, j in lasts.items():
+        replacements[last] = new_node.outputs[j]
+    return replacements
+
+
+# ---------------------------------------------------------------------------
+# Sums over the steps
+# ---------------------------------------------------------------------------
+
+def _elemwise(node: Apply | None, name: str) -> bool:
+    return node is not None and isinstance(node.op, Elemwise) and node.op.scalar_op.name == name
+
+
+def _outer_factors(term: Variable) -> tuple[Variable, Variable] | None:
+    """(a, b) if `term` is a[:, None] * b[None, :], the outer product of two vectors."""
+    if not _elemwise(term.owner, "mul") or len(term.owner.inputs) != 2:
+        return None
+    factors = []
+    for v, pattern in zip(term.owner.inputs, ((0, "x"), ("x", 0))):
+        op = v.owner.op if v.owner is not None else None
+        if not (isinstance(op, DimShuffle) and tuple(op.new_order) == pattern):
+            return None
+        factors.append(v.owner.inputs[0])
+    return factors[0], factors[1]
+
+
+def _final_uses(fgraph: FunctionGraph, node: Apply, parts: ScanParts, j: int) -> list | None:
+    """The variables that stand for the final value of output j (its out[-1]
+    readers, or the output itself if only the last step is kept)."""
+    out = node.outputs[j]
+    clients = fgraph.clients.get(out, [])
+    if not clients:
+        return None
+    if parts.keep_last[j]:
+        return [out]
+    if all(_is_last_step(c) for c in clients):
+        return [c.outputs[0] for c, _ in clients]
+    return None
+
+
+@register("specialize", Scan, grows="a sum over the steps becomes one operation after the loop")
+def scan_sums_out_of_loop(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """acc[t] = acc[t-1] + term[t], used only at the end: init + the sum of the terms."""
+    parts = ScanParts(fgraph, node)
+    inner = parts.op.fgraph
+    slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
+               for k, slot in zip(taps, slots)}
+    for j, (init, taps, slots) in enumerate(parts.states):
+        update = parts.outputs[j]
+        if taps != [-1] or not _elemwise(update.owner, "add") or len(update.owner.inputs) != 2:
+            continue
+        slot = slots[0]
+        if slot not in update.owner.inputs or len(inner.clients.get(slot, [])) != 1:
+            continue  # the step must read acc only to add to it
+        if any(client != "output" for client, _ in inner.clients.get(update, [])):
+            continue  # and nothing in the step may read the new total
+        finals = _final_uses(fgraph, node, parts, j)
+        if finals is None:
+            continue
+        term = [v for v in update.owner.inputs if v is not slot][0]
+        factors = _outer_factors(term)
+        if factors is None and term.ndim > 1:
+            continue  # a sum of whole matrices would need n of them in memory
+        pieces = factors if factors is not None else (term,)
+        if any(v.broadcastable != (False,) * v.ndim for v in pieces):
+            continue
+        return _take_out(parts, j, init, pieces, factors is not None, finals, slot_of)
+    return None
+
+
+def _take_out(parts: ScanParts, j: int, init: Variable, pieces: tuple, outer: bool,
+              finals: list, slot_of: dict) -> dict:
+    backwards = parts.op.go_backwards
+    n = parts.n()
+    parts.drop_state(j)
+    positions = []
+    for v in pieces:  # each piece as the rows of all steps, in loop order
+        if v in slot_of:
+            i, k = slot_of[v]
+            seq, taps, _ = parts.seqs[i]
+            window = sequence_window(seq, taps, k, n, backwards)
+            positions.append(window[::-1] if backwards else window)
+        else:
+            positions.append(parts.add_nit_sot(v))
+    replacements = parts.build()
+    new_node = parts.new_node
+    rows = [p if isinstance(p, Variable) else new_node.outputs[p] for p in positions]
+    # --8<-- [start:ex-ch07-sum-of-outer-products]
+    total = T.dot(rows[0].T, rows[1]) if outer else rows[0].sum(axis=0)
+    # --8<-- [end:ex-ch07-sum-of-outer-products]
+    like = finals[0]
+    value = T.cast(init + total, like.dtype)
+    value = T.patternbroadcast(value, like.broadcastable)
+    # No step: the initial value (and no product of empty arrays of unknown shape).
+    final = ifelse(T.gt(n, 0), value, T.patternbroadcast(T.cast(init, like.dtype),
+                                                       like.broadcastable))
+    for v in finals:
+        replacements[v] = final
+    return replacements
