@@ -66,9 +66,10 @@ SYMPY_OF = {
     smath.Sgn: sp.sign,
     smath.Sqr: lambda a: a ** 2,
     smath.Inv: lambda a: 1 / a,
-    smath.Maximum: sp.Max,
-    smath.Minimum: sp.Min,
-    smath.Clip: lambda x, lo, hi: sp.Min(sp.Max(x, lo), hi),
+    # Unevaluated: sympy would otherwise compare the arguments, solving inequalities.
+    smath.Maximum: lambda a, b: sp.Max(a, b, evaluate=False),
+    smath.Minimum: lambda a, b: sp.Min(a, b, evaluate=False),
+    smath.Clip: lambda x, lo, hi: sp.Min(sp.Max(x, lo, evaluate=False), hi, evaluate=False),
     smath.Switch: lambda c, a, b: _piecewise(a, c, b),
     smath.Second: lambda a, b: b,
     smath.Identity: lambda a: a,
@@ -190,7 +191,9 @@ def same_function(a: sp.Expr, b: sp.Expr) -> bool | None:
     Constant folding computes in floating point, so two expressions whose
     difference is a number within rounding (1e-9 relative) count as equal.
     """
-    diff = sp.simplify(a - b)
+    diff = a - b  # sympy collects terms as it builds: often 0 already
+    if diff != 0:
+        diff = sp.simplify(diff)  # the expensive part: seconds on a large expression
     if diff == 0:
         return True
     if diff.is_number:
