@@ -27,7 +27,7 @@ from minitheano.rewrite.engine import is_elemwise, register
 from minitheano.rewrite.patterns import pattern_table
 from minitheano.scalar import math as smath
 from minitheano.tensor import nnet
-from minitheano.tensor.elemwise import DimShuffle
+from minitheano.tensor.elemwise import DimShuffle, Elemwise
 from minitheano.tensor.reduction import Sum
 
 pattern_table("stabilize", [
@@ -130,8 +130,10 @@ def softmax_grad_of_log(fgraph: FunctionGraph, node: Apply):
     if not is_elemwise(div, smath.TrueDiv) or div.inputs[1] is not sm:
         return None
     a = div.inputs[0]
-    if a.type != sm.type:
+    if a.type.dtype != sm.type.dtype:
         return None
+    if a.type != sm.type:  # a broadcast a: give it the shape of sm before summing
+        a = Elemwise(smath.second)(sm, a)
     product = a.owner
     if is_elemwise(product, smath.Mul) and len(product.inputs) == 2:
         for c, t in (product.inputs, product.inputs[::-1]):
