@@ -239,6 +239,7 @@ def equilibrium(fgraph: FunctionGraph, index: RewriteIndex, record: RewriteRecor
     steps = 0
     recent: deque[str] = deque(maxlen=50)
     try:
+        # --8<-- [start:ch03-equilibrium]
         while True:
             # Outputs first: a sum or product is best seen whole, from its root.
             queue = deque(reversed(fgraph.toposort()))
@@ -262,18 +263,22 @@ def equilibrium(fgraph: FunctionGraph, index: RewriteIndex, record: RewriteRecor
                     steps += 1
                     recent.append(rewrite.name)
                     if steps > max_steps:
-                        looping = ", ".join(f"{n} ({c} times)"
-                                            for n, c in Counter(recent).most_common(3))
-                        raise RewriteLoopError(
-                            f"the rewrites did not reach a fixed point after {max_steps} "
-                            f"replacements; the last {len(recent)} were by: {looping}. "
-                            f"Those rewrites probably undo each other.")
+                        raise loop_error(max_steps, recent)
                     queue.extend(changes.touched)
                     break
             if steps == steps_before:  # a whole sweep changed nothing: a fixed point
                 return steps
+        # --8<-- [end:ch03-equilibrium]
     finally:
         fgraph.features.remove(changes)
+
+
+def loop_error(max_steps: int, recent: deque[str]) -> RewriteLoopError:
+    """The error for a rewrite set that kept firing: which rewrites, how often."""
+    looping = ", ".join(f"{n} ({c} times)" for n, c in Counter(recent).most_common(3))
+    return RewriteLoopError(
+        f"the rewrites did not reach a fixed point after {max_steps} replacements; the "
+        f"last {len(recent)} were by: {looping}. Those rewrites probably undo each other.")
 
 
 class Step:

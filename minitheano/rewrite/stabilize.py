@@ -68,6 +68,7 @@ def logistic_to_sigmoid(fgraph: FunctionGraph, node):
     # --8<-- [end:ex-ch03-sigmoid-pattern]
 
 
+# --8<-- [start:ch03-sigmoid-table]
 SIGMOID_PATTERNS = [
     ("logistic_neg_to_sigmoid",
      (smath.true_div, 1, (smath.add, 1, (smath.exp, "x"))), (smath.sigmoid, (smath.neg, "x")),
@@ -76,6 +77,7 @@ SIGMOID_PATTERNS = [
      (smath.true_div, (smath.exp, "x"), (smath.add, 1, (smath.exp, "x"))), (smath.sigmoid, "x"),
      "exp(x) / (1 + exp(x)) -> sigmoid(x): inf / inf is NaN for x > 709"),
 ]
+# --8<-- [end:ch03-sigmoid-table]
 
 pattern_table("stabilize", SIGMOID_PATTERNS + [
     ("log_1_plus_exp_to_softplus",

@@ -185,15 +185,43 @@ def from_sympy(expr: sp.Expr, variables: dict[sp.Symbol, Variable]) -> Variable:
     raise NotInSympy(f"no op for the sympy expression {expr}")
 
 
-def same_function(a: sp.Expr, b: sp.Expr) -> bool | None:
-    """True if sympy proves a == b, False if it proves a != b, None if it cannot tell.
+# Where `same_function` looks for a counterexample: symbol k of point j takes
+# POINTS[(j + k) % len(POINTS)], so that different symbols get different values.
+POINTS = (0.37, -1.29, 2.03, 0.71, -0.53)
 
-    Constant folding computes in floating point, so two expressions whose
-    difference is a number within rounding (1e-9 relative) count as equal.
+
+def differ_somewhere(a: sp.Expr, b: sp.Expr, tries: int = 3) -> bool:
+    """Is there a point where a and b are both real and finite, and different?
+    (A counterexample, evaluated with 30 digits: it proves a != b.)"""
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    for j in range(tries):
+        point = {s: sp.Float(POINTS[(j + k) % len(POINTS)], 30) for k, s in enumerate(symbols)}
+        try:
+            va, vb = complex(a.evalf(30, subs=point)), complex(b.evalf(30, subs=point))
+        except (TypeError, ValueError):  # not a number there (a relation, undefined)
+            continue
+        if not (np.isfinite(va) and np.isfinite(vb)) or abs(va.imag) + abs(vb.imag) > 1e-12:
+            continue
+        if abs(va - vb) > 1e-9 * (1 + abs(va)):
+            return True
+    return False
+
+
+def same_function(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """True if sympy proves a == b, False if a and b differ at some point where both
+    are defined, None if it cannot tell.
+
+    Numbers first: a counterexample at a few points is cheap and settles "no".
+    Then sympy simplifies a - b.  Constant folding computes in floating point,
+    so two expressions whose difference is a number within rounding (1e-9
+    relative) count as equal.
     """
     diff = a - b  # sympy collects terms as it builds: often 0 already
-    if diff != 0:
-        diff = sp.simplify(diff)  # the expensive part: seconds on a large expression
+    if diff == 0:
+        return True
+    if differ_somewhere(a, b):
+        return False
+    diff = sp.simplify(diff)  # the expensive part: seconds on a large expression
     if diff == 0:
         return True
     if diff.is_number:

@@ -281,3 +281,8 @@ def test_a_reader_checks_their_own_rewrite():
     assert same_function(before, to_sympy([Elemwise(smath.softplus)(x)], {x: sx})[0])
     assert same_function(before, to_sympy([T.log(T.exp(x))], {x: sx})[0]) is not True
     assert same_function(sp.Integer(1), sp.Integer(2)) is False
+    # A wrong rewrite is caught by a counterexample, a right one proved.
+    assert same_function(to_sympy([(x + 1) ** 2], {x: sx})[0],
+                         to_sympy([x ** 2 + 1], {x: sx})[0]) is False
+    s = 1 / (1 + sp.exp(-sx))
+    assert same_function(sp.exp(-sx) / (1 + sp.exp(-sx)) ** 2, s * (1 - s)) is True
