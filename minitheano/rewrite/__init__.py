@@ -9,6 +9,13 @@
 `mode.excluding(name)` leaves out a phase or a single rewrite (or turns off a
 switch such as 'cancel_div'); `mode.including(name)` adds a phase to a mode
 that does not have it (`Mode('py', 'fast_compile').including('fusion')`).
+
+Reading order: engine.py (local rewrites, the equilibrium driver, the
+record), patterns.py (rewrites written as data), then the rewrites in the
+order they run: merge.py, canonicalize.py, algebra.py, constant_folding.py,
+shape.py, stabilize.py, softmax.py, fusion.py, inplace.py.  sympy_bridge.py
+is the tool that checks them.  scan.py, scan_memory.py and ifelse.py rewrite
+loops and branches (chapter 7).
 """
 
 from __future__ import annotations

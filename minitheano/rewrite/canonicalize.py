@@ -3,11 +3,13 @@
 `x + y - x`, `--x`, `2 * x * 3` and `x * y / x` are written in many ways that
 mean the same thing.  The canonicalizer flattens a tree of additions,
 subtractions and negations into one list of signed terms, and a tree of
-multiplications and divisions into one list of factors with exponents:
+multiplications, divisions and negations (-x is (-1) * x) into one list of
+factors with exponents:
 
     x + y - x     ->  terms   {x: +1 - 1, y: +1}          ->  y
     (a*b) / (a*c) ->  factors {a: 1 - 1, b: 1, c: -1}     ->  b / c
     2 * x * 3     ->  factors {x: 1}, constant 6          ->  6 * x
+    -x * -y       ->  factors {x: 1, y: 1}, constant 1    ->  x * y
 
 then writes the list back in one fixed form: positive terms added, negative
 ones subtracted; numerator over denominator, repeated factors as powers.  Any
@@ -71,6 +73,11 @@ def small_int(value: object) -> int | None:
     if float(value).is_integer() and abs(value) <= 64:
         return int(value)
     return None
+
+
+def _signed(dtype: str) -> bool:
+    """Can values of `dtype` be negated without wrapping to another meaning?"""
+    return not dtype.startswith("u") and dtype != "bool"
 
 
 def _filled_constant(fgraph: FunctionGraph, var: Variable,
@@ -321,11 +328,6 @@ class Factors:
         if negate:
             return (lambda: Elemwise(smath.neg)(product[0]())), ("neg", product[1])
         return product
-
-
-def _signed(dtype: str) -> bool:
-    """Can values of `dtype` be negated without wrapping to another meaning?"""
-    return not dtype.startswith("u") and dtype != "bool"
 
 
 @register("canonicalize", *MUL_GROUP)

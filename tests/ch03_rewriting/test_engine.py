@@ -136,3 +136,15 @@ def test_is_elemwise():
     assert not is_elemwise(T.exp(x).owner, smath.Log)
     assert not is_elemwise(None, smath.Exp)
     assert np.isfinite(1.0)
+
+
+def test_nodes_built_by_rewrites_carry_the_users_line():
+    a, b = T.dvectors("a", "b")
+    out = T.exp(a) * 2 + b  # the line every node of the fused loop must name
+    f = theano.function([a, b], out, mode=FAST_RUN)
+    (node,) = f.maker.fgraph.toposort()
+    assert node.op.scalar_op.__class__.__name__ == "Composite"
+    assert node.outputs[0].trace == out.trace
+    assert node.outputs[0].trace.source().startswith("out = T.exp(a) * 2 + b")
+    with pytest.raises(ValueError, match="out = T.exp"):
+        f(np.ones(3), np.ones(4))

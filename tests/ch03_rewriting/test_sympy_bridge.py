@@ -22,6 +22,7 @@ failure (the limit is an exception sympy's own `except Exception` cannot catch).
 
 from __future__ import annotations
 
+import gc
 import signal
 from contextlib import contextmanager
 
@@ -137,15 +138,22 @@ class OutOfTime(BaseException):
 
 @contextmanager
 def time_limit(seconds):
+    """Raise OutOfTime in the block after `seconds`.  The garbage collector is
+    off meanwhile: an exception raised inside one of its callbacks (hypothesis
+    installs one) would be printed and ignored, and the limit lost."""
     def stop(signum, frame):
         raise OutOfTime
     old = signal.signal(signal.SIGALRM, stop)
+    collecting = gc.isenabled()
+    gc.disable()
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if collecting:
+            gc.enable()
 
 
 def evaluate(inputs, output, values):
