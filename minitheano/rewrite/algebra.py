@@ -41,7 +41,7 @@ pattern_table("specialize", [
     ("pow_minus_1", (smath.pow, "x", -1), (smath.true_div, 1, "x"), "x ** -1 -> 1 / x"),
     ("mul_minus_1_to_neg", (smath.mul, -1, "x"), (smath.neg, "x"),
      "-1 * x -> -x: a sign flip instead of a multiplication"),
-    ("neg_neg", (smath.neg, (smath.neg, "x")), "x",
+    ("double_negation", (smath.neg, (smath.neg, "x")), "x",
      "--x -> x, again: stabilization (after canonicalize) may negate a negation"),
 ])
 
