@@ -27,7 +27,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+# One BLAS thread for every system: the anchors are single-threaded, and
+# on a shared 2-core machine threaded BLAS makes small products erratic.  This
+# must happen before numpy is imported.  `--threads N` overrides it.
+_threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else "1"
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, _threads)
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -152,6 +159,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample-ms", type=float, default=10.0,
                         help="duration of one per-call sample")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--threads", default="1",
+                        help="BLAS threads for every system (read before numpy loads)")
     args = parser.parse_args(argv)
 
     active = list(systems.SYSTEMS)
