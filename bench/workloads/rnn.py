@@ -9,6 +9,10 @@ readout of the last state, its gradient by backpropagation through time and
 an SGD step on every weight.  numpy's column is a hand-written loop (the
 input projection X . Wx done once, before the loop), the floor a compiled
 scan can hope for.  PyTensor runs its scan's loop in Python around C thunks.
+
+The issue's anchors were measured with one BLAS thread; on this shared machine
+a multithreaded BLAS makes small matrix products erratic, so run these with
+`OPENBLAS_NUM_THREADS=1` (it applies to the three systems alike).
 """
 
 from __future__ import annotations

@@ -160,11 +160,17 @@ class FunctionGraph:
             new = converted
         if old is new:
             return
-        # Nodes a rewrite just built carry the line of the `function(...)` call;
+        # Nodes a rewrite just built have no user line of their own (graph/trace.py):
         # give them the line that built what they replace, for error messages.
-        for node in toposort([new], stop_at=self.variables):
+        todo, seen = [new], set()
+        while todo:
+            node = todo.pop().owner
+            if node is None or node in seen or node in self.apply_nodes:
+                continue
+            seen.add(node)
             for out in node.outputs:
                 out.trace = old.trace
+            todo.extend(node.inputs)
         self.history.append((reason, old, new))
         for node, i in list(self.clients[old]):
             self.change_input(node, i, new, reason)

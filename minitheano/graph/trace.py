@@ -4,6 +4,12 @@ Every Variable remembers the first stack frame outside this package: the line of
 *user* code that built it.  Error messages quote that line, so a shape mismatch
 found at call time points at `h = T.dot(x, W)` in the reader's script instead of
 deep inside the virtual machine.
+
+Finding that frame walks the stack, which is most of the cost of making a
+Variable.  Rewrites (chapter 3) make thousands of Variables whose line would
+be the `function(...)` call anyway, and `FunctionGraph.replace` gives each the
+line of the variable it replaces; so the rewriter makes them inside
+`no_user_lines()`, where new Variables get `trace = None` without a walk.
 """
 
 from __future__ import annotations
@@ -11,9 +17,12 @@ from __future__ import annotations
 import linecache
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_capturing = True  # False inside no_user_lines()
 
 
 class UserLine(NamedTuple):
@@ -37,8 +46,22 @@ class UserLine(NamedTuple):
         return f"{text}: {src}" if src else text
 
 
+@contextmanager
+def no_user_lines() -> Iterator[None]:
+    """Within this block, new Variables do not look up their user line."""
+    global _capturing
+    before, _capturing = _capturing, False
+    try:
+        yield
+    finally:
+        _capturing = before
+
+
 def user_line() -> UserLine | None:
-    """The innermost frame of the call stack whose code is not part of minitheano."""
+    """The innermost frame of the call stack whose code is not part of minitheano
+    (None inside `no_user_lines()`)."""
+    if not _capturing:
+        return None
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename

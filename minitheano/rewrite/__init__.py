@@ -9,6 +9,13 @@
 `mode.excluding(name)` leaves out a phase or a single rewrite (or turns off a
 switch such as 'cancel_div'); `mode.including(name)` adds a phase to a mode
 that does not have it (`Mode('py', 'fast_compile').including('fusion')`).
+
+Reading order: engine.py (local rewrites, the equilibrium driver, the
+record), patterns.py (rewrites written as data), then the rewrites in the
+order they run: merge.py, canonicalize.py, algebra.py, constant_folding.py,
+shape.py, stabilize.py, softmax.py, fusion.py, inplace.py.  sympy_bridge.py
+is the tool that checks them.  scan.py, scan_memory.py and ifelse.py rewrite
+loops and branches (chapter 7).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from minitheano.graph.fg import FunctionGraph
+from minitheano.graph.trace import no_user_lines
 from minitheano.rewrite import (  # noqa: F401  (importing them registers their rewrites)
     algebra,
     canonicalize,
@@ -24,6 +32,7 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     scan,
     scan_memory,
     shape,
+    softmax,
     stabilize,
 )
 from minitheano.rewrite.engine import (
@@ -75,7 +84,10 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
         fgraph.attach_feature(feature)
         fgraph.shape_feature = feature
         try:
-            record = run_steps(fgraph, steps, excluded)
+            # New nodes take the user line of what they replace (FunctionGraph.replace):
+            # looking up their own would only find this call.
+            with no_user_lines():
+                record = run_steps(fgraph, steps, excluded)
         finally:
             fgraph.features.remove(feature)
             del fgraph.shape_feature

@@ -41,6 +41,8 @@ pattern_table("specialize", [
     ("pow_minus_1", (smath.pow, "x", -1), (smath.true_div, 1, "x"), "x ** -1 -> 1 / x"),
     ("mul_minus_1_to_neg", (smath.mul, -1, "x"), (smath.neg, "x"),
      "-1 * x -> -x: a sign flip instead of a multiplication"),
+    ("double_negation", (smath.neg, (smath.neg, "x")), "x",
+     "--x -> x, again: stabilization (after canonicalize) may negate a negation"),
 ])
 
 
@@ -69,6 +71,17 @@ def rebroadcast_chain(fgraph: FunctionGraph, node):
     if x.owner is not None and isinstance(x.owner.op, Rebroadcast):
         return [patternbroadcast(x.owner.inputs[0], node.op.broadcastable)]
     return None
+
+
+@register("canonicalize", Sum)
+def sum_over_no_axes(fgraph: FunctionGraph, node):
+    """Sum{axis=[]}(x) -> x: a sum over no axes adds nothing (the gradient of a
+    broadcast over no dimensions makes such sums)."""
+    (x,) = node.inputs
+    out = node.outputs[0]
+    if node.op.axis or x.type.broadcastable != out.type.broadcastable:
+        return None
+    return [x if x.type.dtype == out.type.dtype else tb.cast(x, out.type.dtype)]
 
 
 @register("canonicalize", Sum)

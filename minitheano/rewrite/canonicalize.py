@@ -3,11 +3,13 @@
 `x + y - x`, `--x`, `2 * x * 3` and `x * y / x` are written in many ways that
 mean the same thing.  The canonicalizer flattens a tree of additions,
 subtractions and negations into one list of signed terms, and a tree of
-multiplications and divisions into one list of factors with exponents:
+multiplications, divisions and negations (-x is (-1) * x) into one list of
+factors with exponents:
 
     x + y - x     ->  terms   {x: +1 - 1, y: +1}          ->  y
     (a*b) / (a*c) ->  factors {a: 1 - 1, b: 1, c: -1}     ->  b / c
     2 * x * 3     ->  factors {x: 1}, constant 6          ->  6 * x
+    -x * -y       ->  factors {x: 1, y: 1}, constant 1    ->  x * y
 
 then writes the list back in one fixed form: positive terms added, negative
 ones subtracted; numerator over denominator, repeated factors as powers.  Any
@@ -46,7 +48,7 @@ Lazy = Callable[[], Variable]
 SWITCHES["cancel_div"] = "x * y / x -> y (wrong where x is 0, inf or NaN, as in Theano)"
 
 ADD_GROUP = (smath.Add, smath.Sub, smath.Neg)
-MUL_GROUP = (smath.Mul, smath.TrueDiv, smath.Inv)
+MUL_GROUP = (smath.Mul, smath.TrueDiv, smath.Inv, smath.Neg)  # -x is (-1) * x
 
 
 def owned_only_by(fgraph: FunctionGraph, var: Variable) -> bool:
@@ -71,6 +73,11 @@ def small_int(value: object) -> int | None:
     if float(value).is_integer() and abs(value) <= 64:
         return int(value)
     return None
+
+
+def _signed(dtype: str) -> bool:
+    """Can values of `dtype` be negated without wrapping to another meaning?"""
+    return not dtype.startswith("u") and dtype != "bool"
 
 
 def _filled_constant(fgraph: FunctionGraph, var: Variable,
@@ -240,23 +247,33 @@ class Factors:
         self.num: dict[Variable, int] = {}
         self.den: dict[Variable, int] = {}
         self.constant = np.ones((), dtype=dtype)
+        self.constant_at = 0  # where the user wrote a constant: keep it there
         self.leaves: list[Variable] = []  # what decided the shape of the product
+
+    def add_node(self, node: Apply, power: int, fgraph: FunctionGraph) -> tuple:
+        """Multiply by (what `node` computes) ** power; return how it was written."""
+        op = node.op.scalar_op
+        if isinstance(op, smath.Neg):  # (-1) ** power is -1 for any power
+            self.constant = (-self.constant).astype(self.dtype)
+        powers = {smath.Mul: [1] * len(node.inputs), smath.TrueDiv: [1, -1],
+                  smath.Inv: [-1], smath.Neg: [1]}[type(op)]
+        return (op.name,) + tuple(self.add(v, power * p, fgraph)
+                                  for v, p in zip(node.inputs, powers))
 
     def add(self, var: Variable, power: int, fgraph: FunctionGraph) -> tuple:
         """Multiply by `var ** power`, flattening products inside it; return a
         description of how `var` was written."""
-        node = _inner(fgraph, var, MUL_GROUP, self.dtype)
+        group = MUL_GROUP if _signed(self.dtype) else MUL_GROUP[:-1]
+        node = _inner(fgraph, var, group, self.dtype)
         if node is not None:
-            op = node.op.scalar_op
-            powers = {smath.Mul: [1] * len(node.inputs), smath.TrueDiv: [1, -1],
-                      smath.Inv: [-1]}[type(op)]
-            return (op.name,) + tuple(self.add(v, power * p, fgraph)
-                                      for v, p in zip(node.inputs, powers))
+            return self.add_node(node, power, fgraph)
         self.leaves.append(var)
         donor, value = _filled_constant(fgraph, var, self.dtype)
         if value is not None:
             if donor is not None:
                 self.leaves.append(donor)
+            if np.all(self.constant == 1):
+                self.constant_at = len(self.num)
             with np.errstate(all="ignore"):
                 self.constant = (self.constant * value if power > 0
                                  else self.constant / value).astype(self.dtype)
@@ -293,32 +310,37 @@ class Factors:
                     target.append(((lambda f=factor, e=e: Elemwise(smath.pow)(
                         f, constant(e, dtype=f.type.dtype))), ("pow", factor, e)))
         c = self.constant
-        if np.any(c != 1):
-            num.insert(0, ((lambda: constant(c, dtype=self.dtype, ndim=self.ndim)),
-                           _describe(c)))
+        # A factor -1 is written as a negation of the rest: -(x * y), not -1 * x * y.
+        negate = _signed(self.dtype) and bool(np.all(c == -1)) and bool(num or den)
+        if np.any(c != 1) and not negate:
+            num.insert(min(self.constant_at, len(num)),
+                       ((lambda: constant(c, dtype=self.dtype, ndim=self.ndim)), _describe(c)))
         top, bottom = _nary(smath.mul, num), _nary(smath.mul, den)
         if bottom is None:
-            return top if top is not None else (None, ())
-        if top is None:
-            one = np.ones((), dtype=self.dtype)
-            top = ((lambda: constant(one, dtype=self.dtype, ndim=self.ndim)), _describe(one))
-        return ((lambda: Elemwise(smath.true_div)(top[0](), bottom[0]())),
-                ("true_div", top[1], bottom[1]))
+            product = top if top is not None else (None, ())
+        else:
+            if top is None:
+                one = np.ones((), dtype=self.dtype)
+                top = ((lambda: constant(one, dtype=self.dtype, ndim=self.ndim)),
+                       _describe(one))
+            product = ((lambda: Elemwise(smath.true_div)(top[0](), bottom[0]())),
+                       ("true_div", top[1], bottom[1]))
+        if negate:
+            return (lambda: Elemwise(smath.neg)(product[0]())), ("neg", product[1])
+        return product
 
 
 @register("canonicalize", *MUL_GROUP)
 def mul_canonical(fgraph: FunctionGraph, node: Apply):
     """Collect the factors of a product: x*1 -> x, x*0 -> zeros, 2*x*3 -> 6*x,
-    x*x -> x**2, x*y/x -> y (unless 'cancel_div' is excluded: see the module doc)."""
+    x*x -> x**2, -x * -y -> x*y, x*y/x -> y (unless 'cancel_div' is excluded: see
+    the module doc)."""
     out = node.outputs[0]
     dtype = out.type.dtype
-    if dtype == "bool":
+    if dtype == "bool" or (isinstance(node.op.scalar_op, smath.Neg) and not _signed(dtype)):
         return None
     factors = Factors(dtype, out.type.ndim, cancel=switch_on(fgraph, "cancel_div"))
-    op = node.op.scalar_op
-    powers = {smath.Mul: [1] * len(node.inputs), smath.TrueDiv: [1, -1],
-              smath.Inv: [-1]}[type(op)]
-    before = (op.name,) + tuple(factors.add(v, p, fgraph) for v, p in zip(node.inputs, powers))
+    before = factors.add_node(node, 1, fgraph)
     if not factors.constant.any():
         # x * 0 is 0, as in Theano, even where x is inf or NaN.
         return [_fit(constant(0, dtype=dtype, ndim=out.type.ndim), out, factors.leaves, 0)]

@@ -14,7 +14,7 @@ absorbs the elementwise nodes that compute its inputs, as long as
   computed anyway, and computing it twice is no gain), and is not an output;
 * it has the same number of dimensions (a DimShuffle between them breaks the
   chain: it changes which element is read where);
-* the group keeps at most MAX_INPUTS inputs.
+* the group keeps at most MAX_INPUTS inputs and MAX_NODES scalar ops.
 
 Constants that are one number are written into the Composite instead of
 being inputs.
@@ -22,7 +22,7 @@ being inputs.
 
 from __future__ import annotations
 
-from minitheano.graph.basic import Apply, Variable, clone_get_equiv
+from minitheano.graph.basic import Apply, Variable, clone_get_equiv, toposort
 from minitheano.graph.fg import FunctionGraph
 from minitheano.rewrite.canonicalize import owned_only_by
 from minitheano.rewrite.engine import GlobalRewrite
@@ -37,6 +37,16 @@ from minitheano.tensor.elemwise import Elemwise
 # outputs.  Past a few dozen inputs a loop is limited by memory, not by the
 # number of passes, so a bigger group would gain little anyway.
 MAX_INPUTS = 32
+# A Composite's name, and in chapter 5 its C loop body, spell out every op.
+# A body of 100 ops already saves 99% of the passes over memory, so a longer
+# chain (a 700-step unrolled recurrence) is cut into several loops.
+MAX_NODES = 100
+
+
+def size(node: Apply) -> int:
+    """How many scalar ops `node` puts into a Composite."""
+    op = node.op.scalar_op
+    return len(op.nodes) if isinstance(op, Composite) else 1
 
 
 def fusable(node: Apply | None) -> bool:
@@ -55,6 +65,7 @@ class Group:
         self.root = root
         self.ndim = root.outputs[0].type.ndim
         self.members: set[Apply] = {root}
+        self.size = size(root)
         self.inputs: list[Variable] = []
         # Variables still to decide on: absorb their node, or make them inputs.
         pending = list(reversed(root.inputs))
@@ -66,8 +77,9 @@ class Group:
             # At most MAX_INPUTS inputs, counting those still pending.
             room = MAX_INPUTS - len(self.inputs) - len(set(pending) - set(self.inputs))
             if (fusable(node) and var.type.ndim == self.ndim and len(node.inputs) <= room
-                    and owned_only_by(fgraph, var)):
+                    and self.size + size(node) <= MAX_NODES and owned_only_by(fgraph, var)):
                 self.members.add(node)
+                self.size += size(node)
                 pending.extend(reversed(node.inputs))
             else:
                 self.inputs.append(var)
@@ -75,26 +87,19 @@ class Group:
     def composite(self) -> Composite:
         """The Composite computing the root's output from the group's inputs."""
         scalars: dict[Variable, Variable] = {v: ScalarType(v.type.dtype)() for v in self.inputs}
-
-        def scalar_of(var: Variable) -> Variable:
-            if var in scalars:
-                return scalars[var]
-            node = var.owner
-            if node not in self.members:  # a one-number constant, written in
-                result = ScalarType(var.type.dtype).make_constant(scalar_constant(var))
+        # The members, inputs first: each node's scalar twin reads the twins of its inputs.
+        for node in toposort(self.root.outputs, stop_at=self.inputs):
+            for var in node.inputs:
+                if var not in scalars:  # a one-number constant, written in
+                    scalars[var] = ScalarType(var.type.dtype).make_constant(scalar_constant(var))
+            args = [scalars[v] for v in node.inputs]
+            op = node.op.scalar_op
+            if isinstance(op, Composite):  # inline it: keep one flat scalar graph
+                equiv = clone_get_equiv(op.inputs, op.outputs, memo=dict(zip(op.inputs, args)))
+                scalars[node.outputs[0]] = equiv[op.outputs[0]]
             else:
-                args = [scalar_of(v) for v in node.inputs]
-                op = node.op.scalar_op
-                if isinstance(op, Composite):  # inline it: keep one flat scalar graph
-                    equiv = clone_get_equiv(op.inputs, op.outputs, memo=dict(zip(op.inputs, args)))
-                    result = equiv[op.outputs[0]]
-                else:
-                    result = op.make_node(*args).outputs[0]
-            scalars[var] = result
-            return result
-
-        out = scalar_of(self.root.outputs[0])
-        return Composite([scalars[v] for v in self.inputs], [out])
+                scalars[node.outputs[0]] = op.make_node(*args).outputs[0]
+        return Composite([scalars[v] for v in self.inputs], [scalars[self.root.outputs[0]]])
 
 
 def fuse_elemwise(fgraph: FunctionGraph) -> int:

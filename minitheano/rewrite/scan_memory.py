@@ -17,7 +17,6 @@ from typing import Any
 import minitheano.tensor as T
 from minitheano.graph.basic import Apply, Variable
 from minitheano.graph.fg import FunctionGraph
-from minitheano.ifelse import ifelse
 from minitheano.rewrite.engine import register
 from minitheano.rewrite.scan import ScanParts, sequence_window
 from minitheano.scan.op import Scan
@@ -143,12 +142,9 @@ def _take_out(parts: ScanParts, j: int, init: Variable, pieces: tuple, outer: bo
     # --8<-- [start:ex-ch07-sum-of-outer-products]
     total = T.dot(rows[0].T, rows[1]) if outer else rows[0].sum(axis=0)
     # --8<-- [end:ex-ch07-sum-of-outer-products]
+    # With no step the rows are empty and the total is zero: the initial value.
     like = finals[0]
-    value = T.cast(init + total, like.dtype)
-    value = T.patternbroadcast(value, like.broadcastable)
-    # No step: the initial value (and no product of empty arrays of unknown shape).
-    final = ifelse(T.gt(n, 0), value, T.patternbroadcast(T.cast(init, like.dtype),
-                                                       like.broadcastable))
+    final = T.patternbroadcast(T.cast(init + total, like.dtype), like.broadcastable)
     for v in finals:
         replacements[v] = final
     return replacements

@@ -27,7 +27,7 @@ import numpy as np
 
 from minitheano.graph.basic import Apply, Constant, Variable, toposort
 from minitheano.graph.fg import Feature, FunctionGraph
-from minitheano.rewrite.engine import register
+from minitheano.rewrite.engine import is_elemwise, register
 from minitheano.scalar import math as smath
 from minitheano.tensor.basic import constant
 from minitheano.tensor.elemwise import Elemwise
@@ -178,4 +178,23 @@ def useless_fill(fgraph: FunctionGraph, node: Apply):
     so, sb = feature.shape_of(out), feature.shape_of(b)
     if all(feature.same_length(x, y) for x, y in zip(so, sb)):
         return [b]
+    return None
+
+
+@register(("canonicalize", "stabilize"), smath.Second)
+def fill_shape_from_input(fgraph: FunctionGraph, node: Apply):
+    """fill(f(a, b), c) -> fill(a, c) when f(a, b) is computed only for fills, f is
+    elementwise and a has the broadcast pattern of its result: a then has the shape
+    of f(a, b) (only broadcastable dimensions stretch), so f need not run at all.
+    (The gradient of a sum fills its output's shape: T.grad makes many of these.)"""
+    a, c = node.inputs
+    inner = a.owner
+    if inner is None or not isinstance(inner.op, Elemwise):
+        return None
+    if not all(reader != "output" and is_elemwise(reader, smath.Second) and i == 0
+               for reader, i in fgraph.clients[a]):
+        return None
+    for v in inner.inputs:
+        if v.type.broadcastable == a.type.broadcastable:
+            return [Elemwise(smath.second)(v, c)]
     return None

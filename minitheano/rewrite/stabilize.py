@@ -3,8 +3,10 @@
 `1 / (1 + exp(-x))` is the logistic function, but computed as written it
 overflows for x = -1000 (exp(1000) is inf; the result 0 is right by luck)
 and `log(1 + exp(x))` returns inf for x = 1000 where the answer is 1000.
-Each pattern below recognizes such a formula and replaces it with an op
+Each rewrite below recognizes such a formula and replaces it with an op
 computed in a safe way (scalar/math.py: sigmoid, softplus, log1p, expm1).
+The first, `logistic_to_sigmoid`, is written by hand, to show what a
+pattern-table row (patterns.py) does for the others.
 
 Some make the graph larger (`log(sigmoid(x)) -> -softplus(-x)`: two nodes
 become three); each says why in its `grows` note, which the sympy tests
@@ -23,15 +25,51 @@ from minitheano.rewrite.canonicalize import Factors, _fit
 from minitheano.rewrite.engine import is_elemwise, register, switch_on
 from minitheano.rewrite.patterns import is_constant_value, pattern_table
 from minitheano.scalar import math as smath
+from minitheano.tensor.basic import cast
 from minitheano.tensor.elemwise import Elemwise
 
 GROWS_LOG_SIGMOID = "log(sigmoid(x)) is -inf for x < -745 as written; -softplus(-x) is exact"
 
-# --8<-- [start:ex-ch03-sigmoid-pattern]
+
+def _signed(u: Variable) -> tuple[int, Variable]:
+    """u as (sign, base): -t is (-1, t), anything else (1, u)."""
+    node = u.owner
+    if is_elemwise(node, smath.Neg):
+        return -1, node.inputs[0]
+    return 1, u
+
+
+def _one_plus_exp(f: Variable) -> Variable | None:
+    """u if f is 1 + exp(u) (in either order), else None."""
+    node = f.owner
+    if not is_elemwise(node, smath.Add) or len(node.inputs) != 2:
+        return None
+    for one, e in (node.inputs, node.inputs[::-1]):
+        if is_constant_value(one, 1) and is_elemwise(e.owner, smath.Exp):
+            return e.owner.inputs[0]
+    return None
+
+
+@register("stabilize", smath.TrueDiv)
+def logistic_to_sigmoid(fgraph: FunctionGraph, node):
+    """1 / (1 + exp(-x)) -> sigmoid(x): exp(-x) overflows for x < -709, sigmoid never does.
+    (The same rewrite as a pattern-table row would be written
+    `(smath.true_div, 1, (smath.add, 1, (smath.exp, (smath.neg, "x"))))`.)"""
+    # --8<-- [start:ex-ch03-sigmoid-pattern]
+    one, denominator = node.inputs
+    if not is_constant_value(one, 1):
+        return None
+    u = _one_plus_exp(denominator)  # 1 + exp(u), or None
+    if u is None or not is_elemwise(u.owner, smath.Neg):
+        return None
+    s = Elemwise(smath.sigmoid)(u.owner.inputs[0])
+    out = node.outputs[0]
+    return [s if s.type.dtype == out.type.dtype else cast(s, out.type.dtype)]
+    # --8<-- [end:ex-ch03-sigmoid-pattern]
+
+
+# --8<-- [start:ch03-sigmoid-table]
 SIGMOID_PATTERNS = [
-    ("logistic_to_sigmoid",
-     (smath.true_div, 1, (smath.add, 1, (smath.exp, (smath.neg, "x")))), (smath.sigmoid, "x"),
-     "1 / (1 + exp(-x)) -> sigmoid(x): exp(-x) overflows for x < -709, sigmoid never does"),
     ("logistic_neg_to_sigmoid",
      (smath.true_div, 1, (smath.add, 1, (smath.exp, "x"))), (smath.sigmoid, (smath.neg, "x")),
      "1 / (1 + exp(x)) -> sigmoid(-x): the same function, without overflow"),
@@ -39,7 +77,7 @@ SIGMOID_PATTERNS = [
      (smath.true_div, (smath.exp, "x"), (smath.add, 1, (smath.exp, "x"))), (smath.sigmoid, "x"),
      "exp(x) / (1 + exp(x)) -> sigmoid(x): inf / inf is NaN for x > 709"),
 ]
-# --8<-- [end:ex-ch03-sigmoid-pattern]
+# --8<-- [end:ch03-sigmoid-table]
 
 pattern_table("stabilize", SIGMOID_PATTERNS + [
     ("log_1_plus_exp_to_softplus",
@@ -64,25 +102,6 @@ pattern_table("stabilize", SIGMOID_PATTERNS + [
 ])
 
 
-def _signed(u: Variable) -> tuple[int, Variable]:
-    """u as (sign, base): -t is (-1, t), anything else (1, u)."""
-    node = u.owner
-    if is_elemwise(node, smath.Neg):
-        return -1, node.inputs[0]
-    return 1, u
-
-
-def _one_plus_exp(f: Variable) -> Variable | None:
-    """u if f is 1 + exp(u) (in either order), else None."""
-    node = f.owner
-    if not is_elemwise(node, smath.Add) or len(node.inputs) != 2:
-        return None
-    for one, e in (node.inputs, node.inputs[::-1]):
-        if is_constant_value(one, 1) and is_elemwise(e.owner, smath.Exp):
-            return e.owner.inputs[0]
-    return None
-
-
 @register("stabilize", smath.Mul, smath.TrueDiv)
 def sigmoid_factors(fgraph: FunctionGraph, node):
     """In a product, 1/(1+exp(u)) -> sigmoid(-u) and exp(u) * sigmoid(-u) -> sigmoid(u),
@@ -93,10 +112,7 @@ def sigmoid_factors(fgraph: FunctionGraph, node):
     if not dtype.startswith("float") or not switch_on(fgraph, "cancel_div"):
         return None
     factors = Factors(dtype, out.type.ndim, cancel=True)
-    op = node.op.scalar_op
-    powers = [1] * len(node.inputs) if isinstance(op, smath.Mul) else [1, -1]
-    for v, p in zip(node.inputs, powers):
-        factors.add(v, p, fgraph)
+    factors.add_node(node, 1, fgraph)
     sig: dict[tuple[int, Variable], int] = {}
     exps: dict[tuple[int, Variable], int] = {}
     others: dict[Variable, int] = {}

@@ -34,11 +34,22 @@ class NotInSympy(ValueError):
     """The graph uses an op the bridge cannot express in sympy."""
 
 
+def _piecewise(value: sp.Expr, cond: sp.Basic, otherwise: sp.Expr) -> sp.Expr:
+    """`value` where `cond` holds, else `otherwise`.  A condition that itself
+    contains a Piecewise (a comparison of a switch's result) makes sympy solve
+    inequalities just to build the expression, which can take seconds: such
+    graphs are left to numbers."""
+    if isinstance(cond, sp.Basic) and cond.has(sp.Piecewise):
+        raise NotInSympy("a condition on the result of a switch (sympy would solve "
+                         "inequalities to represent it)")
+    return sp.Piecewise((value, cond), (otherwise, True), evaluate=False)
+
+
 def _cast(op: smath.Cast):
     if op.dtype.startswith("float"):
         return lambda x: x
     if op.dtype == "bool":
-        return lambda x: sp.Piecewise((1, sp.Ne(x, 0)), (0, True))
+        return lambda x: _piecewise(1, sp.Ne(x, 0), 0)
     return lambda x: sp.sign(x) * sp.floor(sp.Abs(x))  # numpy truncates toward 0
 
 
@@ -55,10 +66,11 @@ SYMPY_OF = {
     smath.Sgn: sp.sign,
     smath.Sqr: lambda a: a ** 2,
     smath.Inv: lambda a: 1 / a,
-    smath.Maximum: sp.Max,
-    smath.Minimum: sp.Min,
-    smath.Clip: lambda x, lo, hi: sp.Min(sp.Max(x, lo), hi),
-    smath.Switch: lambda c, a, b: sp.Piecewise((a, c), (b, True)),
+    # Unevaluated: sympy would otherwise compare the arguments, solving inequalities.
+    smath.Maximum: lambda a, b: sp.Max(a, b, evaluate=False),
+    smath.Minimum: lambda a, b: sp.Min(a, b, evaluate=False),
+    smath.Clip: lambda x, lo, hi: sp.Min(sp.Max(x, lo, evaluate=False), hi, evaluate=False),
+    smath.Switch: lambda c, a, b: _piecewise(a, c, b),
     smath.Second: lambda a, b: b,
     smath.Identity: lambda a: a,
     smath.Floor: sp.floor,
@@ -173,13 +185,43 @@ def from_sympy(expr: sp.Expr, variables: dict[sp.Symbol, Variable]) -> Variable:
     raise NotInSympy(f"no op for the sympy expression {expr}")
 
 
-def same_function(a: sp.Expr, b: sp.Expr) -> bool | None:
-    """True if sympy proves a == b, False if it proves a != b, None if it cannot tell.
+# Where `same_function` looks for a counterexample: symbol k of point j takes
+# POINTS[(j + k) % len(POINTS)], so that different symbols get different values.
+POINTS = (0.37, -1.29, 2.03, 0.71, -0.53)
 
-    Constant folding computes in floating point, so two expressions whose
-    difference is a number within rounding (1e-9 relative) count as equal.
+
+def differ_somewhere(a: sp.Expr, b: sp.Expr, tries: int = 3) -> bool:
+    """Is there a point where a and b are both real and finite, and different?
+    (A counterexample, evaluated with 30 digits: it proves a != b.)"""
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    for j in range(tries):
+        point = {s: sp.Float(POINTS[(j + k) % len(POINTS)], 30) for k, s in enumerate(symbols)}
+        try:
+            va, vb = complex(a.evalf(30, subs=point)), complex(b.evalf(30, subs=point))
+        except (TypeError, ValueError):  # not a number there (a relation, undefined)
+            continue
+        if not (np.isfinite(va) and np.isfinite(vb)) or abs(va.imag) + abs(vb.imag) > 1e-12:
+            continue
+        if abs(va - vb) > 1e-9 * (1 + abs(va)):
+            return True
+    return False
+
+
+def same_function(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """True if sympy proves a == b, False if a and b differ at some point where both
+    are defined, None if it cannot tell.
+
+    Numbers first: a counterexample at a few points is cheap and settles "no".
+    Then sympy simplifies a - b.  Constant folding computes in floating point,
+    so two expressions whose difference is a number within rounding (1e-9
+    relative) count as equal.
     """
-    diff = sp.simplify(a - b)
+    diff = a - b  # sympy collects terms as it builds: often 0 already
+    if diff == 0:
+        return True
+    if differ_somewhere(a, b):
+        return False
+    diff = sp.simplify(diff)  # the expensive part: seconds on a large expression
     if diff == 0:
         return True
     if diff.is_number:

@@ -6,6 +6,10 @@
     loop.py    running it: the inner graph compiled once, stepped n times
     grad.py    backpropagation through time: the gradient is another scan
     views.py   map, reduce, foldl, foldr; jacobian and hessian as scans
+
+`theano.scan` is the function (as in Theano), so `minitheano.scan` names it
+once `minitheano` is imported: reach the modules with `from minitheano.scan
+import loop`, not `import minitheano.scan.loop as loop`.
 """
 
 from minitheano.scan.build import scan

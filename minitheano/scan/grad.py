@@ -169,6 +169,14 @@ class _Backward:
             rows = init.dimshuffle("x", *range(init.ndim)) if taps == (-1,) else init[:-min(taps)]
             self.histories.append(T.concatenate([rows, outputs[j]]))
         self.float_states = [j for j in range(op.n_states) if _float(outputs[j])]
+        # A cost that reads only h[-1] sends h a gradient that is zero but for its
+        # last row: that row is where the carry starts, and no sequence is needed.
+        self.start_carry: dict[int, Variable] = {}
+        for j in self.float_states:
+            last = _last_row_only(grads.get(j))
+            if last is not None:
+                self.start_carry[j] = last
+                grads[j] = None
         # Differentiate each distinct float non-sequence once (one may be given twice).
         self.wrt_non_seqs = [m for m, v in enumerate(non_seqs)
                              if _float(v) and v not in non_seqs[:m]]
@@ -276,7 +284,10 @@ class _Backward:
         zeros = []
         for j in self.float_states:
             row = self.inits[j] if op.state_taps[j] == (-1,) else self.inits[j][0]
-            zeros += [T.zeros_like(row)] * -min(op.state_taps[j])
+            first = self.start_carry.get(j)
+            first = T.zeros_like(row) if first is None else \
+                T.patternbroadcast(T.cast(first, row.dtype), row.broadcastable)
+            zeros += [first] + [T.zeros_like(row)] * (-min(op.state_taps[j]) - 1)
         zeros += [T.zeros_like(self.non_seqs[m]) for m in self.wrt_non_seqs]
         n_seq_rows = sum(1 for slot in self.seq_slots if _float(slot))
         results, _ = scan(self.step, sequences=sequences,
@@ -336,6 +347,19 @@ class _Backward:
             else:
                 result[i] = T.set_subtensor(T.zeros_like(seq)[:n + span], total)
         return result
+
+
+def _last_row_only(g: Variable | None) -> Variable | None:
+    """The last row, if `g` is zeros with only its last row set (the gradient
+    of out[-1]: IncSubtensor{Inc;-1}(zeros, row)), else None."""
+    from minitheano.tensor.subtensor import IncSubtensor
+
+    node = None if g is None else g.owner
+    if node is None or not isinstance(node.op, IncSubtensor) or len(node.inputs) != 2:
+        return None
+    if tuple(node.op.idx_list) != (-1,) or getattr(node.op, "set_instead_of_inc", False):
+        return None
+    return node.inputs[1] if is_zero(node.inputs[0]) else None
 
 
 def _use_saved(grads: list, saved: dict[Variable, Variable]) -> list:

@@ -24,8 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from minitheano.graph.basic import Apply
+from minitheano.graph.basic import Apply, Variable
 from minitheano.scan.op import Scan, seq_span
+
+
+def _int_constant(value: Any) -> Variable:
+    from minitheano.tensor.basic import constant
+
+    return constant(np.int64(value))
 
 
 class ScanStepError(ValueError):
@@ -115,7 +121,7 @@ class ScanLoop:
 
         # The results: whole histories (without the initial rows) or last steps.
         if n == 0:
-            stores += self._nit_sot_stores(0)
+            stores += self._nit_sot_stores(0, inputs)
         for _, buf, lag, size, _, j in stores:
             if op.keep_last[j]:
                 output_cells[j][0] = buf[(n - 1 + lag) % size, ...] if n else self._empty(j)
@@ -155,12 +161,12 @@ class ScanLoop:
         buf[:lag] = rows[:lag]
         return buf, lag
 
-    def _nit_sot_stores(self, n: int) -> list[tuple]:
+    def _nit_sot_stores(self, n: int, inputs: list[Any] | None = None) -> list[tuple]:
         """Buffers for the outputs that are not fed back, shaped like their first
-        step's values (n rows, or 1 if only the last is kept).  With no step at
-        all, the shape of a step is not known: dimensions that are not
-        broadcastable get length 0."""
+        step's values (n rows, or 1 if only the last is kept).  With no step
+        at all, the body's shape inference says what a step would have given."""
         op, stores = self.op, []
+        shapes = self._zero_step_shapes(inputs) if not n else None
         for k in range(op.n_nit_sot):
             j = op.n_states + k
             cell, otype = self.out_cells[j], self.node.outputs[j].type
@@ -168,11 +174,42 @@ class ScanLoop:
                 cell[0] = value = np.asarray(cell[0])
                 shape = value.shape
             else:
-                shape = tuple(1 if b else 0 for b in otype.broadcastable[1:])
+                shape = shapes[k]
             rows = 1 if op.keep_last[j] else n
-            dtype = self.node.outputs[j].type.dtype
-            stores.append(_store(cell, np.empty((rows, *shape), dtype=dtype), 0, j))
+            stores.append(_store(cell, np.empty((rows, *shape), dtype=otype.dtype), 0, j))
         return stores
+
+    def _zero_step_shapes(self, inputs: list[Any]) -> list[tuple]:
+        """The shape each output that is not fed back would have had at a step,
+        from the body's infer_shape, computed on the inputs' shapes and the
+        non-sequences' values.  Where that is not possible (a length computed
+        in the loop), dimensions that are not broadcastable get length 0."""
+        from minitheano.graph.fg import FunctionGraph
+        from minitheano.link.py.vm import run_graph_in_python
+        from minitheano.tensor.type import TensorType
+
+        op = self.op
+        n_out = range(op.n_states, op.n_states + op.n_nit_sot)
+        guess = [tuple(1 if b else 0 for b in self.node.outputs[j].type.broadcastable[1:])
+                 for j in n_out]
+        non_seq_values = op.outer_groups(inputs)[4]
+        symbols = [[TensorType("int64", ())() for _ in np.shape(v)] for v in inputs]
+        groups = op.outer_groups(symbols)
+        non_seq_slots = op.fgraph.inputs[len(op.fgraph.inputs) - op.n_non_seqs:]
+        try:
+            shapes = op._inner_output_shapes(*groups[1:], allowed=non_seq_slots)
+        except Exception:  # noqa: BLE001 - no shape inference: the guess
+            return guess
+        wanted = [[s if isinstance(s, Variable) else _int_constant(s) for s in shapes[j]]
+                  for j in n_out]
+        flat = [s for shape in wanted for s in shape]
+        if not flat:
+            return [() for _ in n_out]
+        given = [v for group in symbols for v in group] + list(non_seq_slots)
+        values = [np.int64(d) for v in inputs for d in np.shape(v)] + list(non_seq_values)
+        fg = FunctionGraph(given, flat, clone=False)
+        computed = iter(int(x) for x in run_graph_in_python(fg, dict(zip(fg.inputs, values))))
+        return [tuple(next(computed) for _ in shape) for shape in wanted]
 
     def _empty(self, j: int) -> None:
         raise IndexError(f"scan{self._called()}: the last step of output {j} was asked for, "

@@ -188,10 +188,12 @@ class Scan(Op):
         shapes += [tuple(s) for s in shared_shapes]
         return shapes
 
-    def _inner_output_shapes(self, seq_shapes, init_shapes, shared_shapes, non_seq_shapes):
+    def _inner_output_shapes(self, seq_shapes, init_shapes, shared_shapes, non_seq_shapes,
+                             allowed: Sequence[Variable] = ()):
         """The shape of each inner output, from the outer inputs' shapes, by asking
         every inner node's infer_shape.  A length that depends on the inner
-        values (not only on shapes) cannot be answered: NotImplementedError."""
+        values (not only on shapes, or the inner variables `allowed`) cannot
+        be answered: NotImplementedError."""
         known: dict[Variable, tuple] = {}
         inner = iter(self.fgraph.inputs)
         for taps, shape in zip(self.seq_taps, seq_shapes):
@@ -210,7 +212,7 @@ class Scan(Op):
                                              [known[v] for v in inner_node.inputs])
             for v, shape in zip(inner_node.outputs, outs):
                 known[v] = tuple(shape)
-        inner_vars = self.fgraph.variables
+        inner_vars = self.fgraph.variables - set(allowed)
         result = []
         for out in self.fgraph.outputs:
             shape = known[out]

@@ -133,6 +133,22 @@ class Dot(Op):
                              f"{y.shape[0]} (first dimension of the second)")
         output_storage[0][0] = np.asarray(np.dot(x, y), dtype=node.outputs[0].type.dtype)
 
+    def make_py_thunk(self, node, input_cells, output_cells):
+        # A loop body (chapter 7) calls this once per step: np.dot directly,
+        # `perform` (with its message) only when the shapes do not fit.
+        (x_cell, y_cell), (out_cell,) = input_cells, output_cells
+        dtype, dot, ndarray = node.outputs[0].type.numpy_dtype, np.dot, np.ndarray
+
+        def thunk() -> None:
+            x, y = x_cell[0], y_cell[0]
+            if x.shape[-1] != y.shape[0]:
+                self.perform(node, [x, y], output_cells)
+            result = dot(x, y)
+            if type(result) is not ndarray or result.dtype != dtype:
+                result = np.asarray(result, dtype=dtype)
+            out_cell[0] = result
+        return thunk
+
     def infer_shape(self, fgraph, node, input_shapes):
         xs, ys = input_shapes
         return [tuple(xs[:-1]) + tuple(ys[1:])]

@@ -5,8 +5,10 @@ the cross-entropy losses.  Each must stay finite where a naive formula
 overflows: `sigmoid(-1000)` is 0, `softplus(1000)` is 1000, and the softmax of
 `[1000, 0]` is `[1, 0]`, because exp is only ever taken of numbers <= 0.
 
-Chapter 3 rewrites `-log(softmax(x))[y]` into one stable op; here each
-function is the plain composition.
+Here each function is the plain composition.  Chapter 3's stabilization
+rewrites (rewrite/softmax.py) turn `log(softmax(x))` into `logsoftmax(x)` and
+the cross-entropy of a softmax into one op computed from the logits,
+`CrossentropySoftmax`, whose gradient `CrossentropySoftmaxDx` is one node too.
 """
 
 from __future__ import annotations
@@ -100,11 +102,8 @@ class Softmax(Op):
         return list(input_shapes)
 
     def L_op(self, inputs, outputs, output_grads):
-        # --8<-- [start:ex-ch04-softmax-grad]
         (y,), (g,) = outputs, output_grads
-        # d y_i / d x_j = y_i (delta_ij - y_j), contracted with g over i.
-        return [(g - _T.sum(g * y, axis=-1, keepdims=True)) * y]
-        # --8<-- [end:ex-ch04-softmax-grad]
+        return [softmax_grad(g, y)]  # y is given: no need to compute the softmax again
 
     def R_op(self, inputs, eval_points):
         (x,), (ev,) = inputs, eval_points
@@ -112,6 +111,40 @@ class Softmax(Op):
             return [None]
         y = self(x)
         return [(ev - _T.sum(ev * y, axis=-1, keepdims=True)) * y]
+
+
+class SoftmaxGrad(Op):
+    """The gradient of Softmax: (g - sum(g * y)) * y along the last axis, where y is
+    the softmax's output and g the gradient with respect to it.
+
+    One node rather than five, and the node chapter 3's rewrites recognize.
+    """
+
+    def make_node(self, g: Any, y: Any) -> Apply:
+        g, y = as_tensor_variable(g), _float_input(self, y)
+        if g.ndim != y.ndim:
+            raise TypeError(f"{self}: the gradient {g.type} must have the dimensions of "
+                            f"the softmax {y.type}")
+        return Apply(self, [g, y], [y.type()])
+
+    def perform(self, node, inputs, output_storage):
+        g, y = inputs
+        # --8<-- [start:ex-ch04-softmax-grad]
+        # d y_i / d x_j = y_i (delta_ij - y_j), contracted with g over i.
+        dx = (g - np.sum(g * y, axis=-1, keepdims=True)) * y
+        # --8<-- [end:ex-ch04-softmax-grad]
+        output_storage[0][0] = dx.astype(y.dtype, copy=False)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[1]]
+
+    def L_op(self, inputs, outputs, output_grads):
+        (g, y), (gz,) = inputs, output_grads
+        # The output is linear in g: its gradient is the same map applied to gz.
+        # In y: d out_i / d y_k = delta_ik (g_i - sum(g y)) - y_i g_k.
+        gy = (gz * (g - _T.sum(g * y, axis=-1, keepdims=True))
+              - g * _T.sum(gz * y, axis=-1, keepdims=True))
+        return [softmax_grad(gz, y), gy]
 
 
 class LogSoftmax(Op):
@@ -144,6 +177,7 @@ class LogSoftmax(Op):
 
 
 softmax_op = Softmax()
+softmax_grad = SoftmaxGrad()
 logsoftmax_op = LogSoftmax()
 
 
@@ -266,6 +300,101 @@ class CrossentropyCategorical1HotGrad(Op):
 
 crossentropy_categorical_1hot = CrossentropyCategorical1Hot()
 crossentropy_categorical_1hot_grad = CrossentropyCategorical1HotGrad()
+
+
+def _targets(op: Op, x: Any, t: Any) -> tuple[TensorVariable, TensorVariable]:
+    """(x, t) checked: t is class indices (one per row of the matrix x) or
+    distributions with the type of x."""
+    x, t = _float_input(op, x), as_tensor_variable(t)
+    if t.dtype in _INDEX_DTYPES:
+        if x.ndim != 2 or t.ndim != 1:
+            raise TypeError(f"{op}: class indices must be a vector {t.type} with a matrix "
+                            f"of logits, got {x.type}")
+    elif not t.dtype.startswith("float") or t.ndim != x.ndim:
+        raise TypeError(f"{op}: the targets {t.type} must be class indices (an integer "
+                        f"vector) or distributions like the logits {x.type}")
+    return x, t
+
+
+class CrossentropySoftmax(Op):
+    """The cross-entropy of softmax(x) against targets t, computed from the logits x,
+    with softmax(x) as a second output (the gradient needs it):
+
+        loss = -sum(t * log_softmax(x), axis=-1)     (t distributions)
+        loss[i] = -log_softmax(x)[i, t[i]]           (t class indices)
+
+    log_softmax(x) = x - max - log(sum(exp(x - max))) is finite where
+    log(softmax(x)) is log(0) = -inf.  Chapter 3's rewrites put this op in place of
+    `categorical_crossentropy(softmax(x), t)`; the user rarely writes it.
+    """
+
+    def make_node(self, x: Any, t: Any) -> Apply:
+        x, t = _targets(self, x, t)
+        loss = TensorType(x.dtype, x.broadcastable[:-1])()
+        return Apply(self, [x, t], [loss, x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        x, t = inputs
+        shifted = x - np.max(x, axis=-1, keepdims=True)
+        log_sm = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        if t.ndim == x.ndim:
+            loss = -np.sum(t * log_sm, axis=-1)
+        else:
+            _check_indices(self, x, t)
+            loss = -log_sm[np.arange(len(t)), t]
+        output_storage[0][0] = np.asarray(loss, dtype=x.dtype)
+        output_storage[1][0] = np.exp(log_sm).astype(x.dtype, copy=False)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0][:-1], input_shapes[0]]
+
+    def L_op(self, inputs, outputs, output_grads):
+        (x, t), (_, sm), (g_loss, g_sm) = inputs, outputs, output_grads
+        gx = crossentropy_softmax_dx(g_loss, sm, t) + softmax_grad(g_sm, sm)
+        if t.ndim != x.ndim:
+            return [gx, grad_undefined(self, 1, t, "class indices are discrete")]
+        return [gx, -_T.shape_padright(g_loss) * logsoftmax(x)]
+
+
+class CrossentropySoftmaxDx(Op):
+    """The gradient of CrossentropySoftmax's loss with respect to the logits x, given
+    the loss's gradient g and sm = softmax(x):
+
+        g * (sm * sum(t) - t)           (t distributions; g a column)
+        g * (sm - onehot(t))            (t class indices)
+    """
+
+    def make_node(self, g: Any, sm: Any, t: Any) -> Apply:
+        sm, t = _targets(self, sm, t)
+        g = as_tensor_variable(g)
+        if g.ndim != sm.ndim - 1:
+            raise TypeError(f"{self}: the loss's gradient {g.type} must have one dimension "
+                            f"less than the softmax {sm.type}")
+        return Apply(self, [g, sm, t], [sm.type()])
+
+    def perform(self, node, inputs, output_storage):
+        g, sm, t = inputs
+        g = g[..., np.newaxis]
+        if t.ndim == sm.ndim:
+            dx = g * (sm * np.sum(t, axis=-1, keepdims=True) - t)
+        else:
+            _check_indices(self, sm, t)
+            dx = g * sm
+            dx[np.arange(len(t)), t] -= g[:, 0]
+        output_storage[0][0] = dx.astype(sm.dtype, copy=False)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[1]]
+
+    def grad(self, inputs, output_grads):
+        g, sm, t = inputs
+        why = "second derivatives of the softmax cross-entropy"
+        return [grad_not_implemented(self, 0, g, why), grad_not_implemented(self, 1, sm, why),
+                grad_not_implemented(self, 2, t, why)]
+
+
+crossentropy_softmax = CrossentropySoftmax()
+crossentropy_softmax_dx = CrossentropySoftmaxDx()
 
 
 # The functions here build graph with the whole tensor package, which itself

@@ -127,6 +127,14 @@ def test_n_steps_zero():
     f = theano.function([A, k], result)
     out = f(np.ones(4), 0)
     assert out.shape == (0, 4) and out.dtype == np.float64
+    # An output that is not fed back: the shape a step would have had, from the
+    # body's shape inference (here it depends on a non-sequence's value).
+    X, W, m = T.dmatrix("X"), T.dmatrix("W"), T.lscalar("m")
+    (mapped, filled), _ = theano.scan(lambda x: [T.dot(x, W), T.zeros((m,), "float64") + x[0]],
+                                      sequences=X, n_steps=k)
+    g = theano.function([X, W, k, m], [mapped, filled], mode=theano.Mode("py", None))
+    a, b = g(np.ones((3, 2)), np.ones((2, 5)), 0, 7)
+    assert a.shape == (0, 5) and b.shape == (0, 7)
 
 
 def test_n_steps_with_sequences_uses_the_first_steps():

@@ -178,3 +178,16 @@ def test_integer_sequence_and_state_have_no_gradient():
     gx, gw = f(data, 2.0)
     np.testing.assert_allclose(gx, np.full(4, 2.0))
     assert gw == pytest.approx(data.sum())
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN", "DebugMode",
+                                  theano.Mode("py", "fast_run"), theano.Mode("py", None)])
+def test_every_mode_computes_the_same_loop_and_gradient(mode):
+    X, W, h0 = T.dmatrix("X"), T.dmatrix("W"), T.dvector("h0")
+    h, _ = theano.scan(lambda x, hp: T.tanh(x + T.dot(hp, W)), sequences=X, outputs_info=h0)
+    outputs = [h[-1], h.sum(axis=0)] + T.grad((h ** 2).sum(), [X, W, h0])
+    values = [rng.normal(size=(4, 3)), rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)]
+    reference = theano.function([X, W, h0], outputs, mode=theano.Mode("py", None))(*values)
+    got = theano.function([X, W, h0], outputs, mode=mode)(*values)
+    for a, b in zip(got, reference):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
