@@ -4,7 +4,7 @@
 overflows for x = -1000 (exp(1000) is inf; the result 0 is right by luck)
 and `log(1 + exp(x))` returns inf for x = 1000 where the answer is 1000.
 Each rewrite below recognizes such a formula and replaces it with an op
-computed in a safe way (scalar/math.py: sigmoid, softplus, log1p, expm1).
+computed in a safe way (scalar/elementary.py: sigmoid, softplus, log1p, expm1).
 The first, `logistic_to_sigmoid`, is written by hand, to show what a
 pattern-table row (patterns.py) does for the others.
 

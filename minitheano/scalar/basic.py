@@ -7,7 +7,8 @@ chapters 5 and 6 print them as one line of C each.
 
 This module holds the scalar type, scalar variables with Python operators,
 and the base class of scalar ops with its dtype rules.  The ops themselves
-are in `scalar/math.py`.
+are in `scalar/arithmetic.py`, `elementary.py` and `logic.py`, their
+instances in `scalar/math.py`.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def test_list_finds_the_known_regions() -> None:
         assert f'"{region.chapter}:' in markers, f"{region.name}: no pytest marker {region.chapter}"
         assert region.stop > region.start, f"{region.name} is empty"
     text = ex.describe()
-    assert "ch04-mul-grad" in text and "minitheano/scalar/math.py" in text
+    assert "ch04-mul-grad" in text and "minitheano/scalar/arithmetic.py" in text
 
 
 def test_every_chapter_with_tests_has_at_least_four_exercises() -> None:
@@ -93,7 +93,7 @@ def test_one_exercise_is_blanked_and_restored_alone(tmp_path: Path) -> None:
     before = snapshot(package)
     (region,) = ex.blank("ch04-mul-grad", package)
     assert region.name == "ex-ch04-mul-grad"
-    text = (package / "scalar" / "math.py").read_text()
+    text = (package / "scalar" / "arithmetic.py").read_text()
     assert 'raise NotImplementedError("exercise ch04-mul-grad: see chapter 4")' in text
     assert sum(before[p] != q for p, q in snapshot(package).items()) == 1
     ex.restore("ch04", package)  # only the blanked one has anything to restore
@@ -104,7 +104,7 @@ def test_restore_keeps_the_readers_attempt(tmp_path: Path) -> None:
     package = copy_project(tmp_path)
     before = snapshot(package)
     (region,) = ex.blank("ch04-mul-grad", package)
-    path = package / "scalar" / "math.py"
+    path = package / "scalar" / "arithmetic.py"
     path.write_text(path.read_text().replace(region.stub, region.indent + "return [gz, gz]\n"))
     ex.restore("ch04-mul-grad", package)
     assert snapshot(package) == before

@@ -15,7 +15,7 @@ import pytest
 from ch05_kernels import Compiled, assert_same, run_python
 
 from minitheano.scalar import math as sm
-from minitheano.scalar.basic import ALL_DTYPES, ScalarOp
+from minitheano.scalar.basic import ALL_DTYPES, FloatUnaryOp, ScalarOp
 from minitheano.tensor.elemwise import Elemwise
 from minitheano.tensor.type import TensorType
 
@@ -78,7 +78,7 @@ def numpy_reference(node, values):
     dtype = node.outputs[0].dtype
     if isinstance(op, sm.RoundHalfToEven):  # np.round keeps integers as they are
         return np.round(values[0]).astype(dtype)
-    if isinstance(op, sm.FloatUnaryOp):
+    if isinstance(op, FloatUnaryOp):
         return fn(*values, dtype=dtype)
     return np.asarray(fn(*values), dtype=dtype)
 

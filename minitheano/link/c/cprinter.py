@@ -7,7 +7,8 @@ as one C declaration per value,
     const double v2 = v0 * v1;
     const double v3 = exp(-v0);
 
-asking each scalar op for its C expression (`c_code` in scalar/math.py).
+asking each scalar op for its C expression (the `c_code` of its class in
+scalar/arithmetic.py, elementary.py or logic.py).
 The op asks back the printer for the spellings that depend on the target:
 `ctype`, `cast`, `math` (exp or expf) and `helper` (a small C function for
 what is not one expression, like numpy's floor division).  Chapter 6's CUDA
