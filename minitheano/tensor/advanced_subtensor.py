@@ -34,7 +34,12 @@ from minitheano.tensor.index import (
     symbolic_index,
 )
 from minitheano.tensor.shape import INTEGER_DTYPES
-from minitheano.tensor.subtensor import check_inc_value, check_value_shape, sum_to_match
+from minitheano.tensor.subtensor import (
+    IncIndexOp,
+    check_inc_value,
+    check_value_shape,
+    sum_to_match,
+)
 from minitheano.tensor.type import TensorType, TensorVariable
 
 __all__ = ["AdvancedIncSubtensor", "AdvancedIncSubtensor1", "AdvancedSubtensor",
@@ -283,18 +288,11 @@ class AdvancedSubtensor(IndexOp):
         return "AdvancedSubtensor"
 
 
-class AdvancedIncSubtensor(IndexOp):
+class AdvancedIncSubtensor(IncIndexOp):
     """A copy of x with x[index] (advanced) incremented by y, or set to y.
     Repeated positions accumulate (numpy.add.at); when setting, the last wins."""
 
-    __props__ = ("idx_list", "inplace", "set_instead_of_inc")
-
-    def __init__(self, idx_list: Any, inplace: bool = False,
-                 set_instead_of_inc: bool = False) -> None:
-        super().__init__(idx_list)
-        self.inplace = bool(inplace)
-        self.set_instead_of_inc = bool(set_instead_of_inc)
-        self.destroy_map = {0: [0]} if self.inplace else {}
+    read_op = AdvancedSubtensor
 
     def make_node(self, x: Any, y: Any, *index_inputs: Any) -> Apply:
         x = as_tensor_variable(x)
@@ -316,30 +314,6 @@ class AdvancedIncSubtensor(IndexOp):
             raise IndexError(f"{self}: {e} (index {describe_index(index)} into an array of "
                              f"shape {x.shape})") from None
         output_storage[0][0] = out
-
-    def infer_shape(self, fgraph, node, input_shapes):
-        return [input_shapes[0]]
-
-    def grad(self, inputs, output_grads):
-        (x, y, *rest), (gz,) = inputs, output_grads
-        if gz.dtype in DISCRETE_DTYPES:
-            gx, gy = x.zeros_like(dtype=config.floatX), y.zeros_like(dtype=config.floatX)
-        else:
-            gx = (AdvancedIncSubtensor(self.idx_list, set_instead_of_inc=True)(gz, 0, *rest)
-                  if self.set_instead_of_inc else gz)
-            gy = sum_to_match(y, AdvancedSubtensor(self.idx_list)(gz, *rest))
-        return [gx, gy] + [disconnected_type() for _ in rest]
-
-    def connection_pattern(self, node):
-        return [[True], [True]] + [[False] for _ in node.inputs[2:]]
-
-    def R_op(self, inputs, eval_points):
-        (x, y, *rest), (ex, ey, *_) = inputs, eval_points
-        if ex is None and ey is None:
-            return [None]
-        op = AdvancedIncSubtensor(self.idx_list, set_instead_of_inc=self.set_instead_of_inc)
-        return [op(x.zeros_like() if ex is None else ex, y.zeros_like() if ey is None else ey,
-                   *rest)]
 
     def __str__(self) -> str:
         return (f"AdvancedIncSubtensor{{{'inplace' if self.inplace else 'no_inplace'},"

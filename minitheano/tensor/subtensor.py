@@ -146,13 +146,13 @@ class Subtensor(IndexOp):
         return f"Subtensor{{{self.index_str()}}}"
 
 
-class IncSubtensor(IndexOp):
-    """A copy of x with x[index] incremented by y, or set to y (`set_instead_of_inc`).
-
-    With `inplace` (chapter 3 decides) the result is written into x itself.
-    """
+class IncIndexOp(IndexOp):
+    """What writing into an indexed part has in common, basic or advanced indexing:
+    the flags, the gradient and the R_op.  A subclass names the op that *reads*
+    the same part (`read_op`), since the gradient of y is gz read there."""
 
     __props__ = ("idx_list", "inplace", "set_instead_of_inc")
+    read_op: type[IndexOp]
 
     def __init__(self, idx_list: Any, inplace: bool = False,
                  set_instead_of_inc: bool = False) -> None:
@@ -160,6 +160,40 @@ class IncSubtensor(IndexOp):
         self.inplace = bool(inplace)
         self.set_instead_of_inc = bool(set_instead_of_inc)
         self.destroy_map = {0: [0]} if self.inplace else {}
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+    def grad(self, inputs, output_grads):
+        (x, y, *rest), (gz,) = inputs, output_grads
+        if gz.dtype in DISCRETE_DTYPES:
+            gx, gy = x.zeros_like(dtype=config.floatX), y.zeros_like(dtype=config.floatX)
+        else:
+            # Set: the old values of x[index] are gone, so are their gradients.
+            gx = (type(self)(self.idx_list, set_instead_of_inc=True)(gz, 0, *rest)
+                  if self.set_instead_of_inc else gz)
+            gy = sum_to_match(y, self.read_op(self.idx_list)(gz, *rest))
+        return [gx, gy] + [disconnected_type() for _ in rest]
+
+    def connection_pattern(self, node):
+        return [[True], [True]] + [[False] for _ in node.inputs[2:]]
+
+    def R_op(self, inputs, eval_points):
+        (x, y, *rest), (ex, ey, *_) = inputs, eval_points
+        if ex is None and ey is None:
+            return [None]
+        op = type(self)(self.idx_list, set_instead_of_inc=self.set_instead_of_inc)
+        return [op(x.zeros_like() if ex is None else ex, y.zeros_like() if ey is None else ey,
+                   *rest)]
+
+
+class IncSubtensor(IncIndexOp):
+    """A copy of x with x[index] incremented by y, or set to y (`set_instead_of_inc`).
+
+    With `inplace` (chapter 3 decides) the result is written into x itself.
+    """
+
+    read_op = Subtensor
 
     def make_node(self, x: Any, y: Any, *index_inputs: Any) -> Apply:
         x = as_tensor_variable(x)
@@ -185,31 +219,6 @@ class IncSubtensor(IndexOp):
             raise IndexError(f"{self}: {e} (index {describe_index(index)} into an array of "
                              f"shape {x.shape})") from None
         output_storage[0][0] = out
-
-    def infer_shape(self, fgraph, node, input_shapes):
-        return [input_shapes[0]]
-
-    def grad(self, inputs, output_grads):
-        (x, y, *rest), (gz,) = inputs, output_grads
-        if gz.dtype in DISCRETE_DTYPES:
-            gx, gy = x.zeros_like(dtype=config.floatX), y.zeros_like(dtype=config.floatX)
-        else:
-            # Set: the old values of x[index] are gone, so are their gradients.
-            gx = (IncSubtensor(self.idx_list, set_instead_of_inc=True)(gz, 0, *rest)
-                  if self.set_instead_of_inc else gz)
-            gy = sum_to_match(y, Subtensor(self.idx_list)(gz, *rest))
-        return [gx, gy] + [disconnected_type() for _ in rest]
-
-    def connection_pattern(self, node):
-        return [[True], [True]] + [[False] for _ in node.inputs[2:]]
-
-    def R_op(self, inputs, eval_points):
-        (x, y, *rest), (ex, ey, *_) = inputs, eval_points
-        if ex is None and ey is None:
-            return [None]
-        op = IncSubtensor(self.idx_list, set_instead_of_inc=self.set_instead_of_inc)
-        return [op(x.zeros_like() if ex is None else ex, y.zeros_like() if ey is None else ey,
-                   *rest)]
 
     def __str__(self) -> str:
         how = ("Inplace" if self.inplace else "") + ("Set" if self.set_instead_of_inc else "Inc")
