@@ -24,8 +24,14 @@ def np_softmax(x):
 
 
 def evaluate(fn, value, dtype="float64"):
+    """fn(x) computed by the ops' own Python code (`perform`, this chapter's subject);
+    the default mode, which may run C (chapter 5), must agree with it."""
     x = T.tensor(dtype, (False,) * np.ndim(value), name="x")
-    return theano.function([x], fn(x))(np.asarray(value, dtype=dtype))
+    value = np.asarray(value, dtype=dtype)
+    in_python = theano.function([x], fn(x), mode="FAST_COMPILE")(value)
+    np.testing.assert_allclose(theano.function([x], fn(x))(value), in_python,
+                               rtol=1e-5 if dtype == "float32" else 1e-12)
+    return in_python
 
 
 @contextlib.contextmanager
