@@ -12,7 +12,7 @@ i = 0 .. n-1.  Chapter 7 meets the general form of this idea, `scan`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -123,8 +123,10 @@ def jacobian(expression: Variable, wrt: Variable | Sequence[Variable],
 
 def hessian(cost: Variable, wrt: Variable | Sequence[Variable],
             consider_constant: Sequence[Variable] | None = None,
-            disconnected_inputs: str = "raise") -> Any:
-    """The matrix of second derivatives of a scalar `cost` with respect to each vector `wrt`."""
+            disconnected_inputs: str = "raise", jacobian: Callable[..., Any] = jacobian) -> Any:
+    """The matrix of second derivatives of a scalar `cost` with respect to each vector
+    `wrt`: the jacobian of its gradient.  `jacobian` computes that jacobian (this
+    module's loop by default; chapter 7 passes its scan)."""
     cost = T.as_tensor_variable(cost)
     if cost.ndim != 0:
         raise TypeError(f"hessian: the cost must be a scalar, got {cost.type}")
@@ -135,7 +137,8 @@ def hessian(cost: Variable, wrt: Variable | Sequence[Variable],
             raise TypeError(f"hessian: wrt must be vectors, got {x} ({x.type})")
         g = grad(cost, x, consider_constant=consider_constant,
                  disconnected_inputs=disconnected_inputs)
-        results.append(_jacobian_of(g, x, consider_constant or (), disconnected_inputs))
+        results.append(jacobian(g, x, consider_constant=consider_constant,
+                                disconnected_inputs=disconnected_inputs))
     if isinstance(wrt, tuple):
         return tuple(results)
     return results if isinstance(wrt, list) else results[0]

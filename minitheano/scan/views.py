@@ -87,22 +87,8 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Any = None,
 def hessian(cost: Any, wrt: Any, consider_constant: Any = None,
             disconnected_inputs: str = "raise") -> Any:
     """The matrix of second derivatives of the scalar `cost` w.r.t. each vector in
-    `wrt`: the jacobian (a scan) of its gradient."""
-    import minitheano.tensor as T
-    from minitheano.gradient import grad
+    `wrt`: chapter 4's hessian, with the jacobian of the gradient as a scan."""
+    from minitheano.gradient.jacobian import hessian as hessian_with
 
-    cost = T.as_tensor_variable(cost)
-    if cost.ndim != 0:
-        raise TypeError(f"hessian: the cost must be a scalar, got {cost.type}")
-    wrts = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
-    results = []
-    for x in wrts:
-        if getattr(x, "ndim", None) != 1:
-            raise TypeError(f"hessian: wrt must be vectors, got {x} ({x.type})")
-        g = grad(cost, x, consider_constant=consider_constant,
-                 disconnected_inputs=disconnected_inputs)
-        results.append(jacobian(g, x, consider_constant=consider_constant,
-                                disconnected_inputs=disconnected_inputs))
-    if isinstance(wrt, (list, tuple)):
-        return type(wrt)(results)
-    return results[0]
+    return hessian_with(cost, wrt, consider_constant=consider_constant,
+                        disconnected_inputs=disconnected_inputs, jacobian=jacobian)
