@@ -110,6 +110,7 @@ class Function:
                 self._names.setdefault(i.variable.name, k)
         self._required = [k for k, i in enumerate(inputs) if i.value is None]
         self._single = spec["single_output"]
+        self._one_result = self._single and len(self._output_cells) == 1
 
     def _filter_default(self, inp: In) -> Any:
         try:
@@ -127,6 +128,12 @@ class Function:
             for cell, check, arg in zip(cells, self._filters, args):
                 cell[0] = check(arg)
         self._run()
+        if self._one_result:  # one output, no update: skip building lists
+            cell = self._output_cells[0]
+            out = cell[0]
+            if self._owned_output_cells:
+                cell[0] = None
+            return out
         outs = [cell[0] for cell in self._output_cells]
         if self._update_cells:
             # --8<-- [start:ex-ch02-apply-updates]
