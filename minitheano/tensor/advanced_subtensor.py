@@ -36,6 +36,7 @@ from minitheano.tensor.index import (
 from minitheano.tensor.shape import INTEGER_DTYPES
 from minitheano.tensor.subtensor import (
     IncIndexOp,
+    ReadIndexOp,
     check_inc_value,
     check_value_shape,
     sum_to_match,
@@ -212,7 +213,7 @@ def _is_int(e: Any) -> bool:
     return isinstance(e, (int, np.integer))
 
 
-class AdvancedSubtensor(IndexOp):
+class AdvancedSubtensor(ReadIndexOp):
     """x[index] with integer arrays or masks among the entries (numpy's advanced
     indexing): a copy."""
 
@@ -270,19 +271,8 @@ class AdvancedSubtensor(IndexOp):
             out.append(length)
         return [tuple(out)]
 
-    def grad(self, inputs, output_grads):
-        (x, *rest), (gz,) = inputs, output_grads
-        if x.dtype in DISCRETE_DTYPES:
-            gx = x.zeros_like(dtype=config.floatX)
-        else:
-            gx = AdvancedIncSubtensor(self.idx_list)(x.zeros_like(), gz, *rest)
-        return [gx] + [disconnected_type() for _ in rest]
-
-    def connection_pattern(self, node):
-        return [[True]] + [[False] for _ in node.inputs[1:]]
-
-    def R_op(self, inputs, eval_points):
-        return [None if eval_points[0] is None else self(eval_points[0], *inputs[1:])]
+    def write_op(self) -> IndexOp:
+        return AdvancedIncSubtensor(self.idx_list)
 
     def __str__(self) -> str:
         return "AdvancedSubtensor"

@@ -96,7 +96,30 @@ def check_value_shape(op: Op, node: Apply, view_shape: tuple, y: np.ndarray) -> 
 # ---------------------------------------------------------------------------
 
 
-class Subtensor(IndexOp):
+class ReadIndexOp(IndexOp):
+    """What reading an indexed part has in common, basic or advanced indexing: the
+    gradient is gz written into zeros at the same place (`write_op`), and the
+    index inputs get none."""
+
+    def write_op(self) -> IndexOp:
+        raise NotImplementedError
+
+    def grad(self, inputs, output_grads):
+        (x, *rest), (gz,) = inputs, output_grads
+        if x.dtype in DISCRETE_DTYPES:
+            gx = x.zeros_like(dtype=config.floatX)
+        else:
+            gx = self.write_op()(x.zeros_like(), gz, *rest)
+        return [gx] + [disconnected_type() for _ in rest]
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False] for _ in node.inputs[1:]]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0], *inputs[1:])]
+
+
+class Subtensor(ReadIndexOp):
     """Basic indexing, x[ints and slices]: a view of x, as in numpy."""
 
     view_map = {0: [0]}
@@ -128,19 +151,8 @@ class Subtensor(IndexOp):
         out = [slice_length(e, n) for e, n in zip(index, x_shape) if isinstance(e, slice)]
         return [tuple(out) + tuple(x_shape[len(index):])]
 
-    def grad(self, inputs, output_grads):
-        (x, *rest), (gz,) = inputs, output_grads
-        if x.dtype in DISCRETE_DTYPES:
-            gx = x.zeros_like(dtype=config.floatX)
-        else:
-            gx = IncSubtensor(self.idx_list)(x.zeros_like(), gz, *rest)
-        return [gx] + [disconnected_type() for _ in rest]
-
-    def connection_pattern(self, node):
-        return [[True]] + [[False] for _ in node.inputs[1:]]
-
-    def R_op(self, inputs, eval_points):
-        return [None if eval_points[0] is None else self(eval_points[0], *inputs[1:])]
+    def write_op(self) -> IndexOp:
+        return IncSubtensor(self.idx_list)
 
     def __str__(self) -> str:
         return f"Subtensor{{{self.index_str()}}}"
