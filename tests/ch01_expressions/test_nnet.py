@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 import minitheano as theano
 from minitheano import tensor as T
-from minitheano.graph.null import is_undefined
 
 RNG = np.random.default_rng(7)
 
@@ -145,46 +144,12 @@ def inferred_shape(out, inputs, values):
 
 
 def test_infer_shape_agrees_with_perform():
-    x, y, g = T.dmatrix("x"), T.lvector("y"), T.dvector("g")
-    xv, yv, gv = np_softmax(RNG.normal(size=(3, 5))), np.array([0, 4, 2]), np.ones(3)
-    outs = [T.nnet.softmax(x), T.nnet.logsoftmax(x), T.nnet.crossentropy_categorical_1hot(x, y),
-            T.nnet.crossentropy_categorical_1hot_grad(g, x, y)]
+    x, y = T.dmatrix("x"), T.lvector("y")
+    xv, yv = np_softmax(RNG.normal(size=(3, 5))), np.array([0, 4, 2])
+    outs = [T.nnet.softmax(x), T.nnet.logsoftmax(x), T.nnet.crossentropy_categorical_1hot(x, y)]
     for out in outs:
-        result = theano.function([x, y, g], out, on_unused_input="ignore")(xv, yv, gv)
-        assert inferred_shape(out, [x, y, g], [xv, yv, gv]) == result.shape
-
-
-# -- gradients: the op's own graph against the Jacobian derived by hand ----------------
-
-def op_grad(out, x, xv, gv):
-    node = out.owner
-    g = T.tensor("float64", out.broadcastable, name="g")
-    gx = node.op.L_op(node.inputs, node.outputs, [g])[0]
-    return theano.function([x, g], gx, on_unused_input="ignore")(xv, gv)
-
-
-def test_softmax_and_logsoftmax_grads_match_their_jacobians():
-    x = T.dmatrix("x")
-    xv, gv = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))
-    got_sm = op_grad(T.nnet.softmax(x), x, xv, gv)
-    got_lsm = op_grad(T.nnet.logsoftmax(x), x, xv, gv)
-    for i in range(3):
-        y = np_softmax(xv[i])
-        jac_sm = np.diag(y) - np.outer(y, y)               # d y_k / d x_j
-        jac_lsm = np.eye(4) - np.outer(np.ones(4), y)      # d log y_k / d x_j
-        np.testing.assert_allclose(got_sm[i], gv[i] @ jac_sm, rtol=1e-10, atol=1e-14)
-        np.testing.assert_allclose(got_lsm[i], gv[i] @ jac_lsm, rtol=1e-10, atol=1e-14)
-
-
-def test_softmax_and_logsoftmax_r_op_match_their_jacobians():
-    x, v = T.dvector("x"), T.dvector("v")
-    xv, vv = RNG.normal(size=4), RNG.normal(size=4)
-    y = np_softmax(xv)
-    for op, jac in ((T.nnet.softmax_op, np.diag(y) - np.outer(y, y)),
-                    (T.nnet.logsoftmax_op, np.eye(4) - np.outer(np.ones(4), y))):
-        (jv,) = op.R_op([x], [v])
-        got = theano.function([x, v], jv)(xv, vv)
-        np.testing.assert_allclose(got, jac @ vv, rtol=1e-10, atol=1e-14)
+        result = theano.function([x, y], out, on_unused_input="ignore")(xv, yv)
+        assert inferred_shape(out, [x, y], [xv, yv]) == result.shape
 
 
 # -- cross-entropies ------------------------------------------------------------------
@@ -222,20 +187,6 @@ def test_categorical_crossentropy_rejects_other_targets():
         T.nnet.categorical_crossentropy(T.dmatrix(), T.dvector())
     with pytest.raises(TypeError, match="coding_dist must be a float matrix"):
         T.nnet.crossentropy_categorical_1hot(T.dvector(), T.lvector())
-
-
-def test_crossentropy_1hot_grad():
-    coding, idx = T.dmatrix("coding"), T.lvector("idx")
-    out = T.nnet.categorical_crossentropy(coding, idx)
-    p = np_softmax(RNG.normal(size=(3, 4)))
-    labels, g = np.array([1, 3, 1]), np.array([0.5, -2.0, 1.0])
-    gs = T.dvector("g")
-    gx, gy = out.owner.op.grad(out.owner.inputs, [gs])
-    got = theano.function([coding, idx, gs], gx)(p, labels, g)
-    expected = np.zeros_like(p)
-    expected[np.arange(3), labels] = -g / p[np.arange(3), labels]
-    np.testing.assert_allclose(got, expected)
-    assert is_undefined(gy)
 
 
 def test_binary_crossentropy():

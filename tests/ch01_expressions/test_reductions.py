@@ -276,69 +276,6 @@ def test_hypothesis_reductions_any_shape_any_axes(value, data):
         assert result.dtype == np.asarray(expected).dtype
 
 
-# -- gradients: each op's grad graph against an independent numpy derivation ---------
-
-def grad_of(op_out, x, gz_value, value):
-    """Evaluate the op's own gradient graph for the upstream gradient gz_value."""
-    node = op_out.owner
-    gz = T.tensor("float64", op_out.broadcastable, name="gz")
-    (gx,) = node.op.L_op(node.inputs, node.outputs, [gz])
-    return theano.function([x, gz], gx, on_unused_input="ignore")(value, gz_value)
-
-
-def product_of_others(row):
-    return np.array([np.prod(np.delete(row, i)) for i in range(len(row))])
-
-
-@pytest.mark.parametrize("row", [
-    [2.0, 3.0, 5.0, 7.0],        # no zero: prod / x
-    [2.0, 0.0, 5.0, 7.0],        # one zero: only it gets a gradient
-    [0.0, 3.0, 0.0, 7.0],        # two zeros: nothing changes the product
-    [0.0, 0.0, 0.0, 0.0]])
-def test_prod_grad_with_zeros(row):
-    x = T.dmatrix("x")
-    value = np.array([row, [1.5, -2.0, 0.5, 3.0]])
-    gz = np.array([2.0, -1.0])
-    got = grad_of(T.prod(x, axis=1), x, gz, value)
-    expected = np.stack([g * product_of_others(r) for g, r in zip(gz, value)])
-    np.testing.assert_allclose(got, expected)
-
-
-def test_prod_grad_over_several_axes_with_a_zero():
-    x = T.dtensor3("x")
-    value = sample((2, 3, 2), "float64")
-    value[1, 2, 0] = 0.0
-    gz = np.array([1.0, 3.0, -2.0])
-    got = grad_of(T.prod(x, axis=(0, 2)), x, gz, value)
-    for j in range(3):
-        group = value[:, j, :].reshape(-1)
-        np.testing.assert_allclose(got[:, j, :].reshape(-1), gz[j] * product_of_others(group))
-
-
-def test_max_grad_goes_to_every_maximum():
-    x = T.dmatrix("x")
-    value = np.array([[1.0, 5.0, 5.0], [4.0, 0.0, 2.0]])
-    got = grad_of(T.max(x, axis=1), x, np.array([2.0, 3.0]), value)
-    np.testing.assert_array_equal(got, [[0, 2, 2], [3, 0, 0]])
-    got = grad_of(T.min(x, axis=0), x, np.array([1.0, 1.0, 1.0]), value)
-    np.testing.assert_array_equal(got, [[1, 0, 0], [0, 1, 1]])
-
-
-def test_argmax_all_any_grads_are_zero():
-    x = T.dmatrix("x")
-    value = sample((2, 3), "float64")
-    for out in (T.argmax(x, axis=1), T.all(x, axis=1), T.any(x, axis=1)):
-        got = grad_of(out, x, np.ones(2), value)
-        np.testing.assert_array_equal(got, np.zeros((2, 3)))
-
-
-def test_sum_grad_of_empty_axes_is_identity():
-    x = T.dvector("x")
-    value = np.array([1.0, 2.0])
-    got = grad_of(T.sum(x, axis=[]), x, np.array([3.0, 4.0]), value)
-    np.testing.assert_array_equal(got, [3.0, 4.0])
-
-
 def test_every_combination_of_two_axes_of_a_4d_array():
     value = sample((2, 3, 1, 2), "float64")
     for axis in itertools.combinations(range(4), 2):

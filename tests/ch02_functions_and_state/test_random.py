@@ -12,7 +12,6 @@ import minitheano as theano
 from minitheano import function
 from minitheano import tensor as T
 from minitheano.config import config
-from minitheano.graph.null import is_undefined
 from minitheano.tensor import random as raw_random
 from minitheano.tensor.shared_randomstreams import RandomStreams
 
@@ -278,14 +277,6 @@ def test_infer_shape_for_constant_and_parameter_shapes():
         assert tuple(int(v) for v in f(np.zeros((2, 5)))) == expected
         assert function([avg], draw, on_unused_input="ignore")(np.zeros((2, 5))).shape \
             == expected
-
-
-def test_no_gradient_through_a_draw():
-    r = rng_var()
-    low = T.dscalar("low")
-    new_r, u = raw_random.uniform(r, (2,), low=low)
-    grads = u.owner.op.grad(u.owner.inputs, [None, T.dvector()])
-    assert all(is_undefined(g) for g in grads)
 
 
 def test_size_built_from_symbolic_lengths():

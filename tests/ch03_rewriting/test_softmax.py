@@ -107,12 +107,6 @@ def test_crossentropy_op_values_shapes_and_errors():
                                rtol=1e-13)
     np.testing.assert_allclose(got_sm, np.exp(log_softmax_ref(v)), rtol=1e-13)
     assert tuple(loss_shape) == (4,) and tuple(sm_shape) == (4, 5)
-    g = T.dvector("g")
-    dx = theano.function([g, x, y], nnet.crossentropy_softmax_dx(g, x, y), mode=AS_WRITTEN)
-    gv, labels = rng.normal(size=4), np.array([0, 4, 2, 2])
-    probs = np.exp(log_softmax_ref(v))
-    np.testing.assert_allclose(dx(gv, probs, labels),
-                               gv[:, None] * (probs - one_hot(labels, 5)), rtol=1e-13)
     f1 = theano.function([x, y], nnet.crossentropy_softmax(x, y)[0], mode=AS_WRITTEN)
     with pytest.raises(IndexError, match=r"class index 5 \(row 1\) is out of range for 5"):
         f1(v, np.array([0, 5, 1, 1]))
@@ -121,12 +115,3 @@ def test_crossentropy_op_values_shapes_and_errors():
     with pytest.raises(TypeError, match="needs floats"):
         nnet.crossentropy_softmax(T.lmatrix("i"), y)
 
-
-def test_softmax_grad_op_is_the_jacobian_product():
-    g, y = T.dmatrices("g", "y")
-    f = theano.function([g, y], nnet.softmax_grad(g, y), mode=AS_WRITTEN)
-    rng = np.random.default_rng(1)
-    gv = rng.normal(size=(3, 4))
-    yv = np.exp(log_softmax_ref(rng.normal(size=(3, 4))))
-    expected = np.stack([(np.diag(r) - np.outer(r, r)).T @ gr for r, gr in zip(yv, gv)])
-    np.testing.assert_allclose(f(gv, yv), expected, rtol=1e-13, atol=1e-15)

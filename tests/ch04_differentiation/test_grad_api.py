@@ -19,6 +19,7 @@ from minitheano.gradient import (
 )
 from minitheano.graph.basic import Constant, Variable, toposort, variables
 from minitheano.graph.null import DisconnectedType, NullType, grad_undefined
+from minitheano.printing import Print
 
 
 def run(inputs, outputs, *values):
@@ -170,6 +171,13 @@ def test_undefined_grad_grad_clip_grad_scale():
     assert run([x], [z, z2], 2.0) == [1.0, 4.0]
     assert run([x], T.grad(grad_scale(x, -0.5) ** 2, x), 2.0) == -2.0
     assert run([x], grad_scale(x, 3) * 1.0, 2.0) == 2.0
+
+
+def test_print_passes_the_gradient_and_the_direction_through():
+    x, g = T.dvectors("x", "g")
+    op = Print("m")
+    assert op.grad([x], [g]) == [g]
+    assert op.R_op([x], [g]) == [g]
 
 
 def test_known_grads_start_the_walk():

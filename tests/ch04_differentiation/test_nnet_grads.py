@@ -3,11 +3,13 @@ training step against a backward pass derived by hand in numpy."""
 
 import numpy as np
 import pytest
-from gradcheck import check, point, rng_for
+from gradcheck import check, op_grad, point, rng_for, softmax_ref
 
 import minitheano as theano
 from minitheano import tensor as T
 from minitheano.gradient import NullTypeGradError
+from minitheano.graph.null import is_undefined
+from minitheano.tensor import random as raw_random
 
 nnet = T.nnet
 
@@ -46,6 +48,56 @@ def test_softmax_gradient_is_jacobian_transposed_times_g():
     np.testing.assert_allclose(theano.function([x, g], gx)(xv, gv), jacobian.T @ gv)
 
 
+# -- each op's own gradient graph against the Jacobian derived by hand ---------------
+
+def test_softmax_and_logsoftmax_grads_match_their_jacobians():
+    rng = rng_for("softmax and logsoftmax L_op")
+    x = T.dmatrix("x")
+    xv, gv = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    got_sm = op_grad(nnet.softmax(x), x, xv, gv)
+    got_lsm = op_grad(nnet.logsoftmax(x), x, xv, gv)
+    for i in range(3):
+        y = softmax_ref(xv[i])
+        jac_sm = np.diag(y) - np.outer(y, y)               # d y_k / d x_j
+        jac_lsm = np.eye(4) - np.outer(np.ones(4), y)      # d log y_k / d x_j
+        np.testing.assert_allclose(got_sm[i], gv[i] @ jac_sm, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(got_lsm[i], gv[i] @ jac_lsm, rtol=1e-10, atol=1e-14)
+
+
+def test_softmax_and_logsoftmax_r_op_match_their_jacobians():
+    rng = rng_for("softmax and logsoftmax R_op")
+    x, v = T.dvector("x"), T.dvector("v")
+    xv, vv = rng.normal(size=4), rng.normal(size=4)
+    y = softmax_ref(xv)
+    for op, jac in ((nnet.softmax_op, np.diag(y) - np.outer(y, y)),
+                    (nnet.logsoftmax_op, np.eye(4) - np.outer(np.ones(4), y))):
+        (jv,) = op.R_op([x], [v])
+        got = theano.function([x, v], jv)(xv, vv)
+        np.testing.assert_allclose(got, jac @ vv, rtol=1e-10, atol=1e-14)
+
+
+def test_crossentropy_1hot_grad():
+    rng = rng_for("crossentropy_1hot_grad")
+    coding, idx = T.dmatrix("coding"), T.lvector("idx")
+    out = nnet.categorical_crossentropy(coding, idx)
+    p = softmax_ref(rng.normal(size=(3, 4)))
+    labels, g = np.array([1, 3, 1]), np.array([0.5, -2.0, 1.0])
+    gs = T.dvector("g")
+    gx, gy = out.owner.op.grad(out.owner.inputs, [gs])
+    got = theano.function([coding, idx, gs], gx)(p, labels, g)
+    expected = np.zeros_like(p)
+    expected[np.arange(3), labels] = -g / p[np.arange(3), labels]
+    np.testing.assert_allclose(got, expected)
+    assert is_undefined(gy)
+    # The gradient op's infer_shape agrees with the shape its perform gives.
+    node = gx.owner
+    assert type(node.op).__name__ == "CrossentropyCategorical1HotGrad"
+    shapes = [tuple(T.shape_i(v, d) for d in range(v.ndim)) for v in node.inputs]
+    lengths = [T.as_tensor_variable(n) for n in node.op.infer_shape(None, node, shapes)[0]]
+    inferred = theano.function([coding, idx, gs], lengths, on_unused_input="ignore")
+    assert tuple(int(n) for n in inferred(p, labels, g)) == got.shape
+
+
 def test_crossentropies():
     rng = rng_for("xent")
     p = rng.uniform(0.1, 0.9, size=(4, 3))
@@ -66,6 +118,14 @@ def test_the_class_indices_have_no_gradient():
     T.grad(cost, p)
     with pytest.raises(NullTypeGradError, match="class indices"):
         T.grad(cost, y)
+
+
+def test_no_gradient_through_a_draw():
+    r = theano.shared(np.random.RandomState(0))
+    low = T.dscalar("low")
+    new_r, u = raw_random.uniform(r, (2,), low=low)
+    grads = u.owner.op.grad(u.owner.inputs, [None, T.dvector()])
+    assert all(is_undefined(g) for g in grads)
 
 
 def test_random_draws_have_undefined_gradients_but_dropout_works():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gradcheck import check
+from gradcheck import check, softmax_ref
 
 import minitheano as theano
 from minitheano import tensor as T
@@ -27,10 +27,6 @@ LABELS = np.array([1, 2, 0])
 
 def ops_of(f):
     return [str(n.op) for n in f.maker.fgraph.toposort() if not isinstance(n.op, DeepCopyOp)]
-
-
-def softmax_ref(x):
-    return np.exp(x - np.logaddexp.reduce(x, axis=-1, keepdims=True))
 
 
 def test_the_logistic_gradient_compiles_to_s_times_1_minus_s():
@@ -87,6 +83,26 @@ def test_new_ops_gradients_match_finite_differences():
     check(lambda x, t: nnet.crossentropy_softmax(x, t)[1], x0, dist)
     check(lambda g, y: nnet.softmax_grad(g, y), g0, softmax_ref(x0))
     check(lambda x: nnet.softmax(x), x0)
+
+
+def test_softmax_grad_op_is_the_jacobian_product():
+    g, y = T.dmatrices("g", "y")
+    f = theano.function([g, y], nnet.softmax_grad(g, y), mode=AS_WRITTEN)
+    rng = np.random.default_rng(1)
+    gv = rng.normal(size=(3, 4))
+    yv = softmax_ref(rng.normal(size=(3, 4)))
+    expected = np.stack([(np.diag(r) - np.outer(r, r)).T @ gr for r, gr in zip(yv, gv)])
+    np.testing.assert_allclose(f(gv, yv), expected, rtol=1e-13, atol=1e-15)
+
+
+def test_crossentropy_softmax_dx_is_g_times_softmax_minus_one_hot():
+    g, sm, y = T.dvector("g"), T.dmatrix("sm"), T.lvector("y")
+    dx = theano.function([g, sm, y], nnet.crossentropy_softmax_dx(g, sm, y), mode=AS_WRITTEN)
+    rng = np.random.default_rng(0)
+    probs = softmax_ref(rng.normal(size=(4, 5)))
+    gv, labels = rng.normal(size=4), np.array([0, 4, 2, 2])
+    np.testing.assert_allclose(dx(gv, probs, labels),
+                               gv[:, None] * (probs - np.eye(5)[labels]), rtol=1e-13)
 
 
 def mlp_training_step(labels: str):
