@@ -174,9 +174,13 @@ def sequence_window(seq: Variable, taps: list[int], k: int, n: Variable,
     # --8<-- [start:ex-ch07-push-out-window]
     first = -min(min(taps), 0)
     start = k + first  # the row step 0 reads, going forwards
+    # (The offsets are added only when not 0: this runs after canonicalize,
+    # which would have removed an `n + 0`.)
     if not backwards:
-        return seq[start:start + n]
-    end = seq.shape[0] - seq_span(taps) + start  # one past the row step 0 reads
+        return seq[start:start + n] if start else seq[:n]
+    end = seq.shape[0]  # one past the row step 0 reads
+    if start != seq_span(taps):
+        end = end + (start - seq_span(taps))
     return seq[end - n:end]
     # --8<-- [end:ex-ch07-push-out-window]
 
