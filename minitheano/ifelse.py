@@ -42,6 +42,11 @@ class IfElse(Op):
     def __init__(self, n_outs: int, name: str | None = None) -> None:
         self.n_outs = n_outs
         self.name = name
+        # Output i is the then-branch's value itself, not a copy: a view, declared
+        # so that in-place rewrites and the protection of outputs know.  An op
+        # can declare only one input an output views, so the else-branch's value
+        # is copied.
+        self.view_map = {i: [1 + i] for i in range(n_outs)}
 
     def make_node(self, cond: Any, *branches: Any) -> Apply:
         n = self.n_outs
@@ -75,9 +80,12 @@ class IfElse(Op):
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list]) -> None:
         """The eager fallback (both branches already computed): pick one."""
         n = self.n_outs
-        chosen = inputs[1:1 + n] if inputs[0] else inputs[1 + n:]
-        for cell, value in zip(output_storage, chosen):
-            cell[0] = _copy(value)
+        if inputs[0]:
+            for cell, value in zip(output_storage, inputs[1:1 + n]):
+                cell[0] = value
+        else:
+            for cell, value in zip(output_storage, inputs[1 + n:]):
+                cell[0] = _copy(value)
 
     def make_lazy_thunk(self, node: Apply, input_cells: list[list], output_cells: list[list],
                         input_computed: list[list]) -> Callable[[], list[int]]:
@@ -94,7 +102,8 @@ class IfElse(Op):
             if missing:
                 return missing  # only the branch we take
             for cell, i in zip(output_cells, chosen):
-                cell[0] = _copy(input_cells[i][0])
+                value = input_cells[i][0]
+                cell[0] = value if chosen is then_positions else _copy(value)
             return []
         # --8<-- [end:ex-ch07-ifelse-lazy]
         return thunk
@@ -184,8 +193,8 @@ def _same_dtype(a: Any, b: Any, i: int, name: str | None) -> tuple[TensorVariabl
 
 
 def _copy(value: Any) -> Any:
-    # The output is a new value: the caller (or an in-place op) may modify it
-    # without touching the branch it came from.
+    # The else-branch's value, as a new value: an in-place op may modify the
+    # output without touching the branch it came from.
     return value.copy() if isinstance(value, np.ndarray) else copy.deepcopy(value)
 
 

@@ -90,10 +90,32 @@ def test_the_output_is_a_copy():
     c, x, y = T.iscalar("c"), T.dvector("x"), T.dvector("y")
     f = theano.function([c, x, y], ifelse(c, x, y))
     v = np.arange(3.0)
-    out = f(1, v, v)
-    assert not np.shares_memory(out, v)
-    out[0] = 100.0
-    assert v[0] == 0.0
+    for cond in (1, 0):
+        out = f(cond, v, v)
+        assert not np.shares_memory(out, v)
+        out[0] = 100.0
+        assert v[0] == 0.0
+
+
+def test_the_output_views_the_then_branch_and_in_place_ops_respect_it():
+    assert IfElse(2).view_map == {0: [1], 1: [2]}
+    c, x, y = T.iscalar("c"), T.dvector("x"), T.dvector("y")
+    a, b = T.exp(x), T.exp(y)
+    # exp(x) is read after the ifelse (by the second output): the in-place add
+    # after the ifelse must not overwrite it, whichever branch was taken.
+    z = ifelse(c, a, b) + 1.0
+    f = theano.function([c, x, y], [z, a * 2.0, b * 3.0])
+    xv, yv = np.array([0.0, 1.0]), np.array([2.0, -1.0])
+    for cond in (1, 0):
+        got = f(cond, xv, yv)
+        np.testing.assert_allclose(got[0], np.exp(xv if cond else yv) + 1.0)
+        np.testing.assert_allclose(got[1], np.exp(xv) * 2.0)
+        np.testing.assert_allclose(got[2], np.exp(yv) * 3.0)
+    # DebugMode checks that an output declared a view is one of its input, and
+    # that an output not declared so shares memory with none.
+    g = theano.function([c, x, y], ifelse(c, a, b) * 2.0, mode="DebugMode")
+    for cond in (1, 0):
+        np.testing.assert_allclose(g(cond, xv, yv), np.exp(xv if cond else yv) * 2.0)
 
 
 def test_intermediates_are_freed_with_allow_gc():
