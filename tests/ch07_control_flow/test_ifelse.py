@@ -232,3 +232,27 @@ def test_nested_ifelse_on_the_same_condition():
     np.testing.assert_array_equal(f(1, v, v, v), 2 * v)
     np.testing.assert_array_equal(f(0, v, v, v), 4 * v)
     assert ops_of(f).count("IfElse") == 1
+
+
+def test_only_the_nodes_behind_a_branch_wait_for_the_condition():
+    from minitheano.link.py.lazy import eager_nodes
+
+    c, x = T.dscalar("c"), T.dvector("x")
+    shared_work = T.exp(x)      # read by a branch and by the output: always computed
+    then_only = T.log1p(x)      # read by the then branch only
+    out = ifelse(T.gt(c, 0), then_only + shared_work, x * 2) + shared_work
+    f = theano.function([c, x], out, mode=theano.Mode("py", None))
+    order = f.maker.fgraph.toposort()
+
+    def name(node):
+        return node.op.scalar_op.name if hasattr(node.op, "scalar_op") else str(node.op)
+
+    eager = {name(order[k]) for k in eager_nodes(f.maker.fgraph, order)}
+    assert eager == {"if{}", "exp", "add"}  # the outer add
+    # The walk from the ifelse computes the rest: the condition, then one branch.
+    conditional = {name(n) for n in order} - eager  # (and the inner add)
+    assert conditional == {"gt", "log1p", "mul", "DimShuffle{x}"}  # x * 2 broadcasts 2
+    xv = np.array([0.5, 2.0])
+    for cv in (1.0, -1.0):
+        taken = np.log1p(xv) + np.exp(xv) if cv > 0 else xv * 2
+        np.testing.assert_allclose(f(cv, xv), taken + np.exp(xv))

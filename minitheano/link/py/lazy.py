@@ -22,8 +22,17 @@ an op with `lazy = True` provides
 where `input_computed[i]` is a one-element list, `[True]` once input i has a
 value in this call; the thunk returns a list of input indices it still needs.
 
-Only graphs that contain a lazy op get this VM (see `link_graph`): the walk
-costs more per node than chapter 2's flat loop, which every other graph keeps.
+Only graphs that contain a lazy op get this VM (see `link_graph`), and even
+there the walk is kept for the nodes that need it.  It costs more per node
+than chapter 2's flat loop, and most nodes of a typical graph are needed
+whatever the conditions say: they feed an output along a path that passes
+through no branch.  Those *eager* nodes run in a flat loop, in topological
+order; a lazy node among them starts the walk, which only ever has to
+compute *conditional* nodes (the eager ones before it are done already):
+
+    for node in the eager nodes, in order:
+        if it is lazy: the walk above, from this node
+        else: run it
 Freeing intermediate results is simpler here: with branches skipped, "the last
 reader" is not known in advance, so with `allow_gc` all intermediates are
 dropped at the end of the call.
@@ -53,8 +62,12 @@ class LazyVM:
         self.nodes = list(order)
         self.storage = storage
         index = {node: k for k, node in enumerate(self.nodes)}
-        # One "done" flag per node, shared by all its outputs.
-        self.done = [[False] for _ in self.nodes]
+        eager = eager_nodes(fgraph, self.nodes)
+        # One "done" flag per node, shared by all its outputs.  An eager node that
+        # is not lazy is always done when a walk looks at it (it came earlier).
+        self.done = [_ALWAYS if k in eager and not getattr(node.op, "lazy", False) else [False]
+                     for k, node in enumerate(self.nodes)]
+        self.conditional_flags = [flag for flag in self.done if flag is not _ALWAYS]
 
         def computed(v: Variable) -> list:
             return self.done[index[v.owner]] if v.owner in index else _ALWAYS
@@ -71,17 +84,35 @@ class LazyVM:
                                                 [computed(v) for v in node.inputs])
             self.thunks.append(thunk)
             self.lazy.append(getattr(node.op, "lazy", False))
-        self.targets = [index[v.owner] for v in fgraph.outputs if v.owner in index]
+        self.eager = [(k, self.thunks[k], self.lazy[k]) for k in sorted(eager)]
         self.garbage = ([storage[v] for v in fgraph.variables
                          if v.owner in index and v not in keep and not isinstance(v, Constant)]
                         if allow_gc else [])
 
     def run(self) -> None:
-        done, producers, thunks, lazy = self.done, self.producers, self.thunks, self.lazy
-        for flag in done:
+        for flag in self.conditional_flags:
             flag[0] = False
-        stack = list(self.targets)
         k = None
+        try:
+            for k, thunk, lazy in self.eager:
+                if lazy:
+                    self.walk(k)
+                else:
+                    thunk()
+        except Exception as e:
+            if k is not None:
+                node = self.nodes[k]
+                annotate_exception(e, node, [self.storage[v][0] for v in node.inputs])
+            raise
+        finally:
+            for cell in self.garbage:
+                cell[0] = None
+
+    def walk(self, target: int) -> None:
+        """Compute node `target` (a lazy one) and what it needs, on demand."""
+        done, producers, thunks, lazy = self.done, self.producers, self.thunks, self.lazy
+        stack = [target]
+        k = target
         try:
             # --8<-- [start:ex-ch07-lazy-vm]
             while stack:
@@ -103,14 +134,26 @@ class LazyVM:
                 done[k][0] = True
                 stack.pop()
             # --8<-- [end:ex-ch07-lazy-vm]
-        except Exception as e:
-            if k is not None:
-                node = self.nodes[k]
-                annotate_exception(e, node, [self.storage[v][0] for v in node.inputs])
+        except Exception as e:  # say which node failed (run's handler then adds nothing)
+            node = self.nodes[k]
+            annotate_exception(e, node, [self.storage[v][0] for v in node.inputs])
             raise
-        finally:
-            for cell in self.garbage:
-                cell[0] = None
+
+
+def eager_nodes(fgraph: FunctionGraph, order: Sequence[Apply]) -> set[int]:
+    """The positions in `order` of the nodes every call computes: those that reach an
+    output without passing through an input of a lazy node (which may not want it)."""
+    index = {node: k for k, node in enumerate(order)}
+    eager: set[int] = set()
+    stack = [v.owner for v in fgraph.outputs if v.owner in index]
+    while stack:
+        node = stack.pop()
+        if index[node] in eager:
+            continue
+        eager.add(index[node])
+        if not getattr(node.op, "lazy", False):
+            stack.extend(v.owner for v in node.inputs if v.owner in index)
+    return eager
 
 
 def make_lazy_vm(fgraph: FunctionGraph, storage: dict[Variable, list], thunks: Sequence[Thunk],
