@@ -1,6 +1,7 @@
 """Rewrites of what a loop keeps: the last step only, sums of the steps (chapter 7).
 
-* `scan_keep_last`: when every use of an output is its last step (`h[-1]`),
+* `scan_keep_last`: when every use of an output is its last step (`h[-1]`), or a
+  state is only fed back and read by nobody outside,
   the loop keeps a ring of the last few steps instead of the whole history:
   its memory no longer grows with the number of steps.
 * `scan_sums_out_of_loop`: a state that only accumulates, acc = acc + term[t],
@@ -32,21 +33,31 @@ def _is_last_step(client: Any) -> bool:
 
 @register("specialize", Scan)
 def scan_keep_last(fgraph: FunctionGraph, node: Apply) -> dict | None:
-    """An output used only as out[-1]: keep a ring of the last steps, not all of them."""
+    """An output used only as out[-1], or a state the loop feeds back but nobody
+    reads: keep a ring of the last steps, not all of them."""
     parts = ScanParts(fgraph, node)
     n_out = len(parts.states) + parts.n_nit_sot
     lasts: dict[Variable, Variable] = {}
+    unread_states = []
     for j in range(n_out):
         out = node.outputs[j]
         clients = fgraph.clients.get(out, [])
-        if parts.keep_last[j] or not clients or not all(_is_last_step(c) for c in clients):
+        if parts.keep_last[j]:
+            continue
+        if not clients and j < len(parts.states):
+            unread_states.append(j)
+            parts.keep_last[j] = True
+            continue
+        if not clients or not all(_is_last_step(c) for c in clients):
             continue
         parts.keep_last[j] = True
         for client, _ in clients:
             lasts[client.outputs[0]] = j
-    if not lasts:
+    if not lasts and not unread_states:
         return None
-    new_node = next(iter(parts.build().values())).owner
+    if not parts.build() and not lasts:
+        return None  # nothing of this scan is read (another rewrite removes it)
+    new_node = parts.new_node
     now_last = set(lasts.values())
     # The outputs that now hold one step replace the out[-1] that used them;
     # the others replace themselves.

@@ -106,6 +106,23 @@ def test_taps_with_keep_last_use_a_ring():
     assert f(np.array([0.0, 1.0])) == b
 
 
+def test_a_state_nobody_reads_keeps_only_its_last_step():
+    x = T.dvector("x")
+    # `a` is fed back (b needs it) but only b's history is read.
+    (a, b), _ = theano.scan(lambda v, a_prev, b_prev: [a_prev * 0.5 + v, b_prev + a_prev],
+                            sequences=x, outputs_info=[T.constant(1.0), T.constant(0.0)])
+    f = theano.function([x], b)
+    (node,) = scan_nodes(f)
+    assert node.op.keep_last == (True, False)
+    data = rng.normal(size=6)
+    a_val, b_val, expected = 1.0, 0.0, []
+    for v in data:
+        a_val, b_val = a_val * 0.5 + v, b_val + a_val
+        expected.append(b_val)
+    np.testing.assert_allclose(f(data), expected)
+    np.testing.assert_allclose(theano.function([x], b, mode=AS_WRITTEN)(data), expected)
+
+
 def test_unused_outputs_are_pruned():
     x = T.dvector("x")
     (total, squares, cubes), _ = theano.scan(lambda v, acc: [acc + v, v ** 2, v ** 3],
