@@ -150,9 +150,17 @@ class IndexOp(Op):
         """The index numpy gets when the function runs (0-d arrays become ints)."""
         if not values:
             return self.idx_list  # all constant: nothing to fill in
-        return tuple(slice(*(_as_int(p) for p in (e.start, e.stop, e.step)))
-                     if isinstance(e, slice) else _as_int(e)
-                     for e in fill_index(self.idx_list, values))
+        # (A plain loop: this runs at every call, e.g. for each window scan reads.)
+        values = iter([_as_int(v) for v in values])
+        index = []
+        for e in self.idx_list:
+            if isinstance(e, slice):
+                index.append(slice(next(values) if isinstance(e.start, Type) else e.start,
+                                   next(values) if isinstance(e.stop, Type) else e.stop,
+                                   next(values) if isinstance(e.step, Type) else e.step))
+            else:
+                index.append(next(values) if isinstance(e, Type) else e)
+        return tuple(index)
 
     def index_str(self) -> str:
         def part(p: Any) -> str:
