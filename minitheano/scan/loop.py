@@ -14,6 +14,10 @@ Everything the loop does per step is plain Python over those cells:
 
 The inner graph never writes into its inputs (they are `protected`), so views
 of the sequences and of the state buffers can be handed in without copies.
+A state of which only the last step is kept (the rewrite `scan_keep_last`)
+and that the body reads as h[t-1] needs no buffer at all: its new value, an
+array the body made, is handed back to the body's input cell as it is.
+
 (`seq[t, ...]`, not `seq[t]`: a row of a vector must be a 0-d array, which
 ops can treat like any array, not a numpy scalar.)
 """
@@ -32,6 +36,18 @@ def _int_constant(value: Any) -> Variable:
     from minitheano.tensor.basic import constant
 
     return constant(np.int64(value))
+
+
+def _computed_afresh(var: Variable) -> bool:
+    """Is `var` a new array of the body's, not a view of one of its inputs?"""
+    from minitheano.rewrite.inplace import aliased_input
+
+    while var.owner is not None:
+        i = aliased_input(var.owner, var.index)
+        if i is None:
+            return True
+        var = var.owner.inputs[i]
+    return False
 
 
 class ScanStepError(ValueError):
@@ -61,6 +77,12 @@ class ScanLoop:
         self.in_cells = cells
         self.out_cells = [self.vm.storage[v] for v in fg.outputs]
         self.inner_outputs = fg.outputs
+        # The states whose new value goes straight back into the body's input
+        # cell, without a copy into a buffer: only the last step is kept, the
+        # body reads it as tap -1, and computes it into an array of its own (not
+        # a view of one of its inputs, which the loop's buffers or the caller own).
+        self.hand_back = [op.keep_last[j] and op.state_taps[j] == (-1,)
+                          and _computed_afresh(fg.outputs[j]) for j in range(op.n_states)]
 
     def run(self, inputs: list[Any], output_cells: list[list]) -> None:
         op = self.op
@@ -81,9 +103,14 @@ class ScanLoop:
                 else:
                     seq_feeds.append((next(cells), seq, k + first, 1))
         # States: one buffer each; tap k reads row (L + t + k) % size.
-        stores, tap_feeds = [], []
+        stores, tap_feeds, hand_backs = [], [], []
         for j, (taps, init) in enumerate(zip(op.state_taps, inits)):
             buf, lag = self._state_buffer(j, taps, init, n)
+            if self.hand_back[j]:
+                cell = next(cells)
+                cell[0] = buf[0, ...]  # the initial state, in the output's dtype
+                hand_backs.append((self.out_cells[j], cell, buf.shape[1:], j))
+                continue
             stores.append(_store(self.out_cells[j], buf, lag, j))
             for k in taps:
                 tap_feeds.append((next(cells), buf, lag + k, len(buf)))
@@ -111,6 +138,10 @@ class ScanLoop:
                     if value.shape != shape:
                         self._wrong_shape(j, t, value, shape)
                     buf[(t + lag) % size] = value
+                for out_cell, cell, shape, j in hand_backs:
+                    if out_cell[0].shape != shape:
+                        self._wrong_shape(j, t, out_cell[0], shape)
+                    cell[0] = out_cell[0]
                 for cell, out_cell in shared_moves:
                     cell[0] = out_cell[0]
             # --8<-- [end:ex-ch07-scan-step-loop]
@@ -127,6 +158,8 @@ class ScanLoop:
                 output_cells[j][0] = buf[(n - 1 + lag) % size, ...] if n else self._empty(j)
             else:
                 output_cells[j][0] = buf[lag:]
+        for _, cell, _, j in hand_backs:
+            output_cells[j][0] = cell[0] if n else self._empty(j)
         for cell, (shared_cell, _) in zip(output_cells[op.n_states + op.n_nit_sot:],
                                           shared_moves):
             cell[0] = shared_cell[0]

@@ -86,6 +86,32 @@ def test_last_step_only_keeps_constant_memory():
     assert long < 200_000
 
 
+def scan_loop_of(f):
+    """A ScanLoop for f's scan node, as its thunk has."""
+    from minitheano.scan.loop import ScanLoop
+
+    (node,) = scan_nodes(f)
+    return ScanLoop(node.op, node)  # a second loop over the same compiled body
+
+
+@pytest.mark.parametrize("step, handed_back", [
+    (lambda h: T.tanh(h * 0.5 + 1.0), True),    # a new array every step
+    (lambda h: h.T[::-1].T * 1.0 + h[::-1], True),
+    (lambda h: h[::-1], False),                  # a view of the body's input
+])
+def test_the_newest_value_goes_back_without_a_copy_unless_it_is_a_view(step, handed_back):
+    h0, n = T.dmatrix("h0"), T.iscalar("n")
+    h, _ = theano.scan(step, outputs_info=h0, n_steps=n)
+    f = theano.function([h0, n], h[-1])
+    assert scan_loop_of(f).hand_back == [handed_back]
+    start = rng.normal(size=(3, 3))
+    reference = theano.function([h0, n], h[-1], mode=AS_WRITTEN)
+    for steps in (1, 2, 7):
+        np.testing.assert_allclose(f(start, steps), reference(start, steps), rtol=1e-14)
+    with pytest.raises(IndexError, match="ran 0 steps"):
+        f(start, 0)
+
+
 def test_last_step_of_an_empty_loop_is_an_error():
     h0, n = T.dvector("h0"), T.iscalar("n")
     h, _ = theano.scan(lambda h: h + 1, outputs_info=h0, n_steps=n)
