@@ -30,10 +30,12 @@ from minitheano import gradient
 from minitheano.gradient import grad
 from minitheano import ifelse  # the module, as `theano.ifelse.ifelse`
 from minitheano.scan import foldl, foldr, map, reduce, scan  # noqa: A004
+from minitheano import scan_module  # Theano's name: theano.scan_module.until
 from minitheano.updates import OrderedUpdates
 
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
            "OrderedUpdates", "clone_replace", "config", "foldl", "foldr", "function", "grad",
-           "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "shared", "tensor"]
+           "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "scan_module",
+           "shared", "tensor"]

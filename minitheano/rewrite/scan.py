@@ -142,6 +142,8 @@ class ScanParts:
 @register("specialize", Scan, grows="the hoisted work moves out of the loop, as new inputs")
 def scan_hoist_invariants(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """A body computation that reads only non-sequences is done once, before the loop."""
+    if node.op.until:
+        return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
     memo: dict[Variable, bool] = {}
     boundary = []
@@ -189,6 +191,8 @@ def sequence_window(seq: Variable, taps: list[int], k: int, n: Variable,
 def scan_push_out_sequences(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """`x[t] . W` (or an elementwise function of x[t] and non-sequences) for every
     t at once, before the loop: one matrix product over the whole sequence."""
+    if node.op.until:
+        return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
     memo: dict[Variable, bool] = {}
     slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
@@ -298,6 +302,8 @@ def _regroup_sum(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> An
 def scan_output_is_a_sequence(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """An output whose step value is a row of a sequence (what is left of a map
     whose work was pushed out) is that sequence's window: no loop needed."""
+    if node.op.until:
+        return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
     slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
                for k, slot in zip(taps, slots)}
@@ -323,6 +329,8 @@ def scan_prune(fgraph: FunctionGraph, node: Apply) -> dict | None:
     the body does not read."""
     from minitheano.graph.basic import graph_inputs
 
+    if node.op.until:
+        return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
     n_states = len(parts.states)
     used = [bool(fgraph.clients.get(out)) for out in node.outputs]

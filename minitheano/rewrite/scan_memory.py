@@ -35,6 +35,8 @@ def _is_last_step(client: Any) -> bool:
 def scan_keep_last(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """An output used only as out[-1], or a state the loop feeds back but nobody
     reads: keep a ring of the last steps, not all of them."""
+    if node.op.until:
+        return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
     n_out = len(parts.states) + parts.n_nit_sot
     lasts: dict[Variable, Variable] = {}
@@ -106,6 +108,8 @@ def _final_uses(fgraph: FunctionGraph, node: Apply, parts: ScanParts, j: int) ->
 @register("specialize", Scan, grows="a sum over the steps becomes one operation after the loop")
 def scan_sums_out_of_loop(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """acc[t] = acc[t-1] + term[t], used only at the end: init + the sum of the terms."""
+    if node.op.until:
+        return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
     inner = parts.op.fgraph
     slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)

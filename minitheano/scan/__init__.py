@@ -1,7 +1,7 @@
 """Loops as graphs: `scan` and the Scan op (chapter 7).
 
     build.py   scan(): a step function becomes one Scan node
-    spec.py    scan's argument forms, normalized
+    spec.py    scan's argument forms, normalized; `until`, to stop early
     op.py      the Scan op: the inner graph, types, shapes
     loop.py    running it: the inner graph compiled once, stepped n times
     grad.py    backpropagation through time: the gradient is another scan
@@ -14,6 +14,7 @@ import loop`, not `import minitheano.scan.loop as loop`.
 
 from minitheano.scan.build import scan
 from minitheano.scan.op import Scan
+from minitheano.scan.spec import until
 from minitheano.scan.views import foldl, foldr, hessian, jacobian, map, reduce  # noqa: A004
 
-__all__ = ["Scan", "foldl", "foldr", "hessian", "jacobian", "map", "reduce", "scan"]
+__all__ = ["Scan", "foldl", "foldr", "hessian", "jacobian", "map", "reduce", "scan", "until"]

@@ -19,7 +19,9 @@ The argument forms, as in Theano:
 * the step's arguments come in that order: sequences (each tap in the order
   given), fed-back outputs (each tap), non-sequences;
 * the step returns its outputs (one, or a list), and/or a dict of updates of
-  shared variables ({k: k + 1}), as `outputs`, `updates` or `(outputs, updates)`.
+  shared variables ({k: k + 1}), as `outputs`, `updates` or `(outputs, updates)`;
+  and, to stop early, `until(condition)` last: `return h, until(h > 100)`
+  (a while loop: n_steps, or the sequences, bound the number of steps).
 
 Variables the step uses without being given them (W captured by a closure,
 shared weights) are found in its graph and passed to the loop automatically;
@@ -63,7 +65,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
                 for v in _as_list(non_sequences)]
     if n_steps is None and not seqs:
         raise ValueError(f"scan: {step} has no sequences, so the number of steps must be "
-                         f"given with n_steps=")
+                         f"given with n_steps= (with until(...), the most steps)")
     n_steps_var = None if n_steps is None else _n_steps_variable(n_steps)
 
     # 1. Placeholders: what the step sees at step t.
@@ -80,7 +82,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
 
     # 2. Call the step once, symbolically.
     result = fn(*seq_args, *state_args, *non_seqs)
-    outputs, updates = split_step_result(result, step)
+    outputs, updates, stop = split_step_result(result, step)
     if not states:
         states = normalize_outputs_info([None] * len(outputs))
     if len(outputs) != len(states):
@@ -96,7 +98,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
 
     # 4. Shared variables updated in the loop (by the step, or by their default
     #    update, as random generators do) become states of the loop.
-    body = [outputs[i] for i in rec + nit] + [new for _, new in updates]
+    ends = [] if stop is None else [as_tensor_variable(stop)]  # the until condition
+    body = [outputs[i] for i in rec + nit] + [new for _, new in updates] + ends
     updated = dict(updates)
     pending = body
     while pending:  # a default update may itself read other shared variables
@@ -126,14 +129,15 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
     inner_non_seqs = [v.type(name=v.name) for v in outer_non_seqs]
     replace = dict(zip(shared_states, inner_shared))
     replace.update(zip(outer_non_seqs, inner_non_seqs))
-    inner_outs = clone_replace(body[:len(outputs)] + shared_new, replace)
+    inner_outs = clone_replace(body[:len(outputs)] + shared_new + ends, replace)
 
     op = Scan(seq_args + state_args + inner_shared + inner_non_seqs, inner_outs,
               seq_taps=[seq.taps for seq in seqs],
               state_taps=[states[i].taps for i in rec], n_nit_sot=len(nit),
               n_shared=len(shared_states), n_non_seqs=len(outer_non_seqs),
               has_n_steps=n_steps_var is not None, go_backwards=go_backwards,
-              truncate_gradient=truncate_gradient, name=name, mode=mode, step=step)
+              truncate_gradient=truncate_gradient, name=name, mode=mode, step=step,
+              until=stop is not None)
     inputs = ([n_steps_var] if n_steps_var is not None else []) + [s.input for s in seqs]
     inputs += [states[i].initial for i in rec] + shared_states + outer_non_seqs
     node = op.make_node(*inputs)

@@ -77,7 +77,7 @@ def connection_pattern(op: Scan, node: Apply) -> list[list[bool]]:
     Inner dependencies, closed over the recurrence: an output that reads state
     h[t-1] depends on whatever h depends on, and on h's initial value.
     """
-    inner_in, inner_out = op.fgraph.inputs, op.fgraph.outputs
+    inner_in, inner_out = op.fgraph.inputs, op.fgraph.outputs[:len(node.outputs)]
     first = 1 if op.has_n_steps else 0
     slots = iter(inner_in)
     plain: dict[Variable, int] = {}            # inner input -> outer input
@@ -118,6 +118,9 @@ def connection_pattern(op: Scan, node: Apply) -> list[list[bool]]:
 def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
               output_grads: list[Variable]) -> list[Variable]:
     """The gradient of a Scan node with respect to each of its inputs."""
+    if op.until:
+        raise NotImplementedError(f"{op}: the gradient of a loop that stops with until(...) "
+                                  f"is not implemented; give it a fixed number of steps")
     if any(op.keep_last):
         raise NotImplementedError(f"{op}: this scan keeps only its last step (a rewrite did "
                                   f"that); differentiate the graph before compiling it")

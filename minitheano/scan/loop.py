@@ -83,6 +83,7 @@ class ScanLoop:
         # a view of one of its inputs, which the loop's buffers or the caller own).
         self.hand_back = [op.keep_last[j] and op.state_taps[j] == (-1,)
                           and _computed_afresh(fg.outputs[j]) for j in range(op.n_states)]
+        self.stop_cell = self.out_cells[-1] if op.until else [False]
 
     def run(self, inputs: list[Any], output_cells: list[list]) -> None:
         op = self.op
@@ -121,8 +122,9 @@ class ScanLoop:
             cell[0] = value
         shared_moves = list(zip(shared_cells, self.out_cells[op.n_states + op.n_nit_sot:]))
 
-        run = self.vm.run
+        run, stop = self.vm.run, self.stop_cell
         t = 0
+        taken = n  # the steps taken: fewer if until(...) stops the loop
         try:
             # --8<-- [start:ex-ch07-scan-step-loop]
             for t in range(n):
@@ -144,6 +146,9 @@ class ScanLoop:
                     cell[0] = out_cell[0]
                 for cell, out_cell in shared_moves:
                     cell[0] = out_cell[0]
+                if stop[0]:
+                    taken = t + 1
+                    break
             # --8<-- [end:ex-ch07-scan-step-loop]
         except ScanStepError:
             raise
@@ -155,11 +160,12 @@ class ScanLoop:
             stores += self._nit_sot_stores(0, inputs)
         for _, buf, lag, size, _, j in stores:
             if op.keep_last[j]:
-                output_cells[j][0] = buf[(n - 1 + lag) % size, ...] if n else self._empty(j)
+                output_cells[j][0] = (buf[(taken - 1 + lag) % size, ...] if taken
+                                      else self._empty(j))
             else:
-                output_cells[j][0] = buf[lag:]
+                output_cells[j][0] = buf[lag:lag + taken]
         for _, cell, _, j in hand_backs:
-            output_cells[j][0] = cell[0] if n else self._empty(j)
+            output_cells[j][0] = cell[0] if taken else self._empty(j)
         for cell, (shared_cell, _) in zip(output_cells[op.n_states + op.n_nit_sot:],
                                           shared_moves):
             cell[0] = shared_cell[0]

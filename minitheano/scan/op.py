@@ -10,11 +10,13 @@ an inner FunctionGraph whose inputs and outputs come in a fixed order:
     inner outputs   new states         h[t]        one per recurrent output
                     other outputs      y[t]        not fed back ("nit_sot" in Theano)
                     new shared values
+                    [stop]             the until(...) condition: stop after this step
 
 and the node's outer inputs and outputs follow the same groups:
 
     outer inputs    [n_steps], sequences, initial states, shared variables, non-sequences
     outer outputs   all states h[0..n-1], all y[0..n-1], final shared values
+                    (with until, n is the number of steps taken: known only when it runs)
 
 The body is compiled ONCE, when the outer function is linked: rewritten with
 the mode's rewrites and linked with the mode's linker, into a VM whose input
@@ -54,7 +56,8 @@ class Scan(Op):
                  n_nit_sot: int, n_shared: int, n_non_seqs: int, has_n_steps: bool,
                  go_backwards: bool = False, truncate_gradient: int = -1,
                  keep_last: Sequence[bool] | None = None, name: str | None = None,
-                 mode: Any = None, step: str = "the step function") -> None:
+                 mode: Any = None, step: str = "the step function",
+                 until: bool = False) -> None:
         self.fgraph = FunctionGraph(inner_inputs, inner_outputs, clone=True)
         self.seq_taps = tuple(tuple(t) for t in seq_taps)
         self.state_taps = tuple(tuple(t) for t in state_taps)
@@ -71,12 +74,14 @@ class Scan(Op):
         self.name = name
         self.mode = mode
         self.step = step  # "step (defined at file.py:12)", for error messages
+        self.until = until  # the last inner output is a condition to stop after a step
         # Set by `compiled_for`: the body is already rewritten, to be linked with this mode.
         self.inner_ready = False
         self.link_mode: Any = None
         n_in = sum(map(len, self.seq_taps)) + sum(map(len, self.state_taps)) + n_shared + \
             n_non_seqs
-        if len(self.fgraph.inputs) != n_in or len(self.fgraph.outputs) != n_outs + n_shared:
+        if (len(self.fgraph.inputs) != n_in
+                or len(self.fgraph.outputs) != n_outs + n_shared + until):
             raise ValueError("Scan: the inner graph's inputs and outputs do not match the "
                              "taps and counts given")
 
@@ -174,6 +179,9 @@ class Scan(Op):
         return n
 
     def infer_shape(self, fgraph: Any, node: Apply, input_shapes: list[tuple]) -> list[tuple]:
+        if self.until:  # the number of steps is known when the loop has run
+            raise NotImplementedError(f"{self}: a loop that stops with until has no "
+                                      f"shape before it runs")
         k = 1 if self.has_n_steps else 0
         n = self.n_steps_shape(node, input_shapes[k:])
         _, seq_shapes, init_shapes, shared_shapes, non_seq_shapes = self.outer_groups(input_shapes)

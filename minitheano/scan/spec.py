@@ -2,7 +2,8 @@
 
 Theano's `scan` accepts each argument in several spellings (a Variable, a
 list, a dict with taps); this module turns them into one plain form so that
-scan/build.py can be read without the special cases.
+scan/build.py can be read without the special cases.  It also holds `until`,
+the marker a step returns to end the loop early.
 """
 
 from __future__ import annotations
@@ -115,9 +116,33 @@ def _is_updates(x: Any) -> bool:
                     and isinstance(p[0], SharedVariable) for p in x))
 
 
-def split_step_result(result: Any, step: str) -> tuple[list, list]:
-    """(outputs, [(shared, new value)]) from what the step returned: outputs,
-    updates, or a pair of them in either order."""
+class until:  # noqa: N801 - Theano's name
+    """`return h, until(h > limit)`: stop the loop after the step where the
+    condition (a scalar) is true.  n_steps (or the sequences) give the most
+    steps; the outputs have one row per step taken."""
+
+    def __init__(self, condition: Any) -> None:
+        condition = as_tensor_variable(condition)
+        if condition.ndim != 0:
+            raise TypeError(f"until: the condition must be a scalar, got {condition} "
+                            f"({condition.type})")
+        self.condition = condition
+
+
+def split_step_result(result: Any, step: str) -> tuple[list, list, Variable | None]:
+    """(outputs, [(shared, new value)], the until condition or None) from what the
+    step returned: outputs, updates, or a pair of them in either order, and
+    optionally `until(condition)` last."""
+    condition = None
+    if isinstance(result, until):
+        return [], [], result.condition
+    if isinstance(result, (list, tuple)) and any(isinstance(r, until) for r in result):
+        if sum(isinstance(r, until) for r in result) > 1 or not isinstance(result[-1], until):
+            raise TypeError(f"scan: {step} returned until(...) in the wrong place: it must "
+                            f"be the last thing returned, once (return h, until(cond))")
+        condition = result[-1].condition
+        rest = result[:-1]
+        result = rest[0] if len(rest) == 1 else tuple(rest)
     if _is_updates(result):
         outputs, updates = [], result
     elif isinstance(result, tuple) and len(result) == 2 and _is_updates(result[1]):
@@ -135,4 +160,4 @@ def split_step_result(result: Any, step: str) -> tuple[list, list]:
         outputs = []
     elif not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
-    return list(outputs), pairs
+    return list(outputs), pairs, condition
