@@ -104,9 +104,12 @@ class ScanLoop:
                 else:
                     seq_feeds.append((next(cells), seq, k + first, 1))
         # States: one buffer each; tap k reads row (L + t + k) % size.
+        # Room for `rows` steps: all n, except in a while loop (until), which may
+        # stop long before n; its buffers start small and grow as it runs.
+        rows = min(n, 64) if op.until else n
         stores, tap_feeds, hand_backs = [], [], []
         for j, (taps, init) in enumerate(zip(op.state_taps, inits)):
-            buf, lag = self._state_buffer(j, taps, init, n)
+            buf, lag = self._state_buffer(j, taps, init, rows)
             if self.hand_back[j]:
                 cell = next(cells)
                 cell[0] = buf[0, ...]  # the initial state, in the output's dtype
@@ -128,13 +131,15 @@ class ScanLoop:
         try:
             # --8<-- [start:ex-ch07-scan-step-loop]
             for t in range(n):
+                if t == rows:  # a while loop filled its buffers: double them
+                    rows = self._grow(stores, tap_feeds, rows, n)
                 for cell, seq, start, direction in seq_feeds:
                     cell[0] = seq[start + direction * t, ...]
                 for cell, buf, offset, size in tap_feeds:
                     cell[0] = buf[(t + offset) % size, ...]
                 run()
                 if t == 0:  # the first step tells the shape of the other outputs
-                    stores += self._nit_sot_stores(n)
+                    stores += self._nit_sot_stores(rows)
                 for out_cell, buf, lag, size, shape, j in stores:
                     value = out_cell[0]
                     if value.shape != shape:
@@ -199,6 +204,23 @@ class ScanLoop:
         buf = np.empty((size, *rows.shape[1:]), dtype=self.node.outputs[j].type.dtype)
         buf[:lag] = rows[:lag]
         return buf, lag
+
+    def _grow(self, stores: list, tap_feeds: list, rows: int, n: int) -> int:
+        """Give every history buffer room for twice as many steps (at most n), in
+        place in `stores` and `tap_feeds`; the new number of rows."""
+        new_rows = min(2 * rows, n)
+        moved = {}
+        for k, (out_cell, buf, lag, _, _, j) in enumerate(stores):
+            if self.op.keep_last[j]:
+                continue  # a ring of the last steps: its size does not depend on n
+            bigger = np.empty((lag + new_rows, *buf.shape[1:]), dtype=buf.dtype)
+            bigger[:len(buf)] = buf
+            moved[id(buf)] = bigger
+            stores[k] = _store(out_cell, bigger, lag, j)
+        for k, (cell, buf, offset, _) in enumerate(tap_feeds):
+            if id(buf) in moved:
+                tap_feeds[k] = (cell, moved[id(buf)], offset, len(moved[id(buf)]))
+        return new_rows
 
     def _nit_sot_stores(self, n: int, inputs: list[Any] | None = None) -> list[tuple]:
         """Buffers for the outputs that are not fed back, shaped like their first

@@ -124,3 +124,31 @@ def test_until_forms_and_errors():
     h, _ = theano.scan(lambda h: [h + 1, until(h > 2)], outputs_info=h0, n_steps=5)
     with pytest.raises(NotImplementedError, match="stops with until"):
         T.grad(h.sum(), h0)
+
+
+def test_buffers_grow_with_the_steps_taken_not_with_n_steps():
+    import tracemalloc
+
+    init = T.dmatrix("init")
+    # Two taps, and an output not fed back: every kind of history buffer grows.
+    (x, y), _ = theano.scan(lambda a, b: [a + b, (a * b).sum(), until(T.sum(b) > 1e45)],
+                            outputs_info=[dict(initial=init, taps=[-2, -1]), None],
+                            n_steps=10 ** 9)  # a bound, not an allocation
+    start = rng.uniform(0, 1, size=(2, 50))
+    a, b, xs, ys = start[0], start[1], [], []
+    for _ in range(1000):
+        xs.append(a + b)
+        ys.append((a * b).sum())
+        stop = b.sum() > 1e45
+        a, b = b, xs[-1]
+        if stop:
+            break
+    assert len(xs) > 200  # several doublings of the first 64 rows
+    for f in both_modes([init], [x, y]):
+        tracemalloc.start()
+        got_x, got_y = f(start)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        np.testing.assert_allclose(got_x, xs, rtol=1e-12)
+        np.testing.assert_allclose(got_y, ys, rtol=1e-12)
+        assert peak < 20 * len(xs) * 50 * 8  # rows taken, not 10**9
