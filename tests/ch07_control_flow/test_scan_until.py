@@ -48,6 +48,14 @@ def test_a_sequence_read_until_a_running_total_passes_a_limit():
             assert last == pytest.approx(running[n - 1]) and steps == n
 
 
+def test_going_backwards_stops_early_too():
+    x = T.dvector("x")
+    h, _ = theano.scan(lambda v, acc: [acc + v, until(acc + v > 10)], sequences=x,
+                       outputs_info=T.constant(0.0), go_backwards=True)
+    for f in both_modes([x], h):
+        np.testing.assert_array_equal(f(np.arange(10.0)), [9, 17])  # 9, then 9 + 8
+
+
 def test_fibonacci_with_two_taps_until_it_passes_100():
     init = T.lvector("init")
     fib, _ = theano.scan(lambda a, b: [a + b, until(a + b > 100)],
