@@ -98,7 +98,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
 
     # 4. Shared variables updated in the loop (by the step, or by their default
     #    update, as random generators do) become states of the loop.
-    ends = [] if stop is None else [as_tensor_variable(stop)]  # the until condition
+    ends = [] if stop is None else [stop]  # the until condition
     body = [outputs[i] for i in rec + nit] + [new for _, new in updates] + ends
     updated = dict(updates)
     pending = body

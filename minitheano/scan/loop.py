@@ -17,6 +17,9 @@ of the sequences and of the state buffers can be handed in without copies.
 A state of which only the last step is kept (the rewrite `scan_keep_last`)
 and that the body reads as h[t-1] needs no buffer at all: its new value, an
 array the body made, is handed back to the body's input cell as it is.
+A while loop (a step that returns `until(condition)`) reads the condition,
+the body's last output, after each step and stops there; as it may stop long
+before n, its buffers start with room for a few steps and double as needed.
 
 (`seq[t, ...]`, not `seq[t]`: a row of a vector must be a 0-d array, which
 ops can treat like any array, not a numpy scalar.)

@@ -33,6 +33,7 @@ compute *conditional* nodes (the eager ones before it are done already):
     for node in the eager nodes, in order:
         if it is lazy: the walk above, from this node
         else: run it
+
 Freeing intermediate results is simpler here: with branches skipped, "the last
 reader" is not known in advance, so with `allow_gc` all intermediates are
 dropped at the end of the call.
