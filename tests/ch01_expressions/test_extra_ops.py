@@ -3,6 +3,7 @@ gradients are tested with chapter 4."""
 
 import numpy as np
 import pytest
+from ch01_helpers import inferred_shape
 
 import minitheano as theano
 from minitheano import tensor as T
@@ -52,11 +53,7 @@ def test_infer_shape_agrees_with_perform():
     value = RNG.normal(size=(2, 3, 4))
     for axis in (None, 0, 2):
         out = T.cumsum(x, axis=axis)
-        node = out.owner
-        shapes = [tuple(T.shape_i(x, d) for d in range(3))]
-        inferred = node.op.infer_shape(None, node, shapes)[0]
-        f = theano.function([x], [T.as_tensor_variable(s) for s in inferred])
-        assert tuple(int(v) for v in f(value)) == theano.function([x], out)(value).shape
+        assert inferred_shape(out, [x], [value]) == theano.function([x], out)(value).shape
 
 
 def test_squeeze():
@@ -100,12 +97,7 @@ def test_repeat_like_numpy(axis, repeats):
         result, expected = theano.function([x], out)(value), np.repeat(value, repeats, axis)
         args, inputs = [value], [x]
     np.testing.assert_array_equal(result, expected)
-    node = out.owner
-    shapes = [tuple(T.shape_i(v, d) for d in range(v.ndim)) for v in node.inputs]
-    inferred = node.op.infer_shape(None, node, shapes)[0]
-    g = theano.function(inputs, [T.as_tensor_variable(s) for s in inferred],
-                        on_unused_input="ignore")
-    assert tuple(int(s) for s in g(*args)) == result.shape
+    assert inferred_shape(out, inputs, args) == result.shape
 
 
 

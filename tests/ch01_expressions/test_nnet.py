@@ -7,6 +7,7 @@ import warnings
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from ch01_helpers import inferred_shape
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -132,15 +133,6 @@ def test_softmax_with_bias():
     xv, bv = RNG.normal(size=(3, 4)), RNG.normal(size=4)
     got = theano.function([x, b], T.nnet.softmax_with_bias(x, b))(xv, bv)
     np.testing.assert_allclose(got, np_softmax(xv + bv), rtol=1e-12)
-
-
-def inferred_shape(out, inputs, values):
-    node = out.owner
-    shapes = [tuple(T.shape_i(v, d) for d in range(v.ndim)) for v in node.inputs]
-    inferred = node.op.infer_shape(None, node, shapes)[out.index]
-    entries = [T.as_tensor_variable(s) for s in inferred]
-    f = theano.function(inputs, entries, on_unused_input="ignore")
-    return tuple(int(v) for v in f(*values))
 
 
 def test_infer_shape_agrees_with_perform():

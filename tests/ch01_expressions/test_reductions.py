@@ -5,6 +5,7 @@ import itertools
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from ch01_helpers import inferred_shape
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -42,16 +43,6 @@ def run(fn, value, **kwargs):
     out = fn(x, **kwargs)
     f = theano.function([x], out)
     return f(value), out
-
-
-def inferred_shape(out, inputs, values):
-    """The output shape the op's infer_shape predicts, evaluated."""
-    node = out.owner
-    shapes = [tuple(T.shape_i(v, d) for d in range(v.ndim)) for v in node.inputs]
-    inferred = node.op.infer_shape(None, node, shapes)[out.index]
-    entries = [T.as_tensor_variable(s) for s in inferred]
-    f = theano.function(inputs, entries, on_unused_input="ignore")
-    return tuple(int(v) for v in f(*values)) if entries else ()
 
 
 def assert_like_numpy(ours, expected, dtype_too=True):
