@@ -93,19 +93,25 @@ class JacobianLoop(Op):
         return "JacobianLoop"
 
 
-def _jacobian_of(y: Variable, wrt: Variable, consider_constant: Sequence[Variable],
-                 disconnected_inputs: str) -> Variable:
-    loop = JacobianLoop(y, wrt, consider_constant, disconnected_inputs)
-    return loop(y.shape[0], *loop.outer_inputs)
+def loop_rows(y: Variable, wrts: Sequence[Variable], consider_constant: Sequence[Variable],
+              disconnected_inputs: str) -> list[Variable]:
+    """The jacobian of the vector `y` with respect to each of `wrts`, a JacobianLoop each."""
+    results = []
+    for x in wrts:
+        loop = JacobianLoop(y, x, consider_constant, disconnected_inputs)
+        results.append(loop(y.shape[0], *loop.outer_inputs))
+    return results
 
 
 def jacobian(expression: Variable, wrt: Variable | Sequence[Variable],
              consider_constant: Sequence[Variable] | None = None,
-             disconnected_inputs: str = "raise") -> Any:
+             disconnected_inputs: str = "raise", rows: Callable[..., list] = loop_rows) -> Any:
     """d expression / d wrt, one row per element of `expression` (flattened).
 
     The result for each `wrt` has shape (expression.size,) + wrt.shape; a
-    scalar expression gives its gradient.
+    scalar expression gives its gradient.  `rows(y, wrts, consider_constant,
+    disconnected_inputs)` computes the jacobians of the flattened expression
+    (this module's loop by default; chapter 7 passes a scan).
     """
     expression = T.as_tensor_variable(expression)
     wrts = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
@@ -114,8 +120,7 @@ def jacobian(expression: Variable, wrt: Variable | Sequence[Variable],
                        disconnected_inputs=disconnected_inputs)
     else:
         y = expression if expression.ndim == 1 else expression.flatten()
-        results = [_jacobian_of(y, x, consider_constant or (), disconnected_inputs)
-                   for x in wrts]
+        results = rows(y, wrts, consider_constant or (), disconnected_inputs)
     if isinstance(wrt, tuple):
         return tuple(results)
     return results if isinstance(wrt, list) else results[0]

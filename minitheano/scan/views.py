@@ -62,26 +62,24 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Any = None,
     what does not depend on i out of it, so the forward values are computed
     once and only the backward pass runs per row.
     """
+    from minitheano.gradient.jacobian import jacobian as jacobian_with
+
+    return jacobian_with(expression, wrt, consider_constant=consider_constant,
+                         disconnected_inputs=disconnected_inputs, rows=_scan_rows)
+
+
+def _scan_rows(y: Any, wrts: list, consider_constant: Any, disconnected_inputs: str) -> list:
+    """The jacobians of the vector `y` with respect to `wrts`: one scan, row i being
+    grad(y[i], wrts)."""
     import minitheano.tensor as T
     from minitheano.gradient import grad
 
-    expression = T.as_tensor_variable(expression)
-    wrts = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
-    if expression.ndim == 0:
-        rows = grad(expression, wrts, consider_constant=consider_constant,
+    def row(i: Any, *ignored: Any) -> list:
+        return grad(y[i], wrts, consider_constant=consider_constant,
                     disconnected_inputs=disconnected_inputs)
-    else:
-        y = expression if expression.ndim == 1 else expression.flatten()
-
-        def row(i: Any, *ignored: Any) -> list:
-            return grad(y[i], wrts, consider_constant=consider_constant,
-                        disconnected_inputs=disconnected_inputs)
-        rows, _ = scan(row, sequences=T.arange(y.shape[0]), non_sequences=[y, *wrts],
-                       name="jacobian")
-        rows = rows if isinstance(rows, list) else [rows]
-    if isinstance(wrt, (list, tuple)):
-        return type(wrt)(rows)
-    return rows[0]
+    rows, _ = scan(row, sequences=T.arange(y.shape[0]), non_sequences=[y, *wrts],
+                   name="jacobian")
+    return rows if isinstance(rows, list) else [rows]
 
 
 def hessian(cost: Any, wrt: Any, consider_constant: Any = None,
