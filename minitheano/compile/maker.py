@@ -28,6 +28,7 @@ from minitheano.graph.basic import Constant, Variable, clone_replace, graph_inpu
 from minitheano.graph.fg import FunctionGraph, MissingInputError
 from minitheano.graph.shared import SharedVariable
 from minitheano.rewrite import rewrite_graph
+from minitheano.tensor.basic import as_variable_like
 
 
 class UnusedInputError(ValueError):
@@ -47,25 +48,6 @@ def _as_pairs(pairs: Any, what: str) -> list[tuple[Any, Any]]:
             raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
                             f"got the element {p!r}")
     return [tuple(p) for p in pairs]
-
-
-def _as_variable(value: Any, like: Variable, what: str) -> Variable:
-    """`value` as a Variable of `like`'s type, or a TypeError that says why not."""
-    if not isinstance(value, Variable):
-        from minitheano.tensor.basic import as_tensor_variable
-
-        value = as_tensor_variable(value, dtype=getattr(like.type, "dtype", None))
-    if value.type == like.type:
-        return value
-    converted = like.type.convert_variable(value)
-    if converted is None:
-        hint = ""
-        if getattr(value.type, "dtype", None) != getattr(like.type, "dtype", None):
-            hint = (f" Cast it with T.cast(value, {getattr(like.type, 'dtype', '?')!r}) "
-                    f"if the conversion is intended.")
-        raise TypeError(f"{what}: {like} has type {like.type} but the value {value} has type "
-                        f"{value.type}.{hint}")
-    return converted
 
 
 def alias_root(var: Variable) -> Variable:
@@ -154,7 +136,7 @@ class FunctionMaker:
                 if i.value is None:
                     raise ValueError(f"input {k} ({v}) has an update but no value to start "
                                      f"from")
-                updates.append(_as_variable(i.update, v, f"the update of input {k}"))
+                updates.append(as_variable_like(i.update, v, f"the update of input {k}"))
         return updates
 
     def _check_updates(self, updates: Any) -> list[tuple[SharedVariable, Variable]]:
@@ -166,7 +148,7 @@ class FunctionMaker:
             if target in targets:
                 raise ValueError(f"updates: {target} is updated twice")
             targets.add(target)
-            result.append((target, _as_variable(value, target, "update")))
+            result.append((target, as_variable_like(value, target, "update")))
         return result
 
     def _check_givens(self, givens: Any) -> list[tuple[Variable, Variable]]:
@@ -174,7 +156,7 @@ class FunctionMaker:
         for old, new in _as_pairs(givens, "givens"):
             if not isinstance(old, Variable):
                 raise TypeError(f"givens: the key {old!r} is not a symbolic variable")
-            result.append((old, _as_variable(new, old, "givens")))
+            result.append((old, as_variable_like(new, old, "givens")))
         return result
 
     def _default_updates(self, exprs: list[Variable], updates: list, no_default_updates: Any,
@@ -195,7 +177,7 @@ class FunctionMaker:
                     new = v.default_update
                     if givens:
                         new = clone_replace(new, givens)
-                    new = _as_variable(new, v, "default update")
+                    new = as_variable_like(new, v, "default update")
                     added.append((v, new))
                     new_exprs.append(new)
             pending = new_exprs

@@ -43,7 +43,7 @@ from minitheano.scan.spec import (
     normalize_sequences,
     split_step_result,
 )
-from minitheano.tensor.basic import as_tensor_variable, cast
+from minitheano.tensor.basic import as_tensor_variable, as_variable_like, cast
 from minitheano.tensor.shape import patternbroadcast
 from minitheano.tensor.type import TensorType
 from minitheano.updates import OrderedUpdates
@@ -90,7 +90,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
                          f"describes {len(states)}; give one entry (None for an output "
                          f"that is not fed back) per output")
     outputs = [_check_output(out, st, i, step) for i, (out, st) in enumerate(zip(outputs, states))]
-    updates = [(sv, _check_update(sv, new, step)) for sv, new in updates]
+    updates = [(sv, as_variable_like(new, sv, f"scan: {step} updates the shared variable "
+                                              f"{sv}")) for sv, new in updates]
 
     # 3. Order the outputs: fed-back states first, then the others.
     rec = [i for i, st in enumerate(states) if st.initial is not None]
@@ -216,15 +217,3 @@ def _state_type(st: Any) -> TensorType:
     if st.taps == [-1]:
         return init.type
     return TensorType(init.dtype, init.broadcastable[1:])
-
-
-def _check_update(sv: SharedVariable, new: Any, step: str) -> Variable:
-    if not isinstance(new, Variable):
-        new = as_tensor_variable(new, dtype=getattr(sv.type, "dtype", None))
-    if new.type == sv.type:
-        return new
-    converted = sv.type.convert_variable(new)
-    if converted is None:
-        raise TypeError(f"scan: {step} updates the shared variable {sv} ({sv.type}) with "
-                        f"{new} of another type ({new.type})")
-    return converted

@@ -66,6 +66,24 @@ def as_tensor_variable(x: Any, name: str | None = None, ndim: int | None = None,
     return constant(x, name=name, ndim=ndim, dtype=dtype)
 
 
+def as_variable_like(value: Any, like: Variable, what: str) -> Variable:
+    """`value` as a Variable of `like`'s type (an update of a shared variable, a
+    givens substitute), or a TypeError that says why not, starting with `what`."""
+    if not isinstance(value, Variable):
+        value = as_tensor_variable(value, dtype=getattr(like.type, "dtype", None))
+    if value.type == like.type:
+        return value
+    converted = like.type.convert_variable(value)
+    if converted is None:
+        hint = ""
+        if getattr(value.type, "dtype", None) != getattr(like.type, "dtype", None):
+            hint = (f" Cast it with T.cast(value, {getattr(like.type, 'dtype', '?')!r}) "
+                    f"if the conversion is intended.")
+        raise TypeError(f"{what}: {like} has type {like.type} but the value {value} has type "
+                        f"{value.type}.{hint}")
+    return converted
+
+
 def as_elemwise_inputs(*args: Any) -> list[TensorVariable]:
     """Arguments of one elementwise expression as tensors, Python numbers taking
     their dtype from the others (numpy 2's weak scalars)."""

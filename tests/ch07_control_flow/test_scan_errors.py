@@ -121,3 +121,17 @@ def test_strict_requires_every_variable_to_be_passed():
     out, _ = theano.scan(lambda x, w: T.dot(x, w), sequences=T.dmatrix("X"),
                          non_sequences=W, strict=True)
     assert out.ndim == 2
+
+
+def test_an_update_of_another_type_names_the_step_and_the_shared_variable():
+    counter = theano.shared(np.int64(0), name="counter")
+
+    def count(x):
+        return x * 2, {counter: counter + 0.5}
+
+    with pytest.raises(TypeError) as info:
+        theano.scan(count, sequences=T.dvector("x"))
+    msg = str(info.value)
+    assert "scan: the step function count (defined at" in msg
+    assert "updates the shared variable counter: counter has type TensorType(int64, scalar)" \
+        in msg and "T.cast(value, 'int64')" in msg
