@@ -182,11 +182,12 @@ def load_mnist_pickle(path: str | Path, dtype: str = "float64") -> DataSet:
     return DataSet(*splits, image_shape=(side, side))
 
 
-def load_mnist(path: str | Path, dtype: str = "float64") -> DataSet:
-    """MNIST from a folder of IDX files or from an `mnist.pkl.gz`-style pickle."""
+def load_mnist(path: str | Path, dtype: str = "float64", n_valid: int = MNIST_VALID) -> DataSet:
+    """MNIST from a folder of IDX files (the last `n_valid` training images validate) or
+    from an `mnist.pkl.gz`-style pickle (which has its own validation split)."""
     path = Path(path)
     if path.is_dir():
-        return load_mnist_idx(path, dtype=dtype)
+        return load_mnist_idx(path, n_valid=n_valid, dtype=dtype)
     if not path.exists():
         raise FileNotFoundError(f"load_mnist: {path} does not exist (give a folder of IDX "
                                 f"files or an mnist.pkl.gz)")
