@@ -7,6 +7,13 @@ dropout in `nnet.dropout`.  Every public name is re-exported here, so
 `T.nnet.softmax` and `T.nnet.conv2d` both work.
 """
 
+from minitheano.tensor.nnet import abstract_conv, conv
+from minitheano.tensor.nnet.abstract_conv import (
+    AbstractConv2d,
+    AbstractConv2d_gradInputs,
+    AbstractConv2d_gradWeights,
+    conv2d,
+)
 from minitheano.tensor.nnet.nnet import (
     CrossentropyCategorical1Hot,
     CrossentropyCategorical1HotGrad,
@@ -39,6 +46,7 @@ from minitheano.tensor.nnet.nnet import (
 )
 
 __all__ = [
+    "AbstractConv2d", "AbstractConv2d_gradInputs", "AbstractConv2d_gradWeights", "conv2d",
     "CrossentropyCategorical1Hot", "CrossentropyCategorical1HotGrad", "CrossentropySoftmax",
     "CrossentropySoftmaxDx", "LogSoftmax", "Softmax", "SoftmaxGrad", "binary_crossentropy",
     "categorical_crossentropy", "crossentropy_categorical_1hot",
