@@ -14,6 +14,7 @@ from minitheano.tensor.nnet.abstract_conv import (
     AbstractConv2d_gradWeights,
     conv2d,
 )
+from minitheano.tensor.nnet.dropout import dropout
 from minitheano.tensor.nnet.nnet import (
     CrossentropyCategorical1Hot,
     CrossentropyCategorical1HotGrad,
@@ -47,6 +48,7 @@ from minitheano.tensor.nnet.nnet import (
 
 __all__ = [
     "AbstractConv2d", "AbstractConv2d_gradInputs", "AbstractConv2d_gradWeights", "conv2d",
+    "dropout",
     "CrossentropyCategorical1Hot", "CrossentropyCategorical1HotGrad", "CrossentropySoftmax",
     "CrossentropySoftmaxDx", "LogSoftmax", "Softmax", "SoftmaxGrad", "binary_crossentropy",
     "categorical_crossentropy", "crossentropy_categorical_1hot",
