@@ -13,7 +13,7 @@ import pytest
 
 import minitheano as theano
 import minitheano.tensor as T
-from minitheano.examples import logistic, mlp
+from minitheano.examples import lenet, logistic, mlp
 from minitheano.examples.data import load_digits
 from minitheano.examples.seed_net import SEED_NET, run_seed_net
 from minitheano.examples.train import TrainConfig, minibatches, train_classifier
@@ -158,13 +158,67 @@ def test_mlp_target():
     assert result.test_accuracy >= 0.97 and result.seconds < 60
 
 
+def numpy_lenet(net, images):
+    """The LeNet's forward pass by plain loops: true convolution (filters flipped) with one
+    pixel of zero padding, 2x2 max pooling, relu, then the dense layers."""
+    def conv_half(maps, filters):
+        n, c, h, w = maps.shape
+        padded = np.pad(maps, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        flipped = filters[:, :, ::-1, ::-1]
+        out = np.zeros((n, len(filters), h, w))
+        for i in range(h):
+            for j in range(w):
+                window = padded[:, :, i:i + 3, j:j + 3]
+                out[:, :, i, j] = np.einsum("nckl,fckl->nf", window, flipped)
+        return out
+
+    def pool(maps):
+        n, c, h, w = maps.shape
+        return maps.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+
+    maps = images.reshape(-1, 1, 8, 8)
+    for layer in net.conv_layers:
+        b = layer.b.get_value()[None, :, None, None]
+        maps = np.maximum(pool(conv_half(maps, layer.W.get_value())) + b, 0)
+    hidden = np.maximum(maps.reshape(len(maps), -1) @ net.hidden.W.get_value()
+                        + net.hidden.b.get_value(), 0)
+    out = net.output_layer
+    return numpy_softmax(hidden @ out.W.get_value() + out.b.get_value())
+
+
+def test_lenet_forward_pass_against_numpy_loops():
+    x, y, net = lenet.build(n_filters=(4, 6), n_hidden=8)
+    rng = np.random.default_rng(2)
+    for layer in (net.output_layer,):  # zeros at the start: give it values to check
+        layer.W.set_value(rng.normal(size=layer.W.get_value().shape))
+        layer.b.set_value(rng.normal(size=layer.b.get_value().shape))
+    for layer in net.conv_layers:
+        layer.b.set_value(rng.normal(size=layer.b.get_value().shape) * 0.1)
+    images = DIGITS.test.x[:5]
+    predicted = theano.function([x], net.p_y_given_x)(images)
+    np.testing.assert_allclose(predicted, numpy_lenet(net, images), rtol=1e-10)
+
+
+def test_lenet_learns_the_digits_in_two_epochs():
+    x, y, model = lenet.build(n_filters=(8, 16))
+    result = train_classifier(model, x, y, DIGITS, replace(lenet.TRAINING, max_epochs=2))
+    assert result.valid_error < 0.3 and result.test_accuracy > 0.7
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("module", ["logistic", "mlp"])
+def test_lenet_target():
+    x, y, model = lenet.build()
+    result = train_classifier(model, x, y, DIGITS, lenet.TRAINING)
+    assert result.test_accuracy >= 0.98 and result.seconds < 60
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", ["logistic", "mlp", "lenet"])
 def test_command_line_training(module):
     out = subprocess.run([sys.executable, "-m", f"minitheano.examples.{module}"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     accuracy = float(re.search(r"test accuracy ([\d.]+)%", out).group(1))
-    assert accuracy >= {"logistic": 94, "mlp": 97}[module]
+    assert accuracy >= {"logistic": 94, "mlp": 97, "lenet": 98}[module]
 
 
 # -- the second seed's feedforward net -----------------------------------------------------
