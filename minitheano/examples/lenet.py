@@ -29,6 +29,7 @@ TRAINING = TrainConfig(rule="momentum", learning_rate=0.02, batch_size=32, max_e
 POOL = (2, 2)
 
 
+# --8<-- [start:conv-pool-layer]
 class ConvPoolLayer:
     """relu(max_pool(conv2d(input, W)) + b): `n_filters` maps from `in_channels` ones."""
 
@@ -44,6 +45,7 @@ class ConvPoolLayer:
         maps = conv2d(input, self.W, filter_shape=shape, border_mode="half")
         pooled = pool_2d(maps, ws=POOL, ignore_border=True, mode="max")
         self.output = T.nnet.relu(pooled + self.b.dimshuffle("x", 0, "x", "x"))
+# --8<-- [end:conv-pool-layer]
 
 
 class LeNet:

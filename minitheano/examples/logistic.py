@@ -23,6 +23,7 @@ TRAINING = TrainConfig(rule="sgd", learning_rate=0.5, batch_size=32, max_epochs=
                        patience=20)
 
 
+# --8<-- [start:logistic-regression]
 class LogisticRegression:
     """Softmax regression from `input` (n, n_in) to `n_out` classes."""
 
@@ -45,6 +46,7 @@ class LogisticRegression:
     def errors(self, y: Variable) -> Variable:
         """The fraction of rows whose predicted class is not y."""
         return T.mean(T.neq(self.y_pred, y))
+# --8<-- [end:logistic-regression]
 
     def gradients_by_hand(self, y: Variable) -> list[Variable]:
         """d cost / d [W, b] written out instead of asking `T.grad` (chapter 8's exercise)."""

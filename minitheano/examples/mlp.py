@@ -36,6 +36,7 @@ def glorot_uniform(rng: np.random.Generator, fan_in: int, fan_out: int,
     return rng.uniform(-bound, bound, size=shape).astype(dtype)
 
 
+# --8<-- [start:hidden-layer]
 class HiddenLayer:
     """activation(input W + b), from n_in to n_out units."""
 
@@ -49,6 +50,7 @@ class HiddenLayer:
         self.b = theano.shared(np.zeros(n_out, dtype=dtype), name="b")
         self.params = [self.W, self.b]
         self.output = ACTIVATIONS[activation](T.dot(input, self.W) + self.b)
+# --8<-- [end:hidden-layer]
 
 
 class MLP:

@@ -97,6 +97,7 @@ class SeedData:
     def one_hot(labels: np.ndarray) -> np.ndarray:
         return np.eye(SEED_CLASSES)[labels]
 
+    # --8<-- [start:seed-data]
     def get_batch_data(self) -> tuple[np.ndarray, np.ndarray]:
         """The next minibatch of a shuffled pass over the training images."""
         if len(self.order) < self.batch_size:
@@ -106,6 +107,7 @@ class SeedData:
 
     def get_test_data(self) -> tuple[np.ndarray, np.ndarray]:
         return self.test_x, self.one_hot(self.test_y)
+    # --8<-- [end:seed-data]
 
 
 @dataclass(frozen=True)

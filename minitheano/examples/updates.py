@@ -50,6 +50,7 @@ def sgd(cost_or_grads: Any, params: Sequence[SharedVariable],
     return [(p, p - learning_rate * g) for p, g in zip(params, grads)]
 
 
+# --8<-- [start:momentum]
 def momentum(cost_or_grads: Any, params: Sequence[SharedVariable], learning_rate: float = 0.1,
              momentum: float = 0.9) -> Updates:
     """Heavy-ball momentum: v <- mu v - lr g; p <- p + v."""
@@ -59,6 +60,7 @@ def momentum(cost_or_grads: Any, params: Sequence[SharedVariable], learning_rate
         new_velocity = momentum * velocity - learning_rate * g
         updates += [(velocity, new_velocity), (p, p + new_velocity)]
     return updates
+# --8<-- [end:momentum]
 
 
 def nesterov_momentum(cost_or_grads: Any, params: Sequence[SharedVariable],
