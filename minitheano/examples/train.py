@@ -16,6 +16,7 @@ A model is any object with `params` (shared variables), `negative_log_likelihood
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,14 +164,17 @@ def compile_steps(model: Any, x: Variable, y: Variable, train: Split,
     raise ValueError(f"feed must be 'givens' or 'arrays', not {config.feed!r}")
 
 
-def _epochs(config: TrainConfig) -> Any:
+def _progress_bar(config: TrainConfig) -> Any:
+    """A tqdm bar over the epochs, or None (not asked for, or tqdm not installed)."""
     if not config.progress:
-        return range(config.max_epochs)
+        return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        raise ImportError("progress bars need tqdm: pip install 'minitheano[examples]'") from None
-    return tqdm(range(config.max_epochs), desc="epochs", unit="epoch")
+        warnings.warn("no progress bar: tqdm is not installed (pip install "
+                      "'minitheano[examples]')", stacklevel=3)
+        return None
+    return tqdm(total=config.max_epochs, desc="epochs", unit="epoch")
 
 
 def train_classifier(model: Any, x: Variable, y: Variable, data: DataSet,
@@ -181,8 +185,8 @@ def train_classifier(model: Any, x: Variable, y: Variable, data: DataSet,
     error = theano.function([x, y], model.errors(y))
     stopper = EarlyStopping(model.params, config.patience)
     history, rng, seconds = History(), np.random.default_rng(config.seed), 0.0
-    epochs = _epochs(config)
-    for epoch in epochs:
+    bar = _progress_bar(config)
+    for epoch in range(config.max_epochs):
         start = time.perf_counter()
         losses = run_epoch(rng)
         seconds += time.perf_counter() - start
@@ -190,13 +194,14 @@ def train_classifier(model: Any, x: Variable, y: Variable, data: DataSet,
         history.train_loss.append(float(np.mean(losses)))
         history.valid_error.append(valid_error)
         history.seconds.append(seconds)
-        if config.progress:
-            epochs.set_postfix(loss=f"{history.train_loss[-1]:.4f}",
-                               valid=f"{100 * (1 - valid_error):.1f}%")
+        if bar is not None:
+            bar.update()
+            bar.set_postfix(loss=f"{history.train_loss[-1]:.4f}",
+                            valid=f"{100 * (1 - valid_error):.1f}%")
         if stopper.should_stop(epoch, valid_error):
             break
-    if config.progress:
-        epochs.close()
+    if bar is not None:
+        bar.close()
     stopper.restore()
     steps = len(history.train_loss) * (len(data.train) // config.batch_size)
     return TrainResult(history, stopper.best_epoch, stopper.best_error,

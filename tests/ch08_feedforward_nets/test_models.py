@@ -251,3 +251,34 @@ def test_seed_net_runs_as_written_and_learns():
 @pytest.mark.slow
 def test_seed_net_reaches_90_percent_on_digits_0_to_4():
     assert run_seed_net(num_epochs=3000).test_accuracy >= 0.9
+
+
+# -- progress and pictures ------------------------------------------------------------------
+
+def test_progress_bar_shows_loss_and_validation_accuracy(capsys):
+    pytest.importorskip("tqdm")
+    x, y, model = logistic.build()
+    config = replace(logistic.TRAINING, max_epochs=2, progress=True)
+    result = train_classifier(model, x, y, DIGITS, config)
+    bar = capsys.readouterr().err
+    assert "epochs" in bar and "2/2" in bar
+    assert f"valid={100 * (1 - result.history.valid_error[-1]):.1f}%" in bar
+
+
+def test_confusion_counts_and_pictures():
+    from matplotlib.figure import Figure
+
+    from minitheano.examples import plots
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    predicted = np.array([0, 1, 1, 2, 0, 2])
+    np.testing.assert_array_equal(plots.confusion(labels, predicted, 3),
+                                  [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    assert isinstance(plots.confusion_matrix(labels, predicted, 3), Figure)
+    x, y, model = logistic.build()
+    history = train_classifier(model, x, y, DIGITS,
+                               replace(logistic.TRAINING, max_epochs=2)).history
+    fig = plots.curves({"logistic": history})
+    loss_axis = fig.axes[0]
+    np.testing.assert_allclose(loss_axis.lines[0].get_ydata(), history.train_loss)
+    grid = plots.images(DIGITS.test.x[:12].reshape(-1, 8, 8), columns=5)
+    assert len(grid.axes) == 15 and len(grid.axes[0].images) == 1
