@@ -112,6 +112,15 @@ class TrainConfig:
     seed: int = 0  # the order of minibatches when fed as arrays
     progress: bool = False  # a tqdm bar over the epochs
 
+    def __str__(self) -> str:
+        options = [f"learning rate {self.learning_rate}"]
+        options += [f"{name} {value}" for name, value in self.rule_options.items()]
+        if self.weight_decay:
+            options.append(f"weight decay {self.weight_decay}")
+        return (f"{self.rule} ({', '.join(options)}), minibatches of {self.batch_size} "
+                f"through {self.feed}, at most {self.max_epochs} epochs, patience "
+                f"{self.patience}")
+
 
 @dataclass
 class History:

@@ -282,3 +282,10 @@ def test_confusion_counts_and_pictures():
     np.testing.assert_allclose(loss_axis.lines[0].get_ydata(), history.train_loss)
     grid = plots.images(DIGITS.test.x[:12].reshape(-1, 8, 8), columns=5)
     assert len(grid.axes) == 15 and len(grid.axes[0].images) == 1
+
+
+def test_train_config_reads_as_a_sentence():
+    config = TrainConfig(rule="momentum", learning_rate=0.02, rule_options={"momentum": 0.8},
+                         weight_decay=1e-4, batch_size=16, max_epochs=5, patience=2)
+    assert str(config) == ("momentum (learning rate 0.02, momentum 0.8, weight decay 0.0001), "
+                           "minibatches of 16 through givens, at most 5 epochs, patience 2")
