@@ -9,6 +9,8 @@
 Each call returns numbers that depend on the gradients (the epoch's losses; the step's
 loss and first filters after the update), so the runner's check covers the backward pass.
 Filters are applied without flipping (`filter_flip=False`: a correlation), as torch does.
+PyTensor 3 no longer has Theano's `conv2d` and `pool_2d`: its builder writes the same
+layers in its graph language (im2col by slices and one dot; pooling by reshape and max).
 """
 
 from __future__ import annotations
@@ -162,6 +164,28 @@ def _pool_grad(a: np.ndarray, pooled: np.ndarray, g: np.ndarray) -> np.ndarray:
     return (mask * g[:, :, :, None, :, None]).reshape(a.shape)
 
 
+def _pytensor_correlate(x, w, border_mode: str, filter_flip: bool):
+    """PyTensor 3 dropped Theano's conv2d: the same 'valid' correlation written in its
+    graph language as im2col (one strided slice per filter tap, stacked) and one dot."""
+    import pytensor.tensor as pt
+
+    assert border_mode == "valid" and not filter_flip
+    f, c, k, _ = CONV_SHAPES["W1"] if w.name == "W1" else CONV_SHAPES["W2"]
+    out_h, out_w = x.shape[2] - k + 1, x.shape[3] - k + 1
+    taps = [x[:, :, a:a + out_h, b:b + out_w] for a in range(k) for b in range(k)]
+    columns = pt.stack(taps, axis=2)  # n, c, k*k, oh, ow
+    return pt.tensordot(w.reshape((f, c * k * k)),
+                        columns.reshape((x.shape[0], c * k * k, out_h, out_w)),
+                        axes=[[1], [1]]).dimshuffle(1, 0, 2, 3)
+
+
+def _pytensor_pool(maps, ws, ignore_border: bool, mode: str):
+    """PyTensor 3 dropped pool_2d: 2x2 max pooling as a reshape and a max."""
+    assert tuple(ws) == (2, 2) and ignore_border and mode == "max"
+    n, c, h, w = maps.shape
+    return maps.reshape((n, c, h // 2, 2, w // 2, 2)).max(axis=(3, 5))
+
+
 def convnet_step_128() -> dict:
     """One SGD step of LeNet5 (conv 5x5x20, pool, conv 5x5x50, pool, 500, 10), batch 128
     of 28x28, float32."""
@@ -223,12 +247,10 @@ def convnet_step_128() -> dict:
     def pytensor():
         import pytensor
         import pytensor.tensor as pt
-        from pytensor.tensor.conv.abstract_conv import conv2d
-        from pytensor.tensor.signal.pool import pool_2d
 
         inputs, loss, updates, w1 = theano_graph(
-            pytensor, pt, conv2d, pool_2d, lambda z: pt.special.softmax(z, axis=-1),
-            pytensor.grad, pytensor.shared)
+            pytensor, pt, _pytensor_correlate, _pytensor_pool,
+            lambda z: pt.special.softmax(z, axis=-1), pytensor.grad, pytensor.shared)
         f = pytensor_function(inputs, loss, updates=updates)
         return lambda: result(f(x, y), w1.get_value())
 
