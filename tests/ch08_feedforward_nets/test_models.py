@@ -289,3 +289,25 @@ def test_train_config_reads_as_a_sentence():
                          weight_decay=1e-4, batch_size=16, max_epochs=5, patience=2)
     assert str(config) == ("momentum (learning rate 0.02, momentum 0.8, weight decay 0.0001), "
                            "minibatches of 16 through givens, at most 5 epochs, patience 2")
+
+
+@pytest.mark.parametrize("labels,error,message", [
+    ([0, 10, 2], IndexError, r"class index 10 \(row 1\) is out of range for 10 classes"),
+    ([0, -1, 2], IndexError, r"class index -1 \(row 1\) is out of range"),
+    ([0, 1], ValueError, r"3 rows of probabilities \(shape \(3, 10\)\) but 2 class indices"),
+])
+def test_bad_labels_are_named_not_read_from_elsewhere(labels, error, message):
+    x, y, model = logistic.build()
+    cost = theano.function([x, y], model.negative_log_likelihood(y))
+    with pytest.raises(error, match=message):
+        cost(np.zeros((3, 64)), np.array(labels, dtype=np.int32))
+
+
+def test_labels_of_the_wrong_dtype_are_refused():
+    x, y, model = logistic.build()
+    with pytest.raises(TypeError, match="integer vector of class indices, got "
+                                        r"TensorType\(float64, vector\)"):
+        model.negative_log_likelihood(T.dvector("labels"))
+    cost = theano.function([x, y], model.negative_log_likelihood(y))
+    with pytest.raises(TypeError, match="Bad input argument 'y'"):
+        cost(np.zeros((3, 64)), np.array([0.0, 1.0, 2.0]))
