@@ -204,3 +204,19 @@ def test_caller_array_untouched(mode):
     np.testing.assert_allclose(f(xv)[0], pool_reference(keep, (2, 2), True, (1, 1), (1, 1),
                                                         "average_inc_pad"), rtol=1e-12)
     np.testing.assert_array_equal(xv, keep)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nan_and_inf_stay_where_they_belong(mode):
+    """A NaN pixel makes its window's max NaN (as numpy's max), and an infinite
+    output gradient reaches only the pixel that was the max (no 0 * inf)."""
+    x, gz = T.dtensor4("x"), T.dtensor4("gz")
+    y = pool.pool_2d(x, (2, 2), True)
+    f = theano.function([x, gz], [y, T.grad((y * gz).sum(), x)], mode=mode)
+    xv = np.arange(16.0).reshape(1, 1, 4, 4)
+    xv[0, 0, 0, 0] = np.nan
+    out, grad = f(xv, np.full((1, 1, 2, 2), np.inf))
+    assert np.isnan(out[0, 0, 0, 0]) and not np.isnan(out[0, 0, 1:, 1:]).any()
+    np.testing.assert_array_equal(out[0, 0, 1], [13.0, 15.0])
+    assert np.isinf(grad[0, 0, 3, 3]) and grad[0, 0, 2, 2] == 0
+    assert not np.isnan(grad[0, 0, 2:, :]).any()

@@ -20,7 +20,16 @@ The forward pass and both gradients compute window by *tap*: for a fixed
 offset (a, b) inside the window, the pixels it meets in all windows are one
 strided slice of the image, so a 2x2 pool is 4 vectorized numpy operations
 whatever the image's size.  In FAST_RUN the ops run the C loops of
-pool_c.py instead, one window at a time.
+pool_c.py instead, also tap by tap.  Measured by bench/pool_strategies.py
+(2x2 pooling of 128 x 20 channels of 24x24, float32, CPU time per call):
+
+    max pooling              numpy ~1.2 ms   C ~1.2 ms
+    its gradient             numpy ~9-11 ms  C ~2.5 ms
+    average pooling          numpy ~1.5 ms   C ~1.0 ms
+    its gradient             numpy ~2.2 ms   C ~1.2 ms
+
+numpy's forward pass is already a few vectorized passes; the C gains most
+where numpy needs temporaries (the max's gradient builds several masks).
 
 Max pooling's gradient goes to the *first* largest pixel of each window
 (row by row): a valid subgradient, and the same in C and Python.  (Theano's
