@@ -252,7 +252,7 @@ class MRG_RandomStreams:  # noqa: N801 (Theano's name)
         if size is None:
             size, ndim = p.shape, p.ndim
         size_vec, nd = _size_vector(size, ndim)
-        fdtype = p.dtype if p.dtype.startswith("float") else config.floatX
+        fdtype = _uniform_dtype(p, dtype)
         u = self._draw(_T.concatenate([_int64s(n), size_vec]), nd + 1, fdtype)
         return cast(_T.sum(_T.lt(u, p), axis=0), dtype)
 
@@ -337,6 +337,15 @@ def _float_dtype(dtype: str | None, *params: Any) -> str:
     dtypes = [as_tensor_variable(p).dtype for p in params if not isinstance(p, (int, float))]
     floats = [d for d in dtypes if d.startswith("float")]
     return "float64" if "float64" in floats else config.floatX
+
+
+def _uniform_dtype(p: TensorVariable, dtype: str) -> str:
+    """The uniforms a comparison with p needs: as precise as a symbolic float p,
+    else as the result if it is a float, else floatX.  (A float32 uniform costs
+    one 32-bit word of Philox, a float64 two.)"""
+    if p.dtype.startswith("float") and not isinstance(p, TensorConstant):
+        return p.dtype
+    return dtype if dtype in ("float32", "float64") else config.floatX
 
 
 def _is_number(value: Any, number: float) -> bool:

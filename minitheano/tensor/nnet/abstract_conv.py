@@ -284,14 +284,19 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):  # noqa: N801 (Theano's name)
 
 def conv2d(input: Any, filters: Any, input_shape: Any = None, filter_shape: Any = None,
            border_mode: Any = "valid", subsample: Any = (1, 1), filter_flip: bool = True,
-           image_shape: Any = None, filter_dilation: Any = (1, 1)) -> TensorVariable:
+           image_shape: Any = None, filter_dilation: Any = (1, 1), num_groups: int = 1,
+           unshared: bool = False) -> TensorVariable:
     """The 2-d convolution of `input` (batch, channels, rows, cols) with `filters`
     (output channels, channels, rows, cols), Theano 1.0's `T.nnet.conv2d`.
 
     `input_shape` / `filter_shape` (`image_shape` is the old name) declare shapes
     known in advance (None for an unknown entry): shapes that cannot be
     convolved are then refused here, and calls are checked against them.
+    Grouped (`num_groups`) and unshared convolutions are not implemented.
     """
+    if num_groups != 1 or unshared:
+        raise NotImplementedError("conv2d: grouped (num_groups > 1) and unshared "
+                                  "convolutions are not implemented")
     if image_shape is not None:
         if input_shape is not None:
             raise ValueError("conv2d: give input_shape or its old name image_shape, not both")

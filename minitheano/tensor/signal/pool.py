@@ -309,6 +309,9 @@ class AveragePoolGrad(PoolBase):
         return [_T.zeros_like(x), Pool(*params)(ggx)]
 
 
+DownsampleFactorMaxGradGrad = MaxPoolGradGrad  # Theano's name
+
+
 def pool_2d(input: Any, ws: Any = None, ignore_border: bool | None = None, stride: Any = None,
             pad: Any = (0, 0), mode: str = "max", ds: Any = None, st: Any = None,
             padding: Any = None) -> TensorVariable:
