@@ -245,3 +245,18 @@ def test_fast_run_calls_the_c_im2col(monkeypatch):
     theano.function([x, w], T.nnet.conv2d(x, w), mode="FAST_COMPILE")(
         np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)))
     assert calls == ["im2col"]
+
+
+def test_an_op_whose_c_does_not_build_runs_in_python(monkeypatch):
+    from minitheano.link.c import build, op_thunks
+
+    def refuse(source):
+        raise build.CompileError("the C compiler failed on a generated module.")
+
+    monkeypatch.setattr(op_thunks, "_LOADED", {})
+    monkeypatch.setattr(build, "library_path", refuse)
+    x, w = T.tensor4("x"), T.tensor4("w")
+    with pytest.warns(UserWarning, match="its C did not build"):
+        f = theano.function([x, w], T.nnet.conv2d(x, w), mode="FAST_RUN")
+    xv, wv = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
+    np.testing.assert_array_equal(f(xv, wv), np.full((1, 1, 2, 2), 4.0))

@@ -16,6 +16,7 @@ The source is compiled through the same on-disk cache as every C module
 from __future__ import annotations
 
 import ctypes
+import warnings
 from collections.abc import Callable, Sequence
 
 from minitheano.graph.basic import Apply, Variable
@@ -44,6 +45,12 @@ def op_thunks(order: Sequence[Apply], storage: dict[Variable, list]
         text = source(node) if source is not None else None
         if text is None:
             continue
-        thunks[k] = node.op.c_thunk(node, load(text), [storage[v] for v in node.inputs],
+        try:
+            lib = load(text)
+        except (build.CompileError, OSError) as e:  # the op still runs, in Python
+            warnings.warn(f"{node.op}: its C did not build ({str(e).splitlines()[0]}); "
+                          f"it runs in Python", stacklevel=2)
+            continue
+        thunks[k] = node.op.c_thunk(node, lib, [storage[v] for v in node.inputs],
                                     [storage[v] for v in node.outputs])
     return thunks

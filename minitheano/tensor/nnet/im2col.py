@@ -68,10 +68,12 @@ def col2im(columns: np.ndarray, padded_shape: tuple[int, ...], rows: Axis, cols:
     n, c = padded_shape[:2]
     columns = columns.reshape(c, rows.taps, cols.taps, n, out_rows, out_cols)
     image = np.zeros(padded_shape, dtype=columns.dtype)
+    # --8<-- [start:ex-ch08-col2im]
     for a in range(rows.taps):
         for b in range(cols.taps):
             r, s = tap_slices(a, b, rows, cols, out_rows, out_cols)
             image[:, :, r, s] += columns[:, a, b].transpose(1, 0, 2, 3)
+    # --8<-- [end:ex-ch08-col2im]
     return image
 
 

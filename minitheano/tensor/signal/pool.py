@@ -67,11 +67,13 @@ class Window:
     def count(self) -> int:
         """How many windows (Theano's rule for the ones cut short by the edge)."""
         padded = self.length + 2 * self.pad
+        # --8<-- [start:ex-ch08-pool-count]
         if self.ignore_border:
             return max((padded - self.size) // self.stride + 1, 0)
         if self.stride >= self.size:
             return (padded - 1) // self.stride + 1
         return max(0, (padded - 1 - self.size + self.stride) // self.stride) + 1
+        # --8<-- [end:ex-ch08-pool-count]
 
     @property
     def extent(self) -> int:
