@@ -19,6 +19,7 @@ from minitheano.tensor.nnet import (
     AbstractConv2d_gradWeights,
     conv,
 )
+from minitheano.tensor.nnet.im2col import Kit
 
 MODES = ("FAST_COMPILE", "FAST_RUN")  # perform with numpy; C im2col + BLAS
 TOL = {"float64": 1e-10, "float32": 2e-4}
@@ -227,17 +228,17 @@ def test_fast_run_calls_the_c_im2col(monkeypatch):
     from minitheano.tensor.nnet import conv_c
 
     calls = []
-    real = conv_c.functions
+    real = conv_c.kit
 
     def counting(lib):
-        patches, unpatches = real(lib)
+        kit = real(lib)
 
         def counted(*args):
             calls.append("im2col")
-            return patches(*args)
-        return counted, unpatches
+            return kit.patches(*args)
+        return Kit(counted, kit.unpatches, kit.scratch)
 
-    monkeypatch.setattr(conv_c, "functions", counting)
+    monkeypatch.setattr(conv_c, "kit", counting)
     x, w = T.tensor4("x"), T.tensor4("w")
     f = theano.function([x, w], T.nnet.conv2d(x, w), mode="FAST_RUN")
     f(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)))

@@ -96,13 +96,9 @@ def test_gradient_ops_are_differentiable_in_the_output_gradient(how):
     def grad_of(gz):
         x_c = T.constant(xv)
         if how == "max":
-            return pool.MaxPoolGrad(*_params(op))(x_c, op(x_c), gz)
-        return pool.AveragePoolGrad(*_params(op))(x_c, gz)
+            return pool.MaxPoolGrad(*op.params())(x_c, op(x_c), gz)
+        return pool.AveragePoolGrad(*op.params())(x_c, gz)
     verify_grad(grad_of, [rng.normal(size=out_v.shape)], rng=rng)
-
-
-def _params(op):
-    return (op.ws, op.ignore_border, op.stride, op.pad, op.mode)
 
 
 @pytest.mark.parametrize("mode", MODES)

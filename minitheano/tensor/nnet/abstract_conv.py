@@ -38,8 +38,6 @@ calls (conv_c.Workspace).  So: im2col + BLAS, with the copy in C.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,7 +57,7 @@ from minitheano.tensor.nnet.conv_geometry import (
     out_length,
     pad,
 )
-from minitheano.tensor.nnet.im2col import col2im, im2col, pad_image, unpad
+from minitheano.tensor.nnet.im2col import Kit, col2im, fresh, im2col, pad_image, unpad
 from minitheano.tensor.type import TensorType, TensorVariable
 
 
@@ -76,20 +74,7 @@ def numpy_unpatches(columns: np.ndarray, shape: tuple[int, ...], rows: Axis, col
     return np.ascontiguousarray(unpad(col2im(columns, padded, rows, cols, oh, ow), rows, cols))
 
 
-def _fresh(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    return np.empty(shape, dtype)
-
-
-@dataclass(frozen=True)
-class Kit:
-    """How one call copies patches and gets scratch arrays: numpy and fresh
-    arrays in `perform`, C and arrays kept between calls in FAST_RUN."""
-    patches: Callable      # (x, rows, cols, oh, ow, out) -> the patch matrix, in out
-    unpatches: Callable    # (columns, image shape, rows, cols, oh, ow) -> the image
-    scratch: Callable      # (name, shape, dtype) -> an array to overwrite
-
-
-NUMPY_KIT = Kit(numpy_patches, numpy_unpatches, _fresh)
+NUMPY_KIT = Kit(numpy_patches, numpy_unpatches, fresh)
 
 
 def top_matrix(top: np.ndarray, kit: Kit) -> np.ndarray:
@@ -115,6 +100,11 @@ class BaseAbstractConv(Op):
         self.subsample = check_positive_pair(subsample, "subsample")
         self.filter_flip = bool(filter_flip)
         self.filter_dilation = check_positive_pair(filter_dilation, "filter_dilation")
+
+    def params(self) -> tuple:
+        """The constructor's arguments: the three ops of one convolution share them."""
+        return (self.imshp, self.kshp, self.border_mode, self.subsample, self.filter_flip,
+                self.filter_dilation)
 
     def axes(self, filter_size: tuple[int, int]) -> tuple[Axis, Axis]:
         return axes(self.border_mode, self.subsample, self.filter_dilation, filter_size)
@@ -152,8 +142,7 @@ class BaseAbstractConv(Op):
         return conv_c.SOURCE if node.outputs[0].dtype in ("float32", "float64") else None
 
     def c_thunk(self, node: Apply, lib: Any, input_cells: list, output_cells: list) -> Any:
-        patches, unpatches = conv_c.functions(lib)
-        kit = Kit(patches, unpatches, conv_c.Workspace().empty)
+        kit = conv_c.kit(lib)
 
         def thunk() -> None:
             output_cells[0][0] = self.compute([cell[0] for cell in input_cells], kit)
@@ -196,13 +185,9 @@ class AbstractConv2d(BaseAbstractConv):
     def grad(self, inputs, output_grads):
         img, kern = inputs
         (top,) = output_grads
-        d_img = AbstractConv2d_gradInputs(*self._params())(kern, top, img.shape[2:])
-        d_kern = AbstractConv2d_gradWeights(*self._params())(img, top, kern.shape[2:])
+        d_img = AbstractConv2d_gradInputs(*self.params())(kern, top, img.shape[2:])
+        d_kern = AbstractConv2d_gradWeights(*self.params())(img, top, kern.shape[2:])
         return [d_img, d_kern]
-
-    def _params(self) -> tuple:
-        return (self.imshp, self.kshp, self.border_mode, self.subsample, self.filter_flip,
-                self.filter_dilation)
 
 
 class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name)
@@ -236,8 +221,7 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name
     def grad(self, inputs, output_grads):
         img, top, shape = inputs
         (d_kern,) = output_grads
-        params = (self.imshp, self.kshp, self.border_mode, self.subsample, self.filter_flip,
-                  self.filter_dilation)
+        params = self.params()
         # d_kern is bilinear in (img, top): its gradients are the other two ops.
         d_img = AbstractConv2d_gradInputs(*params)(d_kern, top, img.shape[2:])
         d_top = AbstractConv2d(*params)(img, d_kern)
@@ -275,8 +259,7 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):  # noqa: N801 (Theano's name)
     def grad(self, inputs, output_grads):
         kern, top, shape = inputs
         (d_img,) = output_grads
-        params = (self.imshp, self.kshp, self.border_mode, self.subsample, self.filter_flip,
-                  self.filter_dilation)
+        params = self.params()
         d_kern = AbstractConv2d_gradWeights(*params)(d_img, top, kern.shape[2:])
         d_top = AbstractConv2d(*params)(d_img, kern)
         return [d_kern, d_top, _no_grad(self, shape)]

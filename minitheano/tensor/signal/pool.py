@@ -126,6 +126,10 @@ class PoolBase(Op):
             raise ValueError(f"pool_2d: pad={self.pad} must be smaller than the window "
                              f"ws={self.ws} (a window of padding only has no value)")
 
+    def params(self) -> tuple:
+        """The constructor's arguments: the pooling ops of one layer share them."""
+        return (self.ws, self.ignore_border, self.stride, self.pad, self.mode)
+
     def windows(self, shape: tuple[int, ...]) -> tuple[Window, Window]:
         return tuple(Window(self.ws[d], self.stride[d], self.pad[d], shape[-2 + d],
                             self.ignore_border) for d in range(2))
@@ -201,7 +205,7 @@ class Pool(PoolBase):
 
     def L_op(self, inputs, outputs, output_grads):
         (x,), (out,), (gz,) = inputs, outputs, output_grads
-        params = (self.ws, self.ignore_border, self.stride, self.pad, self.mode)
+        params = self.params()
         if self.mode == "max":
             return [MaxPoolGrad(*params)(x, out, gz)]
         return [AveragePoolGrad(*params)(x, gz)]
@@ -240,7 +244,7 @@ class MaxPoolGrad(PoolBase):
     def grad(self, inputs, output_grads):
         x, out, gz = inputs
         (ggx,) = output_grads
-        params = (self.ws, self.ignore_border, self.stride, self.pad, self.mode)
+        params = self.params()
         # Moving x a little moves no max to another pixel: the routing is constant.
         return [_T.zeros_like(x), _T.zeros_like(out), MaxPoolGradGrad(*params)(x, out, ggx)]
 
@@ -306,7 +310,7 @@ class AveragePoolGrad(PoolBase):
     def grad(self, inputs, output_grads):
         x, gz = inputs
         (ggx,) = output_grads
-        params = (self.ws, self.ignore_border, self.stride, self.pad, self.mode)
+        params = self.params()
         # Linear in gz, and its transpose is the pooling itself.
         return [_T.zeros_like(x), Pool(*params)(ggx)]
 
