@@ -79,12 +79,14 @@ def test_conv2d_generated(data):
     dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     border = draw(st.sampled_from(["valid", "full", "half", 0, 1, (2, 1)]))
     pads = pads_of(border, (kh, kw), dil)
+    # the smallest image one filter fits on, once padded
     low = [max(1, dil[d] * ((kh, kw)[d] - 1) + 1 - 2 * pads[d]) for d in range(2)]
-    h, w = draw(st.integers(low[0], low[0] + 4)), draw(st.integers(low[1], low[1] + 4))
-    case = ((draw(st.integers(1, 2)), draw(st.sampled_from([1, 3])), h, w),
-            (draw(st.integers(1, 3)), 0, kh, kw), border,
-            (draw(st.integers(1, 3)), draw(st.integers(1, 3))), dil, draw(st.booleans()))
-    case = (case[0], (case[1][0], case[0][1], kh, kw), *case[2:])
+    channels = draw(st.sampled_from([1, 3]))
+    image = (draw(st.integers(1, 2)), channels, draw(st.integers(low[0], low[0] + 4)),
+             draw(st.integers(low[1], low[1] + 4)))
+    filters = (draw(st.integers(1, 3)), channels, kh, kw)
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    case = (image, filters, border, stride, dil, draw(st.booleans()))
     got, expected, _, _ = _run(case, "float64", draw(st.sampled_from(MODES)))
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
 
