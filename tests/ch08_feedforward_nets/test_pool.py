@@ -216,3 +216,16 @@ def test_nan_and_inf_stay_where_they_belong(mode):
     np.testing.assert_array_equal(out[0, 0, 1], [13.0, 15.0])
     assert np.isinf(grad[0, 0, 3, 3]) and grad[0, 0, 2, 2] == 0
     assert not np.isnan(grad[0, 0, 2:, :]).any()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gradient_ops_refuse_shapes_that_do_not_pool(mode):
+    x, out, gz = T.dtensor4("x"), T.dtensor4("out"), T.dtensor4("gz")
+    grad = pool.MaxPoolGrad((2, 2), True)(x, out, gz)
+    f = theano.function([x, out, gz], grad, mode=mode)
+    good = np.zeros((1, 1, 2, 2))
+    with pytest.raises(ValueError, match=r"pooled output has shape \(1, 1, 3, 3\), but pooling "
+                                         r"an input of shape \(1, 1, 4, 4\) gives \(1, 1, 2, 2\)"):
+        f(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), good)
+    with pytest.raises(ValueError, match="output gradient has shape"):
+        f(np.zeros((1, 1, 4, 4)), good, np.zeros((1, 2, 2, 2)))

@@ -220,7 +220,8 @@ class MaxPoolGrad(PoolBase):
         return Apply(self, [x, out, gz], [x.type()])
 
     def check(self, inputs: list) -> None:
-        _check_pooled(self, inputs[0], inputs[2])
+        _check_pooled(self, inputs[0], inputs[1], "pooled output")
+        _check_pooled(self, inputs[0], inputs[2], "output gradient")
 
     def compute(self, x: np.ndarray, out: np.ndarray, gz: np.ndarray) -> np.ndarray:
         rows, cols = self.windows(x.shape)
@@ -260,6 +261,13 @@ class MaxPoolGradGrad(PoolBase):
     def c_source(self, node: Apply) -> None:
         return None
 
+    def check(self, inputs: list) -> None:
+        x, out, ggx = inputs
+        _check_pooled(self, x, out, "pooled output")
+        if ggx.shape != x.shape:
+            raise ValueError(f"{self}: the gradient has shape {ggx.shape}, but the input "
+                             f"has shape {x.shape}")
+
     def compute(self, x: np.ndarray, out: np.ndarray, ggx: np.ndarray) -> np.ndarray:
         rows, cols = self.windows(x.shape)
         ext = self.extended(x, rows, cols, -np.inf)
@@ -292,7 +300,7 @@ class AveragePoolGrad(PoolBase):
         return Apply(self, [x, gz], [x.type()])
 
     def check(self, inputs: list) -> None:
-        _check_pooled(self, inputs[0], inputs[1])
+        _check_pooled(self, inputs[0], inputs[1], "output gradient")
 
     def compute(self, x: np.ndarray, gz: np.ndarray) -> np.ndarray:
         rows, cols = self.windows(x.shape)
@@ -365,11 +373,12 @@ def _float_input(op: Op, x: Any) -> TensorVariable:
     return x
 
 
-def _check_pooled(op: PoolBase, x: np.ndarray, gz: np.ndarray) -> None:
+def _check_pooled(op: PoolBase, x: np.ndarray, pooled: np.ndarray, what: str) -> None:
+    """`pooled` (the pooling's output, or its gradient) must have the pooled shape of x."""
     rows, cols = op.windows(x.shape)
     expected = (*x.shape[:-2], rows.count, cols.count)
-    if gz.shape != expected:
-        raise ValueError(f"{op}: the output gradient has shape {gz.shape}, but pooling an "
+    if pooled.shape != expected:
+        raise ValueError(f"{op}: the {what} has shape {pooled.shape}, but pooling an "
                          f"input of shape {x.shape} gives {expected}")
 
 
