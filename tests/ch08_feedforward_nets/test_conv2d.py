@@ -263,3 +263,26 @@ def test_an_op_whose_c_does_not_build_runs_in_python(monkeypatch):
         f = theano.function([x, w], T.nnet.conv2d(x, w), mode="FAST_RUN")
     xv, wv = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
     np.testing.assert_array_equal(f(xv, wv), np.full((1, 1, 2, 2), 4.0))
+
+
+def test_theano_gradient_helpers_are_the_gradients():
+    from minitheano.tensor.nnet.abstract_conv import (
+        conv2d_grad_wrt_inputs,
+        conv2d_grad_wrt_weights,
+    )
+
+    x, w, top = T.tensor4("x"), T.tensor4("w"), T.tensor4("top")
+    params = dict(border_mode=(1, 0), subsample=(2, 1), filter_flip=False)
+    y = T.nnet.conv2d(x, w, **params)
+    g_x, g_w = T.grad((y * top).sum(), [x, w])
+    by_helpers = [conv2d_grad_wrt_inputs(top, w, (2, 2, 7, 5), **params),
+                  conv2d_grad_wrt_weights(x, top, (3, 2, 3, 2), **params),
+                  conv2d_grad_wrt_inputs(top, w, x.shape, **params)]   # symbolic shape
+    rng = np.random.default_rng(6)
+    xv, wv = rng.normal(size=(2, 2, 7, 5)), rng.normal(size=(3, 2, 3, 2))
+    topv = rng.normal(size=(2, 3, 4, 4))  # (7 + 2 - 3) // 2 + 1, (5 - 2) + 1
+    f = theano.function([x, w, top], [g_x, g_w, *by_helpers], on_unused_input="ignore")
+    want_x, want_w, got_x, got_w, got_x_symbolic = f(xv, wv, topv)
+    np.testing.assert_allclose(got_x, want_x, rtol=1e-12)
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-12)
+    np.testing.assert_allclose(got_x_symbolic, want_x, rtol=1e-12)

@@ -289,7 +289,47 @@ def conv2d(input: Any, filters: Any, input_shape: Any = None, filter_shape: Any 
     return op(input, filters)
 
 
+def conv2d_grad_wrt_inputs(output_grad: Any, filters: Any, input_shape: Any,
+                           filter_shape: Any = None, border_mode: Any = "valid",
+                           subsample: Any = (1, 1), filter_flip: bool = True,
+                           filter_dilation: Any = (1, 1)) -> TensorVariable:
+    """The gradient of conv2d with respect to its input, given the output's
+    gradient (Theano's name; also the "transposed convolution" that upsamples).
+    `input_shape` is the input's full shape: its last two entries are needed."""
+    op = AbstractConv2d_gradInputs(_declared(input_shape), _declared(filter_shape),
+                                   border_mode, subsample, filter_flip, filter_dilation)
+    return op(filters, output_grad, _spatial(input_shape, "input_shape"))
+
+
+def conv2d_grad_wrt_weights(input: Any, output_grad: Any, filter_shape: Any,
+                            input_shape: Any = None, border_mode: Any = "valid",
+                            subsample: Any = (1, 1), filter_flip: bool = True,
+                            filter_dilation: Any = (1, 1)) -> TensorVariable:
+    """The gradient of conv2d with respect to its filters, given the output's
+    gradient (Theano's name).  `filter_shape`'s last two entries are needed."""
+    op = AbstractConv2d_gradWeights(_declared(input_shape), _declared(filter_shape),
+                                    border_mode, subsample, filter_flip, filter_dilation)
+    return op(input, output_grad, _spatial(filter_shape, "filter_shape"))
+
+
 # -- helpers --------------------------------------------------------------------------------
+def _declared(shape: Any) -> tuple | None:
+    """A shape worth declaring to the op: a tuple of ints and Nones (symbolic: None)."""
+    if isinstance(shape, (tuple, list)) and len(shape) == 4 and all(
+            s is None or isinstance(s, (int, np.integer)) for s in shape):
+        return tuple(shape)
+    return None
+
+
+def _spatial(shape: Any, what: str) -> Any:
+    """The last two entries of a shape given as a tuple (ints or scalars) or a vector."""
+    if isinstance(shape, (tuple, list)):
+        if len(shape) < 2 or any(s is None for s in shape[-2:]):
+            raise ValueError(f"conv2d: {what} must end with the rows and columns, got {shape!r}")
+        return _T.stack([as_tensor_variable(s) for s in shape[-2:]])
+    return as_tensor_variable(shape)[-2:]
+
+
 def _patch_size(filter_shape: tuple) -> int:
     """The length of one patch: channels * filter rows * filter columns."""
     return int(filter_shape[1] * filter_shape[2] * filter_shape[3])
@@ -339,3 +379,6 @@ def _check_top(op: Op, top: np.ndarray, expected: tuple) -> None:
 
 def _no_grad(op: Op, shape: TensorVariable) -> Any:
     return grad_undefined(op, 2, shape, "a shape is discrete")
+
+
+import minitheano.tensor as _T  # noqa: E402  (T.stack, for shapes given as tuples)
