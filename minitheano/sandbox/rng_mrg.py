@@ -130,13 +130,13 @@ class MultinomialFromUniform(Op):
         pvals, unis = inputs
         _check_rows(self, pvals, unis.shape[1])
         edges = np.cumsum(pvals, axis=1)
+        # Each draw's class: the one whose cumulative interval holds its uniform
+        # (clipped: rounding may leave the last edge a hair under 1).
+        picked = np.minimum((edges[None, :, :] < unis[:, :, None]).sum(axis=2),
+                            pvals.shape[1] - 1)
         counts = np.zeros(pvals.shape, dtype=self.odtype)
-        rows = np.arange(pvals.shape[0])
-        for draw in unis:
-            # The class whose cumulative interval holds u (clipped: rounding may
-            # leave the last edge a hair under 1).
-            picked = np.minimum((edges < draw[:, None]).sum(axis=1), pvals.shape[1] - 1)
-            counts[rows, picked] += 1
+        rows = np.broadcast_to(np.arange(pvals.shape[0]), picked.shape)
+        np.add.at(counts, (rows, picked), 1)
         output_storage[0][0] = counts
 
     def infer_shape(self, fgraph, node, input_shapes):

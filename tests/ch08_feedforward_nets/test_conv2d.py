@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ch08_reference import conv2d_reference, pads_of
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitheano as theano
@@ -109,6 +109,29 @@ def test_conv2d_gradients_by_finite_differences(case):
         return T.nnet.conv2d(x, w, border_mode=border, subsample=sub, filter_flip=flip,
                              filter_dilation=dil)
     verify_grad(fun, pt, rng=rng)
+
+
+@settings(max_examples=10)
+@given(st.data())
+def test_conv2d_gradients_generated(data):
+    draw = data.draw
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    dil = (draw(st.integers(1, 2)), 1)
+    border = draw(st.sampled_from(["valid", "full", "half", (1, 0)]))
+    pads = pads_of(border, (kh, kw), dil)
+    low = [max(1, dil[d] * ((kh, kw)[d] - 1) + 1 - 2 * pads[d]) for d in range(2)]
+    channels = draw(st.integers(1, 2))
+    image = (draw(st.integers(1, 2)), channels, draw(st.integers(low[0], low[0] + 3)),
+             draw(st.integers(low[1], low[1] + 3)))
+    filters = (draw(st.integers(1, 2)), channels, kh, kw)
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    flip = draw(st.booleans())
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+
+    def fun(x, w):
+        return T.nnet.conv2d(x, w, border_mode=border, subsample=stride, filter_flip=flip,
+                             filter_dilation=dil)
+    verify_grad(fun, [rng.normal(size=image), rng.normal(size=filters)], rng=rng)
 
 
 @pytest.mark.parametrize("which", ["weights", "inputs"])

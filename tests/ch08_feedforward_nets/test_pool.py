@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ch08_reference import pool_out_length, pool_reference
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitheano as theano
@@ -81,6 +81,22 @@ GRAD_CASES = [CASES[1], CASES[2], CASES[3], CASES[4]]
 def test_pool_gradients_by_finite_differences(case, how):
     shape, ws, ignore_border, stride, pad = case
     rng = np.random.default_rng(1)
+    verify_grad(lambda x: pool.pool_2d(x, ws, ignore_border, stride, pad, how),
+                [_distinct(shape, rng)], rng=rng)
+
+
+@settings(max_examples=10)
+@given(st.data())
+def test_pool_gradients_generated(data):
+    draw = data.draw
+    ws = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    ignore_border = draw(st.booleans())
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    pad = (draw(st.integers(0, ws[0] - 1)), 0) if ignore_border else (0, 0)
+    shape = (draw(st.integers(1, 2)), draw(st.integers(max(ws[0] - 2 * pad[0], 1), 6)),
+             draw(st.integers(ws[1], 6)))
+    how = draw(st.sampled_from(pool.MODES))
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
     verify_grad(lambda x: pool.pool_2d(x, ws, ignore_border, stride, pad, how),
                 [_distinct(shape, rng)], rng=rng)
 
