@@ -309,3 +309,20 @@ def test_theano_gradient_helpers_are_the_gradients():
     np.testing.assert_allclose(got_x, want_x, rtol=1e-12)
     np.testing.assert_allclose(got_w, want_w, rtol=1e-12)
     np.testing.assert_allclose(got_x_symbolic, want_x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shapes", [((1, 2, 5, 5), (3, 2, 3, 3)), ((2, 2, 5, 5), (1, 2, 3, 3)),
+                                    ((1, 1, 4, 4), (1, 1, 2, 2))])
+def test_a_returned_output_is_never_overwritten_by_the_next_call(shapes):
+    """FAST_RUN keeps scratch arrays between calls: with one image or one filter
+    the product is already laid out as the output, which must still be a copy."""
+    x, w = T.tensor4("x"), T.tensor4("w")
+    y = T.nnet.conv2d(x, w)
+    f = theano.function([x, w], [y, *T.grad((y * y).sum(), [x, w])], mode="FAST_RUN")
+    rng = np.random.default_rng(7)
+    xv, wv = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    first = f(xv, wv)
+    kept = [a.copy() for a in first]
+    f(xv + 1, wv - 1)
+    for a, b in zip(first, kept):
+        np.testing.assert_array_equal(a, b)

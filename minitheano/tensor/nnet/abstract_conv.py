@@ -177,7 +177,11 @@ class AbstractConv2d(BaseAbstractConv):
         # (k, c*kh*kw) @ (c*kh*kw, n*oh*ow): every filter at every position at once.
         product = np.dot(weights, columns, out=kit.scratch("product", (k, n * oh * ow),
                                                             img.dtype))
-        return np.ascontiguousarray(product.reshape(k, n, oh, ow).transpose(1, 0, 2, 3))
+        # Always a new array: `product` may be scratch kept for the next call (and
+        # with one image or one filter it is already laid out as the output).
+        out = np.empty((n, k, oh, ow), dtype=img.dtype)
+        np.copyto(out, product.reshape(k, n, oh, ow).transpose(1, 0, 2, 3))
+        return out
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [self.out_shape(input_shapes[0], input_shapes[1])]
