@@ -10,7 +10,8 @@ product to BLAS; pooling walks its windows in C.  Such an op has two methods:
                        the functions of `lib` (the loaded library) through ctypes
 
 The source is compiled through the same on-disk cache as every C module
-(link/c/build.py), once per distinct source.
+(link/c/build.py), once per distinct source; `c_thunks` (link/c/thunk.py)
+puts these thunks in place of the nodes' Python ones.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from collections.abc import Callable, Sequence
 
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build
-from minitheano.link.c.thunk import c_unavailable
 
 _LOADED: dict[str, ctypes.CDLL] = {}
 
@@ -36,10 +36,9 @@ def load(source: str) -> ctypes.CDLL:
 
 def op_thunks(order: Sequence[Apply], storage: dict[Variable, list]
               ) -> list[Callable[[], None] | None]:
-    """A thunk for each node of `order` whose op brings its own C, None for the others."""
+    """A thunk for each node of `order` whose op brings its own C, None for the
+    others.  The C linker (thunk.c_thunks) calls it once it knows that C works here."""
     thunks: list[Callable[[], None] | None] = [None] * len(order)
-    if c_unavailable() is not None:
-        return thunks
     for k, node in enumerate(order):
         source = getattr(node.op, "c_source", None)
         text = source(node) if source is not None else None
