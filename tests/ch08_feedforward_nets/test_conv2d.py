@@ -326,3 +326,20 @@ def test_a_returned_output_is_never_overwritten_by_the_next_call(shapes):
     f(xv + 1, wv - 1)
     for a, b in zip(first, kept):
         np.testing.assert_array_equal(a, b)
+
+
+def test_rop_is_the_directional_derivative():
+    x, w, vx, vw = T.tensor4("x"), T.tensor4("w"), T.tensor4("vx"), T.tensor4("vw")
+    params = dict(border_mode="half", subsample=(2, 1), filter_dilation=(1, 2))
+    y = T.nnet.conv2d(x, w, **params)
+    f = theano.function([x, w, vx, vw], [T.Rop(y, [x, w], [vx, vw]), T.Rop(y, x, vx)])
+    conv = theano.function([x, w], y)
+    rng = np.random.default_rng(8)
+    xv, wv = rng.normal(size=(2, 2, 6, 7)), rng.normal(size=(3, 2, 3, 2))
+    vxv, vwv = rng.normal(size=xv.shape), rng.normal(size=wv.shape)
+    both, only_x = f(xv, wv, vxv, vwv)
+    eps = 1e-3  # conv is bilinear: the central difference is exact but for rounding
+    ahead, behind = conv(xv + eps * vxv, wv + eps * vwv), conv(xv - eps * vxv, wv - eps * vwv)
+    expected = (ahead - behind) / (2 * eps)
+    np.testing.assert_allclose(both, expected, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(only_x, conv(vxv, wv), rtol=1e-12, atol=1e-12)

@@ -193,6 +193,15 @@ class AbstractConv2d(BaseAbstractConv):
         d_kern = AbstractConv2d_gradWeights(*self.params())(img, top, kern.shape[2:])
         return [d_img, d_kern]
 
+    def R_op(self, inputs, eval_points):
+        # Bilinear: moving img by e_img and kern by e_kern moves the output by
+        # conv(e_img, kern) + conv(img, e_kern).
+        (img, kern), (e_img, e_kern) = inputs, eval_points
+        terms = [self(e_img, kern) if e_img is not None else None,
+                 self(img, e_kern) if e_kern is not None else None]
+        terms = [t for t in terms if t is not None]
+        return [None if not terms else terms[0] if len(terms) == 1 else terms[0] + terms[1]]
+
 
 class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name)
     """The gradient with respect to the filters: (images, output gradient,
