@@ -245,3 +245,17 @@ def test_gradient_ops_refuse_shapes_that_do_not_pool(mode):
         f(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), good)
     with pytest.raises(ValueError, match="output gradient has shape"):
         f(np.zeros((1, 1, 4, 4)), good, np.zeros((1, 2, 2, 2)))
+
+
+@pytest.mark.parametrize("how", pool.MODES)
+def test_rop_is_the_directional_derivative(how):
+    x, v = T.dtensor4("x"), T.dtensor4("v")
+    y = pool.pool_2d(x, (2, 3), True, (1, 2), (1, 1), how)
+    rop = theano.function([x, v], T.Rop(y, x, v), on_unused_input="ignore")  # linear modes
+    pooled = theano.function([x], y)
+    rng = np.random.default_rng(9)
+    xv = _distinct((2, 2, 5, 6), rng)  # no ties: the max moves smoothly
+    vv = rng.normal(size=xv.shape)
+    eps = 1e-6
+    expected = (pooled(xv + eps * vv) - pooled(xv - eps * vv)) / (2 * eps)
+    np.testing.assert_allclose(rop(xv, vv), expected, rtol=1e-6, atol=1e-8)

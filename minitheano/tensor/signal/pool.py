@@ -210,6 +210,14 @@ class Pool(PoolBase):
             return [MaxPoolGrad(*params)(x, out, gz)]
         return [AveragePoolGrad(*params)(x, gz)]
 
+    def R_op(self, inputs, eval_points):
+        (x,), (ev,) = inputs, eval_points
+        if ev is None:
+            return [None]
+        if self.mode == "max":  # each window moves as its largest pixel moves
+            return [MaxPoolGradGrad(*self.params())(x, self(x), ev)]
+        return [self(ev)]  # linear
+
 
 class MaxPoolGrad(PoolBase):
     """The gradient of max pooling: (input, pooled, output gradient) -> each
