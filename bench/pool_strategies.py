@@ -10,9 +10,13 @@ one call, best of several (wall-clock times vary too much on a shared machine).
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this repository's minitheano
 
 from minitheano.link.c.op_thunks import load
 from minitheano.tensor.signal import pool, pool_c
