@@ -21,9 +21,13 @@ os.environ["OPENBLAS_NUM_THREADS"] = "1"  # before numpy loads BLAS
 os.environ["OMP_NUM_THREADS"] = "1"
 
 import ctypes  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this repository's minitheano
 
 import minitheano as theano  # noqa: E402
 from minitheano import tensor as T  # noqa: E402

@@ -24,7 +24,6 @@ def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
     order = fgraph.toposort()
     thunks = [py_thunk(node, storage) for node in order]
     if linker == "c":
-        from minitheano.link.c.op_thunks import op_thunks
         from minitheano.link.c.thunk import c_thunks
 
         # A node may keep its output arrays for the next call if they are
@@ -35,7 +34,6 @@ def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
         compiled = c_thunks(order, storage, reuse)
         if compiled is not None:
             thunks = [c or p for c, p in zip(compiled, thunks)]
-            thunks = [o or t for o, t in zip(op_thunks(order, storage), thunks)]
     elif linker == "debug":
         from minitheano.link.debug import debug_thunks
 

@@ -207,7 +207,7 @@ def _describe_elemwise(node: Apply) -> ElemwiseKernel:
 def _describe_other(node: Apply) -> Kernel | None:
     """Ops of other modules that have a kernel, found by name so that this module
     needs nothing of theirs: argmax/argmin (tensor/reduction.py), the
-    softmaxes and the cross-entropy against class indices (tensor/nnet/nnet.py)."""
+    softmaxes and the cross-entropy against class indices (tensor/nnet.py)."""
     name = type(node.op).__name__
     x = node.inputs[0] if node.inputs else None
     if name in ("Argmax", "Argmin") and len(node.inputs) == 1:

@@ -1,1 +1,2 @@
-"""`theano.sandbox`: where Theano kept MRG_RandomStreams (`sandbox.rng_mrg`, chapter 8)."""
+"""Theano's sandbox: of its modules, minitheano keeps the ones programs still
+import (the old GPU back ends here only say that they are gone)."""

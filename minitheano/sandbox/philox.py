@@ -47,9 +47,11 @@ def philox4x32(counters: np.ndarray, key: tuple[int, int]) -> np.ndarray:
     for r in range(ROUNDS):
         if r:  # the key moves on between rounds
             k0, k1 = (k0 + KEY_STEPS[0]) & MASK32, (k1 + KEY_STEPS[1]) & MASK32
+        # --8<-- [start:ex-ch08-philox-round]
         hi0, lo0 = _mulhilo(MULTIPLIERS[0], c[0])
         hi1, lo1 = _mulhilo(MULTIPLIERS[1], c[2])
         c = [hi1 ^ c[1] ^ np.uint64(k0), lo1, hi0 ^ c[3] ^ np.uint64(k1), lo0]
+        # --8<-- [end:ex-ch08-philox-round]
     return np.stack(c).astype(np.uint32)
 
 

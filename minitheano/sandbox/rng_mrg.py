@@ -39,6 +39,7 @@ from minitheano.config import config
 from minitheano.graph.basic import Apply
 from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
+from minitheano.sandbox import philox_c
 from minitheano.sandbox.philox import MASK32, philox4x32, random_words, uniform_from_words
 from minitheano.tensor.basic import as_tensor_variable, cast
 from minitheano.tensor.shape import get_vector_length
@@ -67,7 +68,9 @@ class PhiloxUniform(Op):
         sample = TensorType(self.dtype, (False,) * self.ndim)()
         return Apply(self, [state, size], [state.type(), sample])
 
-    def perform(self, node, inputs, output_storage):
+    def draw(self, inputs: list, words_of: Any, output_cells: list) -> None:
+        """Fill the output cells, the bits coming from `words_of(key, call, n)`:
+        philox.random_words (numpy) or its C twin (philox_c.py)."""
         state, size = inputs
         shape = tuple(int(s) for s in size)
         if len(shape) != self.ndim or min(shape, default=0) < 0:
@@ -76,9 +79,23 @@ class PhiloxUniform(Op):
         key, call = int(state[0]), int(state[1])
         n = int(np.prod(shape))
         words_per_value = 1 if self.dtype == "float32" else 2
-        words = random_words((key & MASK32, key >> 32), call, n * words_per_value)
-        output_storage[0][0] = np.array([key, call + 1], dtype=np.uint64)
-        output_storage[1][0] = uniform_from_words(words, self.dtype).reshape(shape)
+        words = words_of((key & MASK32, key >> 32), call, n * words_per_value)
+        output_cells[0][0] = np.array([key, call + 1], dtype=np.uint64)
+        output_cells[1][0] = uniform_from_words(words, self.dtype).reshape(shape)
+
+    def perform(self, node, inputs, output_storage):
+        self.draw(inputs, random_words, output_storage)
+
+    # FAST_RUN: the generator in C (link/c/op_thunks.py), the same bits.
+    def c_source(self, node: Apply) -> str:
+        return philox_c.SOURCE
+
+    def c_thunk(self, node: Apply, lib: Any, input_cells: list, output_cells: list) -> Any:
+        words_of = philox_c.words_function(lib)
+
+        def thunk() -> None:
+            self.draw([cell[0] for cell in input_cells], words_of, output_cells)
+        return thunk
 
     def infer_shape(self, fgraph, node, input_shapes):
         size = node.inputs[1]
@@ -113,13 +130,13 @@ class MultinomialFromUniform(Op):
         pvals, unis = inputs
         _check_rows(self, pvals, unis.shape[1])
         edges = np.cumsum(pvals, axis=1)
+        # Each draw's class: the one whose cumulative interval holds its uniform
+        # (clipped: rounding may leave the last edge a hair under 1).
+        picked = np.minimum((edges[None, :, :] < unis[:, :, None]).sum(axis=2),
+                            pvals.shape[1] - 1)
         counts = np.zeros(pvals.shape, dtype=self.odtype)
-        rows = np.arange(pvals.shape[0])
-        for draw in unis:
-            # The class whose cumulative interval holds u (clipped: rounding may
-            # leave the last edge a hair under 1).
-            picked = np.minimum((edges < draw[:, None]).sum(axis=1), pvals.shape[1] - 1)
-            counts[rows, picked] += 1
+        rows = np.broadcast_to(np.arange(pvals.shape[0]), picked.shape)
+        np.add.at(counts, (rows, picked), 1)
         output_storage[0][0] = counts
 
     def infer_shape(self, fgraph, node, input_shapes):
@@ -252,7 +269,7 @@ class MRG_RandomStreams:  # noqa: N801 (Theano's name)
         if size is None:
             size, ndim = p.shape, p.ndim
         size_vec, nd = _size_vector(size, ndim)
-        fdtype = p.dtype if p.dtype.startswith("float") else config.floatX
+        fdtype = _uniform_dtype(p, dtype)
         u = self._draw(_T.concatenate([_int64s(n), size_vec]), nd + 1, fdtype)
         return cast(_T.sum(_T.lt(u, p), axis=0), dtype)
 
@@ -337,6 +354,15 @@ def _float_dtype(dtype: str | None, *params: Any) -> str:
     dtypes = [as_tensor_variable(p).dtype for p in params if not isinstance(p, (int, float))]
     floats = [d for d in dtypes if d.startswith("float")]
     return "float64" if "float64" in floats else config.floatX
+
+
+def _uniform_dtype(p: TensorVariable, dtype: str) -> str:
+    """The uniforms a comparison with p needs: as precise as a symbolic float p,
+    else as the result if it is a float, else floatX.  (A float32 uniform costs
+    one 32-bit word of Philox, a float64 two.)"""
+    if p.dtype.startswith("float") and not isinstance(p, TensorConstant):
+        return p.dtype
+    return dtype if dtype in ("float32", "float64") else config.floatX
 
 
 def _is_number(value: Any, number: float) -> bool:

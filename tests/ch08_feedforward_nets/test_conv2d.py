@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ch08_reference import conv2d_reference, pads_of
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitheano as theano
@@ -19,6 +19,7 @@ from minitheano.tensor.nnet import (
     AbstractConv2d_gradWeights,
     conv,
 )
+from minitheano.tensor.nnet.im2col import Kit
 
 MODES = ("FAST_COMPILE", "FAST_RUN")  # perform with numpy; C im2col + BLAS
 TOL = {"float64": 1e-10, "float32": 2e-4}
@@ -78,12 +79,14 @@ def test_conv2d_generated(data):
     dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     border = draw(st.sampled_from(["valid", "full", "half", 0, 1, (2, 1)]))
     pads = pads_of(border, (kh, kw), dil)
+    # the smallest image one filter fits on, once padded
     low = [max(1, dil[d] * ((kh, kw)[d] - 1) + 1 - 2 * pads[d]) for d in range(2)]
-    h, w = draw(st.integers(low[0], low[0] + 4)), draw(st.integers(low[1], low[1] + 4))
-    case = ((draw(st.integers(1, 2)), draw(st.sampled_from([1, 3])), h, w),
-            (draw(st.integers(1, 3)), 0, kh, kw), border,
-            (draw(st.integers(1, 3)), draw(st.integers(1, 3))), dil, draw(st.booleans()))
-    case = (case[0], (case[1][0], case[0][1], kh, kw), *case[2:])
+    channels = draw(st.sampled_from([1, 3]))
+    image = (draw(st.integers(1, 2)), channels, draw(st.integers(low[0], low[0] + 4)),
+             draw(st.integers(low[1], low[1] + 4)))
+    filters = (draw(st.integers(1, 3)), channels, kh, kw)
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    case = (image, filters, border, stride, dil, draw(st.booleans()))
     got, expected, _, _ = _run(case, "float64", draw(st.sampled_from(MODES)))
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
 
@@ -106,6 +109,29 @@ def test_conv2d_gradients_by_finite_differences(case):
         return T.nnet.conv2d(x, w, border_mode=border, subsample=sub, filter_flip=flip,
                              filter_dilation=dil)
     verify_grad(fun, pt, rng=rng)
+
+
+@settings(max_examples=10)
+@given(st.data())
+def test_conv2d_gradients_generated(data):
+    draw = data.draw
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    dil = (draw(st.integers(1, 2)), 1)
+    border = draw(st.sampled_from(["valid", "full", "half", (1, 0)]))
+    pads = pads_of(border, (kh, kw), dil)
+    low = [max(1, dil[d] * ((kh, kw)[d] - 1) + 1 - 2 * pads[d]) for d in range(2)]
+    channels = draw(st.integers(1, 2))
+    image = (draw(st.integers(1, 2)), channels, draw(st.integers(low[0], low[0] + 3)),
+             draw(st.integers(low[1], low[1] + 3)))
+    filters = (draw(st.integers(1, 2)), channels, kh, kw)
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    flip = draw(st.booleans())
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+
+    def fun(x, w):
+        return T.nnet.conv2d(x, w, border_mode=border, subsample=stride, filter_flip=flip,
+                             filter_dilation=dil)
+    verify_grad(fun, [rng.normal(size=image), rng.normal(size=filters)], rng=rng)
 
 
 @pytest.mark.parametrize("which", ["weights", "inputs"])
@@ -227,17 +253,17 @@ def test_fast_run_calls_the_c_im2col(monkeypatch):
     from minitheano.tensor.nnet import conv_c
 
     calls = []
-    real = conv_c.functions
+    real = conv_c.kit
 
     def counting(lib):
-        patches, unpatches = real(lib)
+        kit = real(lib)
 
         def counted(*args):
             calls.append("im2col")
-            return patches(*args)
-        return counted, unpatches
+            return kit.patches(*args)
+        return Kit(counted, kit.unpatches, kit.scratch)
 
-    monkeypatch.setattr(conv_c, "functions", counting)
+    monkeypatch.setattr(conv_c, "kit", counting)
     x, w = T.tensor4("x"), T.tensor4("w")
     f = theano.function([x, w], T.nnet.conv2d(x, w), mode="FAST_RUN")
     f(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)))
@@ -245,3 +271,75 @@ def test_fast_run_calls_the_c_im2col(monkeypatch):
     theano.function([x, w], T.nnet.conv2d(x, w), mode="FAST_COMPILE")(
         np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)))
     assert calls == ["im2col"]
+
+
+def test_an_op_whose_c_does_not_build_runs_in_python(monkeypatch):
+    from minitheano.link.c import build, op_thunks
+
+    def refuse(source):
+        raise build.CompileError("the C compiler failed on a generated module.")
+
+    monkeypatch.setattr(op_thunks, "_LOADED", {})
+    monkeypatch.setattr(build, "library_path", refuse)
+    x, w = T.tensor4("x"), T.tensor4("w")
+    with pytest.warns(UserWarning, match="its C did not build"):
+        f = theano.function([x, w], T.nnet.conv2d(x, w), mode="FAST_RUN")
+    xv, wv = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
+    np.testing.assert_array_equal(f(xv, wv), np.full((1, 1, 2, 2), 4.0))
+
+
+def test_theano_gradient_helpers_are_the_gradients():
+    from minitheano.tensor.nnet.abstract_conv import (
+        conv2d_grad_wrt_inputs,
+        conv2d_grad_wrt_weights,
+    )
+
+    x, w, top = T.tensor4("x"), T.tensor4("w"), T.tensor4("top")
+    params = dict(border_mode=(1, 0), subsample=(2, 1), filter_flip=False)
+    y = T.nnet.conv2d(x, w, **params)
+    g_x, g_w = T.grad((y * top).sum(), [x, w])
+    by_helpers = [conv2d_grad_wrt_inputs(top, w, (2, 2, 7, 5), **params),
+                  conv2d_grad_wrt_weights(x, top, (3, 2, 3, 2), **params),
+                  conv2d_grad_wrt_inputs(top, w, x.shape, **params)]   # symbolic shape
+    rng = np.random.default_rng(6)
+    xv, wv = rng.normal(size=(2, 2, 7, 5)), rng.normal(size=(3, 2, 3, 2))
+    topv = rng.normal(size=(2, 3, 4, 4))  # (7 + 2 - 3) // 2 + 1, (5 - 2) + 1
+    f = theano.function([x, w, top], [g_x, g_w, *by_helpers], on_unused_input="ignore")
+    want_x, want_w, got_x, got_w, got_x_symbolic = f(xv, wv, topv)
+    np.testing.assert_allclose(got_x, want_x, rtol=1e-12)
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-12)
+    np.testing.assert_allclose(got_x_symbolic, want_x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shapes", [((1, 2, 5, 5), (3, 2, 3, 3)), ((2, 2, 5, 5), (1, 2, 3, 3)),
+                                    ((1, 1, 4, 4), (1, 1, 2, 2))])
+def test_a_returned_output_is_never_overwritten_by_the_next_call(shapes):
+    """FAST_RUN keeps scratch arrays between calls: with one image or one filter
+    the product is already laid out as the output, which must still be a copy."""
+    x, w = T.tensor4("x"), T.tensor4("w")
+    y = T.nnet.conv2d(x, w)
+    f = theano.function([x, w], [y, *T.grad((y * y).sum(), [x, w])], mode="FAST_RUN")
+    rng = np.random.default_rng(7)
+    xv, wv = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    first = f(xv, wv)
+    kept = [a.copy() for a in first]
+    f(xv + 1, wv - 1)
+    for a, b in zip(first, kept):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_rop_is_the_directional_derivative():
+    x, w, vx, vw = T.tensor4("x"), T.tensor4("w"), T.tensor4("vx"), T.tensor4("vw")
+    params = dict(border_mode="half", subsample=(2, 1), filter_dilation=(1, 2))
+    y = T.nnet.conv2d(x, w, **params)
+    f = theano.function([x, w, vx, vw], [T.Rop(y, [x, w], [vx, vw]), T.Rop(y, x, vx)])
+    conv = theano.function([x, w], y)
+    rng = np.random.default_rng(8)
+    xv, wv = rng.normal(size=(2, 2, 6, 7)), rng.normal(size=(3, 2, 3, 2))
+    vxv, vwv = rng.normal(size=xv.shape), rng.normal(size=wv.shape)
+    both, only_x = f(xv, wv, vxv, vwv)
+    eps = 1e-3  # conv is bilinear: the central difference is exact but for rounding
+    ahead, behind = conv(xv + eps * vxv, wv + eps * vwv), conv(xv - eps * vxv, wv - eps * vwv)
+    expected = (ahead - behind) / (2 * eps)
+    np.testing.assert_allclose(both, expected, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(only_x, conv(vxv, wv), rtol=1e-12, atol=1e-12)

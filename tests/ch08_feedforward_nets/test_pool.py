@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ch08_reference import pool_out_length, pool_reference
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitheano as theano
@@ -85,6 +85,22 @@ def test_pool_gradients_by_finite_differences(case, how):
                 [_distinct(shape, rng)], rng=rng)
 
 
+@settings(max_examples=10)
+@given(st.data())
+def test_pool_gradients_generated(data):
+    draw = data.draw
+    ws = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    ignore_border = draw(st.booleans())
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    pad = (draw(st.integers(0, ws[0] - 1)), 0) if ignore_border else (0, 0)
+    shape = (draw(st.integers(1, 2)), draw(st.integers(max(ws[0] - 2 * pad[0], 1), 6)),
+             draw(st.integers(ws[1], 6)))
+    how = draw(st.sampled_from(pool.MODES))
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    verify_grad(lambda x: pool.pool_2d(x, ws, ignore_border, stride, pad, how),
+                [_distinct(shape, rng)], rng=rng)
+
+
 @pytest.mark.parametrize("how", ["max", "average_exc_pad", "sum"])
 def test_gradient_ops_are_differentiable_in_the_output_gradient(how):
     rng = np.random.default_rng(2)
@@ -96,13 +112,9 @@ def test_gradient_ops_are_differentiable_in_the_output_gradient(how):
     def grad_of(gz):
         x_c = T.constant(xv)
         if how == "max":
-            return pool.MaxPoolGrad(*_params(op))(x_c, op(x_c), gz)
-        return pool.AveragePoolGrad(*_params(op))(x_c, gz)
+            return pool.MaxPoolGrad(*op.params())(x_c, op(x_c), gz)
+        return pool.AveragePoolGrad(*op.params())(x_c, gz)
     verify_grad(grad_of, [rng.normal(size=out_v.shape)], rng=rng)
-
-
-def _params(op):
-    return (op.ws, op.ignore_border, op.stride, op.pad, op.mode)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -204,3 +216,46 @@ def test_caller_array_untouched(mode):
     np.testing.assert_allclose(f(xv)[0], pool_reference(keep, (2, 2), True, (1, 1), (1, 1),
                                                         "average_inc_pad"), rtol=1e-12)
     np.testing.assert_array_equal(xv, keep)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nan_and_inf_stay_where_they_belong(mode):
+    """A NaN pixel makes its window's max NaN (as numpy's max), and an infinite
+    output gradient reaches only the pixel that was the max (no 0 * inf)."""
+    x, gz = T.dtensor4("x"), T.dtensor4("gz")
+    y = pool.pool_2d(x, (2, 2), True)
+    f = theano.function([x, gz], [y, T.grad((y * gz).sum(), x)], mode=mode)
+    xv = np.arange(16.0).reshape(1, 1, 4, 4)
+    xv[0, 0, 0, 0] = np.nan
+    out, grad = f(xv, np.full((1, 1, 2, 2), np.inf))
+    assert np.isnan(out[0, 0, 0, 0]) and not np.isnan(out[0, 0, 1:, 1:]).any()
+    np.testing.assert_array_equal(out[0, 0, 1], [13.0, 15.0])
+    assert np.isinf(grad[0, 0, 3, 3]) and grad[0, 0, 2, 2] == 0
+    assert not np.isnan(grad[0, 0, 2:, :]).any()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gradient_ops_refuse_shapes_that_do_not_pool(mode):
+    x, out, gz = T.dtensor4("x"), T.dtensor4("out"), T.dtensor4("gz")
+    grad = pool.MaxPoolGrad((2, 2), True)(x, out, gz)
+    f = theano.function([x, out, gz], grad, mode=mode)
+    good = np.zeros((1, 1, 2, 2))
+    with pytest.raises(ValueError, match=r"pooled output has shape \(1, 1, 3, 3\), but pooling "
+                                         r"an input of shape \(1, 1, 4, 4\) gives \(1, 1, 2, 2\)"):
+        f(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), good)
+    with pytest.raises(ValueError, match="output gradient has shape"):
+        f(np.zeros((1, 1, 4, 4)), good, np.zeros((1, 2, 2, 2)))
+
+
+@pytest.mark.parametrize("how", pool.MODES)
+def test_rop_is_the_directional_derivative(how):
+    x, v = T.dtensor4("x"), T.dtensor4("v")
+    y = pool.pool_2d(x, (2, 3), True, (1, 2), (1, 1), how)
+    rop = theano.function([x, v], T.Rop(y, x, v), on_unused_input="ignore")  # linear modes
+    pooled = theano.function([x], y)
+    rng = np.random.default_rng(9)
+    xv = _distinct((2, 2, 5, 6), rng)  # no ties: the max moves smoothly
+    vv = rng.normal(size=xv.shape)
+    eps = 1e-6
+    expected = (pooled(xv + eps * vv) - pooled(xv - eps * vv)) / (2 * eps)
+    np.testing.assert_allclose(rop(xv, vv), expected, rtol=1e-6, atol=1e-8)

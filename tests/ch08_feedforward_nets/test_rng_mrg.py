@@ -57,6 +57,39 @@ def test_a_draw_is_philox_of_its_counter():
         np.testing.assert_array_equal(f(), np.array(expected, dtype="float32"))
 
 
+def test_the_c_generator_gives_the_numpy_bits():
+    """Two implementations of the same counter-based function: the C one (what
+    a GPU thread per block would run) and numpy's must agree bit for bit."""
+    from minitheano.link.c.op_thunks import load
+    from minitheano.sandbox import philox_c
+
+    c_words = philox_c.words_function(load(philox_c.SOURCE))
+    for key, call, n in [((0, 0), 0, 1), ((123, 456), 7, 13), ((M32, M32), 2 ** 40 + 3, 64),
+                         ((5, 0), 1, 0)]:
+        np.testing.assert_array_equal(c_words(key, call, n), philox.random_words(key, call, n))
+
+
+def test_fast_run_draws_with_the_c_generator(monkeypatch):
+    from minitheano.sandbox import philox_c
+
+    calls = []
+    real = philox_c.words_function
+
+    def recording(lib):
+        words = real(lib)
+
+        def counted(*args):
+            calls.append(args[2])
+            return words(*args)
+        return counted
+
+    monkeypatch.setattr(philox_c, "words_function", recording)
+    f = theano.function([], MRG_RandomStreams(1).uniform((3,), dtype="float64"),
+                        mode="FAST_RUN")
+    f()
+    assert calls == [6]  # two words per float64
+
+
 def test_uniforms_never_reach_0_or_1():
     extremes = np.array([0, M32, 0, M32], dtype=np.uint32)
     for dtype in ("float32", "float64"):

@@ -10,17 +10,18 @@ product to BLAS; pooling walks its windows in C.  Such an op has two methods:
                        the functions of `lib` (the loaded library) through ctypes
 
 The source is compiled through the same on-disk cache as every C module
-(link/c/build.py), once per distinct source.
+(link/c/build.py), once per distinct source; `c_thunks` (link/c/thunk.py)
+puts these thunks in place of the nodes' Python ones.
 """
 
 from __future__ import annotations
 
 import ctypes
+import warnings
 from collections.abc import Callable, Sequence
 
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build
-from minitheano.link.c.thunk import c_unavailable
 
 _LOADED: dict[str, ctypes.CDLL] = {}
 
@@ -35,15 +36,20 @@ def load(source: str) -> ctypes.CDLL:
 
 def op_thunks(order: Sequence[Apply], storage: dict[Variable, list]
               ) -> list[Callable[[], None] | None]:
-    """A thunk for each node of `order` whose op brings its own C, None for the others."""
+    """A thunk for each node of `order` whose op brings its own C, None for the
+    others.  The C linker (thunk.c_thunks) calls it once it knows that C works here."""
     thunks: list[Callable[[], None] | None] = [None] * len(order)
-    if c_unavailable() is not None:
-        return thunks
     for k, node in enumerate(order):
         source = getattr(node.op, "c_source", None)
         text = source(node) if source is not None else None
         if text is None:
             continue
-        thunks[k] = node.op.c_thunk(node, load(text), [storage[v] for v in node.inputs],
+        try:
+            lib = load(text)
+        except (build.CompileError, OSError) as e:  # the op still runs, in Python
+            warnings.warn(f"{node.op}: its C did not build ({str(e).splitlines()[0]}); "
+                          f"it runs in Python", stacklevel=2)
+            continue
+        thunks[k] = node.op.c_thunk(node, lib, [storage[v] for v in node.inputs],
                                     [storage[v] for v in node.outputs])
     return thunks

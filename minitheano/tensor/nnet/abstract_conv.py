@@ -38,8 +38,6 @@ calls (conv_c.Workspace).  So: im2col + BLAS, with the copy in C.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,7 +57,7 @@ from minitheano.tensor.nnet.conv_geometry import (
     out_length,
     pad,
 )
-from minitheano.tensor.nnet.im2col import col2im, im2col, pad_image, unpad
+from minitheano.tensor.nnet.im2col import Kit, col2im, fresh, im2col, pad_image, unpad
 from minitheano.tensor.type import TensorType, TensorVariable
 
 
@@ -76,20 +74,7 @@ def numpy_unpatches(columns: np.ndarray, shape: tuple[int, ...], rows: Axis, col
     return np.ascontiguousarray(unpad(col2im(columns, padded, rows, cols, oh, ow), rows, cols))
 
 
-def _fresh(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    return np.empty(shape, dtype)
-
-
-@dataclass(frozen=True)
-class Kit:
-    """How one call copies patches and gets scratch arrays: numpy and fresh
-    arrays in `perform`, C and arrays kept between calls in FAST_RUN."""
-    patches: Callable      # (x, rows, cols, oh, ow, out) -> the patch matrix, in out
-    unpatches: Callable    # (columns, image shape, rows, cols, oh, ow) -> the image
-    scratch: Callable      # (name, shape, dtype) -> an array to overwrite
-
-
-NUMPY_KIT = Kit(numpy_patches, numpy_unpatches, _fresh)
+NUMPY_KIT = Kit(numpy_patches, numpy_unpatches, fresh)
 
 
 def top_matrix(top: np.ndarray, kit: Kit) -> np.ndarray:
@@ -115,6 +100,11 @@ class BaseAbstractConv(Op):
         self.subsample = check_positive_pair(subsample, "subsample")
         self.filter_flip = bool(filter_flip)
         self.filter_dilation = check_positive_pair(filter_dilation, "filter_dilation")
+
+    def params(self) -> tuple:
+        """The constructor's arguments: the three ops of one convolution share them."""
+        return (self.imshp, self.kshp, self.border_mode, self.subsample, self.filter_flip,
+                self.filter_dilation)
 
     def axes(self, filter_size: tuple[int, int]) -> tuple[Axis, Axis]:
         return axes(self.border_mode, self.subsample, self.filter_dilation, filter_size)
@@ -152,8 +142,7 @@ class BaseAbstractConv(Op):
         return conv_c.SOURCE if node.outputs[0].dtype in ("float32", "float64") else None
 
     def c_thunk(self, node: Apply, lib: Any, input_cells: list, output_cells: list) -> Any:
-        patches, unpatches = conv_c.functions(lib)
-        kit = Kit(patches, unpatches, conv_c.Workspace().empty)
+        kit = conv_c.kit(lib)
 
         def thunk() -> None:
             output_cells[0][0] = self.compute([cell[0] for cell in input_cells], kit)
@@ -188,7 +177,11 @@ class AbstractConv2d(BaseAbstractConv):
         # (k, c*kh*kw) @ (c*kh*kw, n*oh*ow): every filter at every position at once.
         product = np.dot(weights, columns, out=kit.scratch("product", (k, n * oh * ow),
                                                             img.dtype))
-        return np.ascontiguousarray(product.reshape(k, n, oh, ow).transpose(1, 0, 2, 3))
+        # Always a new array: `product` may be scratch kept for the next call (and
+        # with one image or one filter it is already laid out as the output).
+        out = np.empty((n, k, oh, ow), dtype=img.dtype)
+        np.copyto(out, product.reshape(k, n, oh, ow).transpose(1, 0, 2, 3))
+        return out
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [self.out_shape(input_shapes[0], input_shapes[1])]
@@ -196,13 +189,18 @@ class AbstractConv2d(BaseAbstractConv):
     def grad(self, inputs, output_grads):
         img, kern = inputs
         (top,) = output_grads
-        d_img = AbstractConv2d_gradInputs(*self._params())(kern, top, img.shape[2:])
-        d_kern = AbstractConv2d_gradWeights(*self._params())(img, top, kern.shape[2:])
+        d_img = AbstractConv2d_gradInputs(*self.params())(kern, top, img.shape[2:])
+        d_kern = AbstractConv2d_gradWeights(*self.params())(img, top, kern.shape[2:])
         return [d_img, d_kern]
 
-    def _params(self) -> tuple:
-        return (self.imshp, self.kshp, self.border_mode, self.subsample, self.filter_flip,
-                self.filter_dilation)
+    def R_op(self, inputs, eval_points):
+        # Bilinear: moving img by e_img and kern by e_kern moves the output by
+        # conv(e_img, kern) + conv(img, e_kern).
+        (img, kern), (e_img, e_kern) = inputs, eval_points
+        terms = [self(e_img, kern) if e_img is not None else None,
+                 self(img, e_kern) if e_kern is not None else None]
+        terms = [t for t in terms if t is not None]
+        return [None if not terms else terms[0] if len(terms) == 1 else terms[0] + terms[1]]
 
 
 class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name)
@@ -236,8 +234,7 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name
     def grad(self, inputs, output_grads):
         img, top, shape = inputs
         (d_kern,) = output_grads
-        params = (self.imshp, self.kshp, self.border_mode, self.subsample, self.filter_flip,
-                  self.filter_dilation)
+        params = self.params()
         # d_kern is bilinear in (img, top): its gradients are the other two ops.
         d_img = AbstractConv2d_gradInputs(*params)(d_kern, top, img.shape[2:])
         d_top = AbstractConv2d(*params)(img, d_kern)
@@ -275,8 +272,7 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):  # noqa: N801 (Theano's name)
     def grad(self, inputs, output_grads):
         kern, top, shape = inputs
         (d_img,) = output_grads
-        params = (self.imshp, self.kshp, self.border_mode, self.subsample, self.filter_flip,
-                  self.filter_dilation)
+        params = self.params()
         d_kern = AbstractConv2d_gradWeights(*params)(d_img, top, kern.shape[2:])
         d_top = AbstractConv2d(*params)(d_img, kern)
         return [d_kern, d_top, _no_grad(self, shape)]
@@ -284,14 +280,19 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):  # noqa: N801 (Theano's name)
 
 def conv2d(input: Any, filters: Any, input_shape: Any = None, filter_shape: Any = None,
            border_mode: Any = "valid", subsample: Any = (1, 1), filter_flip: bool = True,
-           image_shape: Any = None, filter_dilation: Any = (1, 1)) -> TensorVariable:
+           image_shape: Any = None, filter_dilation: Any = (1, 1), num_groups: int = 1,
+           unshared: bool = False) -> TensorVariable:
     """The 2-d convolution of `input` (batch, channels, rows, cols) with `filters`
     (output channels, channels, rows, cols), Theano 1.0's `T.nnet.conv2d`.
 
     `input_shape` / `filter_shape` (`image_shape` is the old name) declare shapes
     known in advance (None for an unknown entry): shapes that cannot be
     convolved are then refused here, and calls are checked against them.
+    Grouped (`num_groups`) and unshared convolutions are not implemented.
     """
+    if num_groups != 1 or unshared:
+        raise NotImplementedError("conv2d: grouped (num_groups > 1) and unshared "
+                                  "convolutions are not implemented")
     if image_shape is not None:
         if input_shape is not None:
             raise ValueError("conv2d: give input_shape or its old name image_shape, not both")
@@ -301,7 +302,47 @@ def conv2d(input: Any, filters: Any, input_shape: Any = None, filter_shape: Any 
     return op(input, filters)
 
 
+def conv2d_grad_wrt_inputs(output_grad: Any, filters: Any, input_shape: Any,
+                           filter_shape: Any = None, border_mode: Any = "valid",
+                           subsample: Any = (1, 1), filter_flip: bool = True,
+                           filter_dilation: Any = (1, 1)) -> TensorVariable:
+    """The gradient of conv2d with respect to its input, given the output's
+    gradient (Theano's name; also the "transposed convolution" that upsamples).
+    `input_shape` is the input's full shape: its last two entries are needed."""
+    op = AbstractConv2d_gradInputs(_declared(input_shape), _declared(filter_shape),
+                                   border_mode, subsample, filter_flip, filter_dilation)
+    return op(filters, output_grad, _spatial(input_shape, "input_shape"))
+
+
+def conv2d_grad_wrt_weights(input: Any, output_grad: Any, filter_shape: Any,
+                            input_shape: Any = None, border_mode: Any = "valid",
+                            subsample: Any = (1, 1), filter_flip: bool = True,
+                            filter_dilation: Any = (1, 1)) -> TensorVariable:
+    """The gradient of conv2d with respect to its filters, given the output's
+    gradient (Theano's name).  `filter_shape`'s last two entries are needed."""
+    op = AbstractConv2d_gradWeights(_declared(input_shape), _declared(filter_shape),
+                                    border_mode, subsample, filter_flip, filter_dilation)
+    return op(input, output_grad, _spatial(filter_shape, "filter_shape"))
+
+
 # -- helpers --------------------------------------------------------------------------------
+def _declared(shape: Any) -> tuple | None:
+    """A shape worth declaring to the op: a tuple of ints and Nones (symbolic: None)."""
+    if isinstance(shape, (tuple, list)) and len(shape) == 4 and all(
+            s is None or isinstance(s, (int, np.integer)) for s in shape):
+        return tuple(shape)
+    return None
+
+
+def _spatial(shape: Any, what: str) -> Any:
+    """The last two entries of a shape given as a tuple (ints or scalars) or a vector."""
+    if isinstance(shape, (tuple, list)):
+        if len(shape) < 2 or any(s is None for s in shape[-2:]):
+            raise ValueError(f"conv2d: {what} must end with the rows and columns, got {shape!r}")
+        return _T.stack([as_tensor_variable(s) for s in shape[-2:]])
+    return as_tensor_variable(shape)[-2:]
+
+
 def _patch_size(filter_shape: tuple) -> int:
     """The length of one patch: channels * filter rows * filter columns."""
     return int(filter_shape[1] * filter_shape[2] * filter_shape[3])
@@ -351,3 +392,6 @@ def _check_top(op: Op, top: np.ndarray, expected: tuple) -> None:
 
 def _no_grad(op: Op, shape: TensorVariable) -> Any:
     return grad_undefined(op, 2, shape, "a shape is discrete")
+
+
+import minitheano.tensor as _T  # noqa: E402  (T.stack, for shapes given as tuples)

@@ -12,12 +12,12 @@ for float and double.
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from minitheano.tensor.nnet.conv_geometry import Axis
+from minitheano.tensor.nnet.im2col import Kit
 
 # The geometry array the C functions read: its entries, in this order.
 GEOMETRY = ("N", "C", "H", "W", "KH", "KW", "OH", "OW", "PH", "PW", "SH", "SW", "DH", "DW")
@@ -88,9 +88,10 @@ def geometry(shape: tuple[int, ...], rows: Axis, cols: Axis, oh: int, ow: int) -
     return np.array([values[k] for k in GEOMETRY], dtype=np.int64)
 
 
-def functions(lib: Any) -> tuple[Callable, Callable]:
-    """(patches, unpatches): im2col and col2im calling the C in `lib`, with the
-    signatures of abstract_conv's numpy_patches and numpy_unpatches."""
+def kit(lib: Any) -> Kit:
+    """The Kit of one FAST_RUN node: im2col and col2im calling the C in `lib` (with
+    the signatures of abstract_conv's numpy_patches and numpy_unpatches), and
+    scratch arrays kept from call to call."""
     for name in ("im2col", "col2im"):
         for ctype in _C_TYPE.values():
             fn = getattr(lib, f"{name}_{ctype}")
@@ -114,7 +115,7 @@ def functions(lib: Any) -> tuple[Callable, Callable]:
                                                          image.ctypes.data)
         return image
 
-    return patches, unpatches
+    return Kit(patches, unpatches, Workspace().empty)
 
 
 class Workspace:

@@ -21,9 +21,27 @@ is the same loop with `+=`.  conv_c.py has both in C, for FAST_RUN.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from minitheano.tensor.nnet.conv_geometry import Axis
+
+
+@dataclass(frozen=True)
+class Kit:
+    """How one call of a conv op copies patches and gets scratch arrays: numpy
+    and fresh arrays in `perform` (abstract_conv.NUMPY_KIT), C and arrays kept
+    between calls in FAST_RUN (conv_c.kit)."""
+    patches: Callable      # (x, rows, cols, oh, ow, out) -> the patch matrix, in out
+    unpatches: Callable    # (columns, image shape, rows, cols, oh, ow) -> the image
+    scratch: Callable      # (name, shape, dtype) -> an array to overwrite
+
+
+def fresh(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A Kit's scratch that keeps nothing: a new array every time."""
+    return np.empty(shape, dtype)
 
 
 def pad_image(x: np.ndarray, rows: Axis, cols: Axis) -> np.ndarray:
@@ -68,10 +86,12 @@ def col2im(columns: np.ndarray, padded_shape: tuple[int, ...], rows: Axis, cols:
     n, c = padded_shape[:2]
     columns = columns.reshape(c, rows.taps, cols.taps, n, out_rows, out_cols)
     image = np.zeros(padded_shape, dtype=columns.dtype)
+    # --8<-- [start:ex-ch08-col2im]
     for a in range(rows.taps):
         for b in range(cols.taps):
             r, s = tap_slices(a, b, rows, cols, out_rows, out_cols)
             image[:, :, r, s] += columns[:, a, b].transpose(1, 0, 2, 3)
+    # --8<-- [end:ex-ch08-col2im]
     return image
 
 
