@@ -248,6 +248,18 @@ def test_seed_net_runs_as_written_and_learns():
     assert "theano" not in sys.modules  # the alias was taken back
 
 
+def test_seed_net_is_repeatable_and_leaves_numpys_global_generator_alone():
+    np.random.seed(123)
+    expected_next = np.random.random()
+    np.random.seed(123)
+    first = run_seed_net(num_epochs=20)
+    assert np.random.random() == expected_next
+    second = run_seed_net(num_epochs=20)
+    assert first.printed == second.printed
+    np.testing.assert_array_equal(first.namespace["predictions"],
+                                  second.namespace["predictions"])
+
+
 @pytest.mark.slow
 def test_seed_net_reaches_90_percent_on_digits_0_to_4():
     assert run_seed_net(num_epochs=3000).test_accuracy >= 0.9
