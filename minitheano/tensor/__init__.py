@@ -25,6 +25,15 @@ from minitheano.scalar.basic import is_weak, weak_dtype
 # Submodules that build on the names above: T.nnet, T.shared_randomstreams, ...
 from minitheano.tensor import extra_ops, nnet, random, shared_randomstreams  # noqa: E402
 from minitheano.tensor.extra_ops import cumprod, cumsum, diff, repeat, squeeze  # noqa: E402
+from minitheano.tensor import nlinalg, slinalg, sort  # noqa: E402
+from minitheano.tensor.extra_ops import bincount  # noqa: E402
+from minitheano.tensor.nlinalg import diag, diagonal  # noqa: E402
+from minitheano.tensor.diagonal import (  # noqa: E402
+    eye, fill_diagonal, fill_diagonal_offset, identity_like, tri, tril, triu)
+from minitheano.tensor.sort import argsort, sort  # noqa: E402, F811
+from minitheano.tensor.rearrange import (  # noqa: E402
+    horizontal_stack, roll, stacklists, swapaxes, vertical_stack)
+from minitheano.tensor.contraction import batched_tensordot  # noqa: E402
 
 # T.grad, T.jacobian, ... live in minitheano.gradient, which builds on this
 # package: they are looked up there when first asked for.
