@@ -3,13 +3,13 @@
 from minitheano.compile.function import Function, function
 from minitheano.compile.io import In, Out
 from minitheano.compile.maker import FunctionMaker, UnusedInputError
-from minitheano.compile.mode import Mode, get_mode
+from minitheano.compile.mode import DebugMode, Mode, ProfileMode, get_mode
 from minitheano.compile.ops import DeepCopyOp, deep_copy_op
 from minitheano.compile.sharedvalue import shared
 from minitheano.graph.fg import MissingInputError
 from minitheano.graph.shared import SharedVariable
 from minitheano.tensor.sharedvar import TensorSharedVariable
 
-__all__ = ["DeepCopyOp", "Function", "FunctionMaker", "In", "MissingInputError", "Mode", "Out",
-           "SharedVariable", "TensorSharedVariable", "UnusedInputError", "deep_copy_op",
-           "function", "get_mode", "shared"]
+__all__ = ["DebugMode", "DeepCopyOp", "Function", "FunctionMaker", "In", "MissingInputError",
+           "Mode", "Out", "ProfileMode", "SharedVariable", "TensorSharedVariable",
+           "UnusedInputError", "deep_copy_op", "function", "get_mode", "shared"]

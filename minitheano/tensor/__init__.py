@@ -34,10 +34,17 @@ from minitheano.tensor.sort import argsort, sort  # noqa: E402, F811
 from minitheano.tensor.rearrange import (  # noqa: E402
     horizontal_stack, roll, stacklists, swapaxes, vertical_stack)
 from minitheano.tensor.contraction import batched_tensordot  # noqa: E402
+from minitheano.tensor.nlinalg import AllocDiag, ExtractDiag  # noqa: E402
+from minitheano.tensor.more_types import *  # noqa: E402, F403
+from minitheano.tensor.numpy_names import (  # noqa: E402
+    Split, allclose, arccosh, arcsinh, arctanh, as_tensor, ceil_intdiv, cov, deg2rad,
+    inverse_permutation, iround, isclose, largest, mgrid, ogrid, permute_row_elements, power,
+    ptp, rad2deg, round_half_away_from_zero, smallest, split, square, trunc)
 
 # T.grad, T.jacobian, ... live in minitheano.gradient, which builds on this
 # package: they are looked up there when first asked for.
-_FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad", "numeric_grad")
+_FROM_GRADIENT = ("grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad", "numeric_grad",
+                  "consider_constant")
 
 
 def __getattr__(name: str):

@@ -286,3 +286,4 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
+from minitheano.tensor.diagonal import fill_diagonal, fill_diagonal_offset  # noqa: E402, F401

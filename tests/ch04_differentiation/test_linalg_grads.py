@@ -130,3 +130,35 @@ def test_batched_tensordot(axes):
     y_shape = (2, 3, 4) if axes == 1 else (2, 4, 3)
     check(lambda x, y: T.batched_tensordot(x, y, axes), rng.normal(size=(2, 2, 3)) if axes == 1
           else rng.normal(size=(2, 3, 4)), rng.normal(size=y_shape), rng=rng, mode=FAST)
+
+
+@pytest.mark.parametrize("name, fn, low, high", [
+    ("ptp", lambda x: T.ptp(x, axis=1), -2, 2),
+    ("cov", T.cov, -2, 2),
+    ("arcsinh", T.arcsinh, -3, 3),
+    ("arccosh", T.arccosh, 1.2, 4),
+    ("arctanh", T.arctanh, -0.8, 0.8),
+    ("ultra_fast_sigmoid", T.nnet.ultra_fast_sigmoid, 0.2, 3.2),  # no knee of the pieces
+    ("largest", lambda x: T.largest(x, 0.5 * x, T.ones_like(x)), -2, 2),
+    ("deg2rad", T.deg2rad, -2, 2),
+])
+def test_numpy_names(name, fn, low, high):
+    rng = rng_for(name)
+    check(fn, rng.uniform(low, high, size=(3, 4)), rng=rng, mode=FAST)
+
+
+def test_split_and_permute_row_elements():
+    rng = rng_for("split")
+    sizes = T.constant(np.array([1, 3]))
+    check(lambda x: T.split(x, sizes, 2, axis=1)[1] ** 2, rng.normal(size=(2, 4)), rng=rng,
+          mode=FAST)
+    perm = T.constant(np.array([2, 0, 1]))
+    check(lambda x: T.permute_row_elements(x, perm, inverse=True) * T.arange(3),
+          rng.normal(size=(2, 3)), rng=rng, mode=FAST)
+
+
+def test_consider_constant_stops_the_gradient():
+    x = T.dscalar("x")
+    cost = x * T.consider_constant(x ** 2) + theano.gradient.consider_constant(x)
+    g = theano.function([x], theano.grad(cost, x), mode=FAST)
+    assert g(3.0) == 9.0  # only the first factor x is differentiated
