@@ -113,10 +113,13 @@ THEANO_1_0: dict[str, ModuleNames] = {
             Subtensor IncSubtensor AdvancedSubtensor AdvancedSubtensor1 AdvancedIncSubtensor
             AdvancedIncSubtensor1 set_subtensor inc_subtensor advanced_subtensor1
             advanced_inc_subtensor1 advanced_set_subtensor1 SpecifyShape specify_shape
-            sort argsort bincount squeeze repeat fill_diagonal fill_diagonal_offset cumsum
-            cumprod grad Rop Lop jacobian hessian verify_grad numeric_grad consider_constant
+            sort argsort topk argtopk topk_and_argtopk bincount squeeze repeat fill_diagonal
+            fill_diagonal_offset cumsum cumprod unravel_index ravel_multi_index bartlett divmod
+            get_scalar_constant_value NotScalarConstantError grad Rop Lop jacobian hessian
+            verify_grad consider_constant
             nnet nlinalg slinalg extra_ops shared_randomstreams raw_random sharedvar""",
         different={
+            "numeric_grad": "see theano.gradient.numeric_grad",
             "batched_tensordot": "computed as a broadcast product and a sum: simple and "
                                  "differentiable, but it holds the whole product in memory",
             "ExtractDiag": "diagonals of matrices only (Theano: any two axes)",
@@ -126,19 +129,10 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "batched_dot": NOT_YET,
             "tile": NOT_YET,
             "Tile": NOT_YET,
-            "divmod": NOT_YET,
             "choose": NOT_YET,
             "Choose": NOT_YET,
-            "topk": NOT_YET,
-            "argtopk": NOT_YET,
-            "topk_and_argtopk": NOT_YET,
-            "unravel_index": NOT_YET,
-            "ravel_multi_index": NOT_YET,
-            "bartlett": NOT_YET,
             "arctan2": NOT_YET,
             "default": NOT_YET,
-            "get_scalar_constant_value": NOT_YET,
-            "NotScalarConstantError": NOT_YET,
             "AsTensorError": "as_tensor_variable raises TypeError (Theano's AsTensorError was "
                              "a TypeError too)",
             "ShapeError": "shape mismatches raise ValueError naming the op and the shapes",
@@ -173,7 +167,8 @@ THEANO_1_0: dict[str, ModuleNames] = {
         provided="""sigmoid hard_sigmoid softplus softsign relu elu selu softmax logsoftmax
             log_softmax softmax_with_bias binary_crossentropy sigmoid_binary_crossentropy
             categorical_crossentropy crossentropy_categorical_1hot Softmax SoftmaxGrad
-            LogSoftmax CrossentropyCategorical1Hot""",
+            LogSoftmax CrossentropyCategorical1Hot confusion_matrix prepend_0_to_each_row
+            prepend_1_to_each_row prepend_scalar_to_each_row""",
         different={
             "ultra_fast_sigmoid": "a graph of the same piecewise approximation; its gradient "
                                   "is that of the approximation (Theano's was y (1 - y))",
@@ -181,10 +176,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
         missing={
             "h_softmax": "the two-level softmax for large vocabularies is not written; build "
                          "it from softmax and dot",
-            "confusion_matrix": NOT_YET,
-            "prepend_0_to_each_row": NOT_YET,
-            "prepend_1_to_each_row": NOT_YET,
-            "prepend_scalar_to_each_row": NOT_YET,
             "SoftmaxWithBias": "softmax_with_bias is softmax(x + b): " + AS_GRAPH,
             "softmax_graph": THEANO_INTERNAL,
             "crossentropy_softmax_1hot": THEANO_INTERNAL,
@@ -207,17 +198,19 @@ THEANO_1_0: dict[str, ModuleNames] = {
     ),
     "theano.tensor.nlinalg": ModuleNames(
         provided="""MatrixInverse matrix_inverse MatrixPinv pinv Det det Eigh EighGrad eigh
-            AllocDiag alloc_diag extract_diag diag trace matrix_dot matrix_power""",
+            AllocDiag alloc_diag extract_diag diag trace matrix_dot matrix_power svd SVD lstsq
+            tensorinv tensorsolve""",
         different={
             "ExtractDiag": "diagonals of matrices only (Theano: any two axes)",
+            "qr": "modes 'reduced', 'complete' and 'r' (not 'raw')",
+            "norm": "ord 2 and -2 of a matrix are not supported",
         },
         missing={
             "Eig": "general eigendecompositions have complex results: " + NO_COMPLEX,
             "eig": "general eigendecompositions have complex results: " + NO_COMPLEX,
-            "qr": NOT_YET, "QRFull": NOT_YET, "QRIncomplete": NOT_YET,
-            "svd": NOT_YET, "SVD": NOT_YET, "lstsq": NOT_YET, "norm": NOT_YET,
-            "tensorinv": NOT_YET, "TensorInv": NOT_YET,
-            "tensorsolve": NOT_YET, "TensorSolve": NOT_YET,
+            "QRFull": "one QR op here, for every mode", "QRIncomplete": "see QRFull",
+            "TensorInv": "tensorinv is a reshape and matrix_inverse: " + AS_GRAPH,
+            "TensorSolve": "tensorsolve is a reshape and solve: " + AS_GRAPH,
         },
     ),
     "theano.tensor.slinalg": ModuleNames(
@@ -239,12 +232,11 @@ THEANO_1_0: dict[str, ModuleNames] = {
     ),
     "theano.tensor.extra_ops": ModuleNames(
         provided="""CumOp cumsum cumprod diff bincount squeeze RepeatOp repeat fill_diagonal
-            fill_diagonal_offset scan""",
+            fill_diagonal_offset scan searchsorted SearchsortedOp compress Unique unique
+            unravel_index UnravelIndex ravel_multi_index RavelMultiIndex bartlett""",
         missing={
             "to_one_hot": NOT_YET,
             "cpu_contiguous": "numpy copes with any strides; nothing to make contiguous",
-            "searchsorted": NOT_YET, "compress": NOT_YET, "Unique": NOT_YET,
-            "unravel_index": NOT_YET, "ravel_multi_index": NOT_YET, "bartlett": NOT_YET,
             "DiffOp": "diff is a slice and a subtraction: " + AS_GRAPH,
             "FillDiagonal": "fill_diagonal is an advanced set_subtensor: " + AS_GRAPH,
             "FillDiagonalOffset": "see FillDiagonal",

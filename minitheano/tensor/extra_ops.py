@@ -287,3 +287,15 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
 from minitheano.tensor.diagonal import fill_diagonal, fill_diagonal_offset  # noqa: E402, F401
+from minitheano.tensor.indexing_ops import (  # noqa: E402, F401 (Theano's names here)
+    RavelMultiIndex,
+    SearchsortedOp,
+    Unique,
+    UnravelIndex,
+    bartlett,
+    compress,
+    ravel_multi_index,
+    searchsorted,
+    unique,
+    unravel_index,
+)

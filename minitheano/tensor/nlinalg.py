@@ -327,3 +327,14 @@ def matrix_power(m: Any, n: int) -> TensorVariable:
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
+from minitheano.tensor.decompositions import (  # noqa: E402, F401 (Theano's names here)
+    QR,
+    SVD,
+    Lstsq,
+    lstsq,
+    norm,
+    qr,
+    svd,
+    tensorinv,
+    tensorsolve,
+)

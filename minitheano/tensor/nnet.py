@@ -418,3 +418,9 @@ crossentropy_softmax_dx = CrossentropySoftmaxDx()
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
+from minitheano.tensor.nnet_extra import (  # noqa: E402, F401 (Theano's names here)
+    confusion_matrix,
+    prepend_0_to_each_row,
+    prepend_1_to_each_row,
+    prepend_scalar_to_each_row,
+)

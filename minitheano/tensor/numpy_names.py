@@ -126,6 +126,11 @@ def ceil_intdiv(a: Any, b: Any) -> TensorVariable:
     return -((-as_tensor_variable(a)) // b)
 
 
+def divmod(x: Any, y: Any) -> tuple[TensorVariable, TensorVariable]:  # noqa: A001
+    """(x // y, x % y), as Python's divmod."""
+    return _T.floor_div(x, y), _T.mod(x, y)
+
+
 def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False,
         ddof: int | None = None, fweights: Any = None, aweights: Any = None) -> TensorVariable:
     """numpy.cov without weights: the covariance matrix of the variables in the

@@ -1,4 +1,4 @@
-"""Sorting: sort and argsort along an axis (chapter 1; the gradient, chapter 4).
+"""Sorting: sort, argsort and topk along an axis (chapter 1; the gradient, chapter 4).
 
 Sorting is a permutation of each line along the axis, so `sort(x)` is
 `x` gathered at `argsort(x)`, and its gradient sends each output's gradient
@@ -152,6 +152,37 @@ def argsort(a: Any, axis: int | None = -1, kind: str = "quicksort",
     _check_kind(kind, order)
     a, axis = _axis_and_input(a, axis)
     return ArgSortOp(axis, kind)(a)
+
+
+def _top_positions(x: TensorVariable, kth: int, axis: int) -> tuple:
+    """The index along `axis` that picks the |kth| largest (kth > 0, largest first)
+    or smallest (kth < 0, smallest first) of a sorted line."""
+    if not isinstance(kth, (int, np.integer)) or kth == 0:
+        raise ValueError(f"topk: kth must be a non-zero int, got {kth!r}")
+    before = (slice(None),) * axis
+    return before + ((slice(-1, -int(kth) - 1, -1),) if kth > 0 else (slice(0, -int(kth)),))
+
+
+def topk(x: Any, kth: int, axis: int = -1, sorted: bool = True,  # noqa: A002 (Theano's)
+         idx_dtype: str = "int64") -> TensorVariable:
+    """The kth largest values along `axis` (the |kth| smallest if kth < 0), in
+    order, largest (or smallest) first."""
+    x, axis = _axis_and_input(x, axis)
+    return SortOp(axis, "stable")(x)[_top_positions(x, kth, axis)]
+
+
+def argtopk(x: Any, kth: int, axis: int = -1, sorted: bool = True,  # noqa: A002
+            idx_dtype: str = "int64") -> TensorVariable:
+    """The positions of topk(x, kth, axis) along `axis`."""
+    x, axis = _axis_and_input(x, axis)
+    positions = ArgSortOp(axis, "stable")(x)[_top_positions(x, kth, axis)]
+    return _T.cast(positions, idx_dtype)
+
+
+def topk_and_argtopk(x: Any, kth: int, axis: int = -1, sorted: bool = True,  # noqa: A002
+                     idx_dtype: str = "int64") -> tuple[TensorVariable, TensorVariable]:
+    """(topk, argtopk) of the same arguments."""
+    return (topk(x, kth, axis, sorted, idx_dtype), argtopk(x, kth, axis, sorted, idx_dtype))
 
 
 # The functions here build graph with the whole tensor package, which itself

@@ -162,3 +162,30 @@ def test_consider_constant_stops_the_gradient():
     cost = x * T.consider_constant(x ** 2) + theano.gradient.consider_constant(x)
     g = theano.function([x], theano.grad(cost, x), mode=FAST)
     assert g(3.0) == 9.0  # only the first factor x is differentiated
+
+
+@pytest.mark.parametrize("ord", [None, "inf", 3])
+def test_vector_norm(ord):
+    rng = rng_for(f"norm{ord}")
+    check(lambda v: nlinalg.norm(v, ord), np.array([0.5, -2.0, 1.25]), rng=rng, mode=FAST)
+
+
+@pytest.mark.parametrize("ord", ["fro", "inf", -1])
+def test_matrix_norm(ord):
+    rng = rng_for(f"mnorm{ord}")
+    check(lambda x: nlinalg.norm(x, ord), np.array([[0.5, -2.0], [1.25, 3.0]]), rng=rng,
+          mode=FAST)
+
+
+def test_tensorinv_and_tensorsolve():
+    rng = rng_for("tensorinv")
+    a = (np.eye(6) * 3 + rng.normal(size=(6, 6))).reshape(2, 3, 3, 2)
+    check(nlinalg.tensorinv, a, rng=rng, mode=FAST)
+    check(nlinalg.tensorsolve, a.reshape(2, 3, 6), rng.normal(size=(2, 3)), rng=rng, mode=FAST)
+
+
+def test_topk():
+    rng = rng_for("topk")
+    x = rng.permutation(12).reshape(3, 4) + rng.uniform(0, 0.3, (3, 4))
+    check(lambda v: T.topk(v, 2) ** 2, x, rng=rng, mode=FAST)
+    check(lambda v: T.topk(v, -1, axis=0) ** 2, x, rng=rng, mode=FAST)
