@@ -91,6 +91,17 @@ def refuse(module_name: str) -> None:
     raise ImportError(f"{theano_path} is not provided by minitheano: {why}")
 
 
+def missing_name(module_name: str, name: str) -> AttributeError:
+    """The AttributeError for `module.name`, saying why when Theano had the name:
+    modules raise it from their `__getattr__`."""
+    theano_module = module_name.removeprefix("mini")
+    names = THEANO_1_0.get(theano_module)
+    if names is not None and name in names.missing:
+        return AttributeError(f"{theano_module}.{name} is not provided by minitheano: "
+                              f"{names.missing[name]}")
+    return AttributeError(f"module {module_name!r} has no attribute {name!r}")
+
+
 def summary() -> str:
     """One line: how many names of each kind, and that they were checked."""
     all_entries = entries()

@@ -57,4 +57,5 @@ def __getattr__(name: str):
     if name in _FROM_GRADIENT:
         from minitheano import gradient
         return getattr(gradient, name)
-    raise AttributeError(f"module 'minitheano.tensor' has no attribute {name!r}")
+    from minitheano.api_reference import missing_name  # says why, for Theano's names
+    raise missing_name(__name__, name)

@@ -55,3 +55,14 @@ def test_the_section_and_summary():
     counts = {s: sum(e.status == s for e in api_reference.entries())
               for s in (PROVIDED, DIFFERENT, MISSING)}
     assert f"{counts[PROVIDED]} provided" in api_reference.summary()
+
+
+def test_a_missing_name_says_why_when_used():
+    from minitheano import tensor as T
+    with pytest.raises(AttributeError, match=r"theano\.tensor\.nnet\.h_softmax is not provided "
+                                             r"by minitheano: the two-level softmax"):
+        T.nnet.h_softmax(None)
+    with pytest.raises(AttributeError, match="theano.tensor.erf is not provided by minitheano"):
+        T.erf(1.0)
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        T.no_such_name()
