@@ -168,8 +168,10 @@ THEANO_1_0: dict[str, ModuleNames] = {
             log_softmax softmax_with_bias binary_crossentropy sigmoid_binary_crossentropy
             categorical_crossentropy crossentropy_categorical_1hot Softmax SoftmaxGrad
             LogSoftmax CrossentropyCategorical1Hot confusion_matrix prepend_0_to_each_row
-            prepend_1_to_each_row prepend_scalar_to_each_row""",
+            prepend_1_to_each_row prepend_scalar_to_each_row batch_normalization""",
         different={
+            "bn": "batch_normalization_train/_test/batch_normalization as graphs (no fused "
+                  "cuDNN op); reached as the attribute T.nnet.bn",
             "ultra_fast_sigmoid": "a graph of the same piecewise approximation; its gradient "
                                   "is that of the approximation (Theano's was y (1 - y))",
         },
@@ -191,8 +193,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "conv3d": "3-d convolutions are not provided",
             "conv3d2d": "3-d convolutions are not provided",
             "neighbours": NOT_YET,
-            "bn": NOT_YET,
-            "batch_normalization": NOT_YET,
             "ctc": "CTC needed the warp-ctc C library; not provided",
         },
     ),

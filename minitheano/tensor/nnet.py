@@ -418,6 +418,8 @@ crossentropy_softmax_dx = CrossentropySoftmaxDx()
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
+from minitheano.tensor import batchnorm as bn  # noqa: E402, F401 (Theano's T.nnet.bn)
+from minitheano.tensor.batchnorm import batch_normalization  # noqa: E402, F401
 from minitheano.tensor.nnet_extra import (  # noqa: E402, F401 (Theano's names here)
     confusion_matrix,
     prepend_0_to_each_row,

@@ -189,3 +189,15 @@ def test_topk():
     x = rng.permutation(12).reshape(3, 4) + rng.uniform(0, 0.3, (3, 4))
     check(lambda v: T.topk(v, 2) ** 2, x, rng=rng, mode=FAST)
     check(lambda v: T.topk(v, -1, axis=0) ** 2, x, rng=rng, mode=FAST)
+
+
+@pytest.mark.parametrize("axes", ["per-activation", "spatial"])
+def test_batch_normalization_train(axes):
+    rng = rng_for(f"bn{axes}")
+    kept = 3
+
+    def out(x, gamma, beta):
+        return T.nnet.bn.batch_normalization_train(x, gamma, beta, axes)[0] ** 2
+    check(out, rng.normal(size=(4, kept, 2)), rng.uniform(0.5, 2, size=kept if axes == "spatial"
+                                                           else (kept, 2)),
+          rng.normal(size=kept if axes == "spatial" else (kept, 2)), rng=rng, mode=FAST)
