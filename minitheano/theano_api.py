@@ -26,8 +26,8 @@ class ModuleNames:
 
 NOT_YET = "not written yet"
 NO_COMPLEX = "minitheano has no complex dtypes: its scalars are bools, integers and floats"
-SPECIAL = ("special functions are not written (Theano took them from scipy.special; "
-           "minitheano depends on numpy only)")
+SPECIAL = ("not written: Theano took its special functions from scipy.special, and "
+           "minitheano depends on numpy only (erf and erfc come from C's and Python's math)")
 AS_GRAPH = "here a graph of other ops, not an op of its own"
 THEANO_INTERNAL = "an internal of Theano's rewrites, which programs do not call"
 MODES_BY_NAME = ("modes are named by strings ('FAST_RUN', 'FAST_COMPILE', 'DebugMode') or "
@@ -101,7 +101,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             bitwise_or xor bitwise_xor invert bitwise_not abs_ exp exp2 expm1 neg inv log log2
             log10 log1p sgn ceil floor trunc iround round round_half_to_even
             round_half_away_from_zero sqr square cov sqrt deg2rad rad2deg cos arccos sin arcsin
-            tan arctan cosh arccosh sinh arcsinh tanh arctanh
+            tan arctan cosh arccosh sinh arcsinh tanh arctanh erf erfc
             second fill ones_like zeros_like zeros ones Nonzero nonzero flatnonzero
             nonzero_values tri tril triu eye identity_like Alloc alloc tensor_copy
             sum prod mean var std maximum minimum add sub mul true_div int_div floor_div
@@ -156,7 +156,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "crow": NO_COMPLEX, "zrow": NO_COMPLEX, "ccol": NO_COMPLEX, "zcol": NO_COMPLEX,
             "ctensor3": NO_COMPLEX, "ztensor3": NO_COMPLEX, "ctensor4": NO_COMPLEX,
             "ztensor4": NO_COMPLEX,
-            "erf": SPECIAL, "erfc": SPECIAL, "erfcx": SPECIAL, "erfinv": SPECIAL,
+            "erfcx": SPECIAL, "erfinv": SPECIAL,
             "erfcinv": SPECIAL, "gamma": SPECIAL, "gammaln": SPECIAL, "psi": SPECIAL,
             "tri_gamma": SPECIAL, "chi2sf": SPECIAL, "gammainc": SPECIAL, "gammaincc": SPECIAL,
             "gammau": SPECIAL, "gammal": SPECIAL, "j0": SPECIAL, "j1": SPECIAL, "jv": SPECIAL,

@@ -125,3 +125,27 @@ def test_ultra_fast_sigmoid_is_close_to_the_sigmoid():
     got = run(T.nnet.ultra_fast_sigmoid(v), [v], values)
     assert np.max(np.abs(got - 1 / (1 + np.exp(-values)))) < 0.03
     assert np.all((got >= 0) & (got <= 1))
+
+
+@settings(max_examples=30, deadline=None)
+@given(hnp.arrays("float64", st.integers(1, 6), elements=st.floats(-30, 30)))
+def test_erf_and_erfc_against_python_math(values):
+    import math
+    x = T.dvector("x")
+    erf, erfc = theano.function([x], [T.erf(x), T.erfc(x)], mode=FAST)(values)
+    np.testing.assert_allclose(erf, [math.erf(v) for v in values], rtol=1e-15, atol=1e-300)
+    np.testing.assert_allclose(erfc, [math.erfc(v) for v in values], rtol=1e-15, atol=1e-300)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32"])
+def test_erf_in_c_agrees_with_python(dtype):
+    """DebugMode runs each node in C and in Python and compares them; the fused
+    erf * 2 + erfc is one C loop."""
+    x = T.vector("x", dtype=dtype)
+    values = np.array([-3, -1, 0, 1, 2], dtype=dtype)
+    out = T.erf(x) * 2 + T.erfc(x)
+    got = theano.function([x], out, mode="DebugMode")(values)
+    assert got.dtype == ("float64" if dtype != "float32" else "float32")
+    fast = theano.function([x], out, mode="FAST_RUN")
+    assert any("erf" in str(node.op) for node in fast.maker.fgraph.toposort())
+    np.testing.assert_allclose(fast(values), got, rtol=1e-6)

@@ -201,3 +201,9 @@ def test_batch_normalization_train(axes):
     check(out, rng.normal(size=(4, kept, 2)), rng.uniform(0.5, 2, size=kept if axes == "spatial"
                                                            else (kept, 2)),
           rng.normal(size=kept if axes == "spatial" else (kept, 2)), rng=rng, mode=FAST)
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc"])
+def test_error_functions(name):
+    rng = rng_for(name)
+    check(getattr(T, name), rng.uniform(-2.5, 2.5, size=(3, 4)), rng=rng, mode=FAST)
