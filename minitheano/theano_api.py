@@ -30,6 +30,8 @@ SPECIAL = ("not written: Theano took its special functions from scipy.special, a
            "minitheano depends on numpy only (erf and erfc come from C's and Python's math)")
 AS_GRAPH = "here a graph of other ops, not an op of its own"
 THEANO_INTERNAL = "an internal of Theano's rewrites, which programs do not call"
+OP_FROM_GRAPH = ("the inner graph runs in Python as one node (inline=True is accepted and "
+                 "ignored; grad_overrides and rop_overrides are not supported)")
 MODES_BY_NAME = ("modes are named by strings ('FAST_RUN', 'FAST_COMPILE', 'DebugMode') or "
                  "built with Mode(linker, optimizer)")
 
@@ -38,6 +40,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
         provided="""function shared In Out Mode FunctionMaker config Apply Variable Constant Op
             Type FunctionGraph pp pprint scan map reduce foldl foldr clone OrderedUpdates grad
             Rop Lop as_op tensor scalar gradient printing compile ifelse scan_module""",
+        different={"OpFromGraph": OP_FROM_GRAPH},
         missing={
             "SymbolicInput": "Theano's internal form of In; use In",
             "SymbolicOutput": "Theano's internal form of Out; use Out",
@@ -45,7 +48,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "predefined_linkers": MODES_BY_NAME,
             "predefined_optimizers": MODES_BY_NAME,
             "function_dump": "not written: pickle the inputs and the graph instead",
-            "OpFromGraph": NOT_YET,
             "ProfileStats": "profiles come from function(..., profile=True), not this class",
             "Param": "deprecated by Theano itself: use In",
             "change_flags": NOT_YET,
@@ -276,6 +278,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
                          "is always made",
             "ProfileMode": "removed in Theano 1.0 itself; here it raises an error pointing "
                            "to profile=True",
+            "OpFromGraph": OP_FROM_GRAPH,
         },
         missing={
             "MonitorMode": NOT_YET,
@@ -287,7 +290,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "specify_shape": "in theano.tensor here (T.specify_shape)",
             "Rebroadcast": "in theano.tensor here (T.patternbroadcast)",
             "ViewOp": NOT_YET, "view_op": NOT_YET,
-            "OpFromGraph": NOT_YET,
             "pfunc": "theano.function is the one entry point",
             "Param": "deprecated by Theano itself: use In",
             "rebuild_collect_shared": THEANO_INTERNAL,

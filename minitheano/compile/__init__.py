@@ -1,6 +1,7 @@
 """Compiling graphs into callables: function, In, Out, shared, modes (chapter 2)."""
 
 from minitheano.compile.as_op import FromFunctionOp, as_op
+from minitheano.compile.builders import OpFromGraph
 from minitheano.compile.function import Function, function
 from minitheano.compile.io import In, Out
 from minitheano.compile.maker import FunctionMaker, UnusedInputError
@@ -12,6 +13,6 @@ from minitheano.graph.shared import SharedVariable
 from minitheano.tensor.sharedvar import TensorSharedVariable
 
 __all__ = ["DebugMode", "DeepCopyOp", "FromFunctionOp", "Function", "FunctionMaker", "In",
-           "MissingInputError", "Mode", "Out", "ProfileMode", "SharedVariable",
+           "MissingInputError", "Mode", "OpFromGraph", "Out", "ProfileMode", "SharedVariable",
            "TensorSharedVariable", "UnusedInputError", "as_op", "deep_copy_op", "function",
            "get_mode", "shared"]
