@@ -39,7 +39,8 @@ THEANO_1_0: dict[str, ModuleNames] = {
     "theano": ModuleNames(
         provided="""function shared In Out Mode FunctionMaker config Apply Variable Constant Op
             Type FunctionGraph pp pprint scan map reduce foldl foldr clone OrderedUpdates grad
-            Rop Lop as_op tensor scalar gradient printing compile ifelse scan_module""",
+            Rop Lop as_op subgraph_grad tensor scalar gradient printing compile ifelse
+            scan_module""",
         different={"OpFromGraph": OP_FROM_GRAPH},
         missing={
             "SymbolicInput": "Theano's internal form of In; use In",
@@ -63,7 +64,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "PerformLinker": "Mode(linker='py') is the Python linker",
             "InconsistencyError": NOT_YET,
             "scan_checkpoints": NOT_YET,
-            "subgraph_grad": NOT_YET,
             "dot": NOT_YET,
             "sparse": "no sparse matrices: minitheano's tensors are dense numpy arrays "
                       "(use theano.tensor; keep scipy.sparse outside the graph)",
@@ -248,12 +248,11 @@ THEANO_1_0: dict[str, ModuleNames] = {
         provided="""grad Rop Lop jacobian hessian verify_grad GradientError grad_not_implemented
             grad_undefined DisconnectedType disconnected_type NullTypeGradError
             DisconnectedInputError consider_constant zero_grad undefined_grad disconnected_grad
-            grad_clip grad_scale""",
+            grad_clip grad_scale subgraph_grad""",
         different={
             "numeric_grad": "a function returning the list of gradients by central "
                             "differences (Theano's was a class with .gf and max_err)",
         },
-        missing={"subgraph_grad": NOT_YET},
     ),
     "theano.printing": ModuleNames(
         provided="debugprint Print pprint pp min_informative_str",

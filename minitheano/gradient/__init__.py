@@ -5,6 +5,7 @@
     jacobian.py  jacobian, hessian (a loop of grads)
     shaping.py   zero_grad, consider_constant, disconnected_grad, undefined_grad,
                  grad_clip, grad_scale
+    subgraph.py  subgraph_grad: the gradient a piece of the graph at a time
     verify.py    verify_grad: every gradient checked against finite differences
 
 `theano.grad`, `T.grad`, `T.jacobian`, ... are the functions of this package.
@@ -26,6 +27,7 @@ from minitheano.gradient.shaping import (
     undefined_grad,
     zero_grad,
 )
+from minitheano.gradient.subgraph import subgraph_grad
 from minitheano.gradient.verify import GradientError, numeric_grad, verify_grad
 from minitheano.graph.null import (
     DisconnectedType,
@@ -40,5 +42,5 @@ __all__ = [
     "NullType", "NullTypeGradError", "Rop", "consider_constant", "disconnected_grad",
     "disconnected_type", "grad",
     "grad_clip", "grad_not_implemented", "grad_scale", "grad_undefined", "hessian", "jacobian",
-    "numeric_grad", "undefined_grad", "verify_grad", "zero_grad",
+    "numeric_grad", "subgraph_grad", "undefined_grad", "verify_grad", "zero_grad",
 ]
