@@ -291,7 +291,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "ViewOp": NOT_YET, "view_op": NOT_YET,
             "pfunc": "theano.function is the one entry point",
             "Param": "deprecated by Theano itself: use In",
-            "rebuild_collect_shared": THEANO_INTERNAL,
+            "rebuild_collect_shared": "an internal of Theano's function compiler",
             "predefined_modes": MODES_BY_NAME,
             "function_dump": "not written: pickle the inputs and the graph instead",
             "debugmode": NOT_YET,
