@@ -74,7 +74,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
         },
     ),
     "theano.sandbox": ModuleNames(
-        provided="",
+        provided="rng_mrg",
         missing={
             "cuda": "Theano's old CUDA back end (removed in Theano 1.0 itself): minitheano's "
                     "GPU code is chapter 6's CUDA kernels (config.device = 'cuda')",
@@ -119,7 +119,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             fill_diagonal_offset cumsum cumprod unravel_index ravel_multi_index bartlett divmod
             get_scalar_constant_value NotScalarConstantError grad Rop Lop jacobian hessian
             verify_grad consider_constant
-            nnet nlinalg slinalg extra_ops shared_randomstreams raw_random sharedvar""",
+            nnet nlinalg slinalg extra_ops shared_randomstreams raw_random sharedvar signal""",
         different={
             "numeric_grad": "see theano.gradient.numeric_grad",
             "batched_tensordot": "computed as a broadcast product and a sum: simple and "
@@ -147,7 +147,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "AllocEmpty": "outputs are allocated by numpy; there is no uninitialized alloc",
             "Tensor": "Theano's old name for TensorType: use TensorType",
             "xlogx": NOT_YET,
-            "signal": "pooling comes with chapter 8",
             "opt": "the rewrites are in minitheano.rewrite (chapter 3)",
             "blas": "matrix products call numpy.dot, which calls BLAS",
             "io": "Theano's MPI send and receive ops are not provided",
@@ -170,7 +169,8 @@ THEANO_1_0: dict[str, ModuleNames] = {
             log_softmax softmax_with_bias binary_crossentropy sigmoid_binary_crossentropy
             categorical_crossentropy crossentropy_categorical_1hot Softmax SoftmaxGrad
             LogSoftmax CrossentropyCategorical1Hot confusion_matrix prepend_0_to_each_row
-            prepend_1_to_each_row prepend_scalar_to_each_row batch_normalization""",
+            prepend_1_to_each_row prepend_scalar_to_each_row batch_normalization
+            nnet conv2d conv abstract_conv""",
         different={
             "bn": "batch_normalization_train/_test/batch_normalization as graphs (no fused "
                   "cuDNN op); reached as the attribute T.nnet.bn",
@@ -187,11 +187,8 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "crossentropy_softmax_argmax_1hot_with_bias": THEANO_INTERNAL,
             "scalar_sigmoid": "the scalar op is minitheano.scalar's sigmoid",
             "sigm": "the sigmoid family is in theano.tensor.nnet itself",
-            "nnet": NOT_YET,
-            "conv2d": "convolutions come with chapter 8",
-            "conv2d_transpose": "convolutions come with chapter 8",
-            "conv": "convolutions come with chapter 8",
-            "abstract_conv": "convolutions come with chapter 8",
+            "conv2d_transpose": "the transposed convolution is not written; it is "
+                                "conv2d_grad_wrt_inputs",
             "conv3d": "3-d convolutions are not provided",
             "conv3d2d": "3-d convolutions are not provided",
             "neighbours": NOT_YET,

@@ -44,6 +44,15 @@ from minitheano.tensor.nnet.nnet import (
     softmax_with_bias,
     softplus,
     softsign,
+    ultra_fast_sigmoid,
+)
+from minitheano.tensor.nnet.nnet import (  # Theano's names, built from chapter 1's ops
+    batch_normalization,
+    bn,
+    confusion_matrix,
+    prepend_0_to_each_row,
+    prepend_1_to_each_row,
+    prepend_scalar_to_each_row,
 )
 
 __all__ = [
@@ -55,5 +64,12 @@ __all__ = [
     "crossentropy_categorical_1hot_grad", "crossentropy_softmax", "crossentropy_softmax_dx",
     "elu", "hard_sigmoid", "log_softmax", "logsoftmax", "logsoftmax_op", "relu", "selu",
     "sigmoid", "sigmoid_binary_crossentropy", "softmax", "softmax_grad", "softmax_op",
-    "softmax_with_bias", "softplus", "softsign",
+    "softmax_with_bias", "softplus", "softsign", "ultra_fast_sigmoid",
+    "batch_normalization", "bn", "confusion_matrix", "prepend_0_to_each_row",
+    "prepend_1_to_each_row", "prepend_scalar_to_each_row",
 ]
+
+
+def __getattr__(name: str):
+    from minitheano.api_reference import missing_name  # says why, for Theano's names
+    raise missing_name(__name__, name)

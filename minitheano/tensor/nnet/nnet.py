@@ -426,8 +426,3 @@ from minitheano.tensor.nnet_extra import (  # noqa: E402, F401 (Theano's names h
     prepend_1_to_each_row,
     prepend_scalar_to_each_row,
 )
-
-
-def __getattr__(name: str):
-    from minitheano.api_reference import missing_name  # says why, for Theano's names
-    raise missing_name(__name__, name)
