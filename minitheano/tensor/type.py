@@ -22,6 +22,7 @@ from minitheano.config import config
 from minitheano.graph.basic import Constant, Variable
 from minitheano.graph.type import Type
 from minitheano.scalar.basic import FLOAT_DTYPES, check_dtype, upcast
+from minitheano.scalar.logic import _Comparison
 
 _PATTERN_NAMES = {(): "scalar", (False,): "vector", (False, False): "matrix",
                   (True, False): "row", (False, True): "col",
@@ -220,10 +221,17 @@ class TensorVariable(Variable):
     __hash__ = Variable.__hash__
 
     def __bool__(self) -> bool:
-        raise TypeError(
-            f"the truth value of the symbolic variable {self} is not known until the "
-            f"function runs; use T.switch or theano.ifelse.ifelse for a condition, "
-            f"and T.eq / T.neq to compare")
+        # As in Theano 1.0: every variable is true (so `if not W:` tests for a
+        # missing W), except the result of a comparison, whose truth is only
+        # known when the function runs; raising there forbids `a < b < c`,
+        # which Python evaluates as `(a < b) and (b < c)`.
+        owner = self.owner
+        if owner is not None and isinstance(getattr(owner.op, "scalar_op", None), _Comparison):
+            raise TypeError(
+                f"the truth value of the comparison {self} is not known until the "
+                f"function runs; use T.switch or theano.ifelse.ifelse for a condition, "
+                f"and T.and_ to chain comparisons (not a < b < c)")
+        return True
 
     def __iter__(self):
         # A vector whose length is known when the graph is built can be unpacked,
