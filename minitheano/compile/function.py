@@ -40,7 +40,7 @@ def _input_filter(var: Variable, index: int, name: str, fname: str, strict: bool
     float_scalar = fast_dtype == np.float64 and fast_ndim == 0
 
     def check(arg: Any) -> Any:
-        if (type(arg) is np.ndarray and arg.dtype == fast_dtype and arg.ndim == fast_ndim
+        if (type(arg) is np.ndarray and arg.dtype is fast_dtype and arg.ndim == fast_ndim
                 and no_bcast):
             return arg
         if float_scalar and type(arg) is float:  # exact: a Python float is a float64

@@ -46,6 +46,18 @@ class TensorType(Type):
         self.ndim = len(self.broadcastable)
         self.numpy_dtype = np.dtype(self.dtype)
 
+    # Pickling: numpy's dtype objects come back from a pickle as copies, not as
+    # numpy's own `np.dtype('float64')`; the C kernels of chapter 5 recognise an
+    # array's dtype by that object, so it is made again rather than unpickled.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["numpy_dtype"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.numpy_dtype = np.dtype(self.dtype)
+
     # -- which values belong to this type ---------------------------------
     def filter(self, data: Any, strict: bool = False, allow_downcast: bool | None = None) -> Any:
         # --8<-- [start:ex-ch02-filter]
@@ -77,6 +89,8 @@ class TensorType(Type):
                     f"or 2) set allow_input_downcast=True when calling function.")
             data = converted
         # --8<-- [end:ex-ch02-filter]
+        if data.dtype is not self.numpy_dtype:  # an equal dtype object (from a pickle)
+            data = data.view(self.numpy_dtype)  # numpy's own, which C kernels recognise
         if data.ndim != self.ndim:
             raise TypeError(f"Wrong number of dimensions: expected {self.ndim}, "
                             f"got {data.ndim} with shape {data.shape}.")
