@@ -13,6 +13,7 @@ updates.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 from minitheano.compile.io import Container, In, Out
 from minitheano.compile.maker import FunctionMaker
 from minitheano.compile.mode import Mode, get_mode
+from minitheano.compile.profiling import ProfileStats, print_at_exit
 from minitheano.config import config
 from minitheano.graph.basic import Variable
 from minitheano.graph.shared import SharedVariable
@@ -67,9 +69,11 @@ class Function:
     """
 
     def __init__(self, maker: FunctionMaker, name: str | None, spec: dict,
-                 swap: dict | None = None, input_cells: list[list] | None = None) -> None:
+                 swap: dict | None = None, input_cells: list[list] | None = None,
+                 profile: ProfileStats | None = None) -> None:
         self.maker = maker
         self.name = name
+        self.profile = profile  # see compile/profiling.py; None when not profiled
         self._spec = spec  # what `function` was called with, for copy(delete_updates=True)
         self._label = name or spec["label"]  # how error messages call this function
         fg, inputs = maker.fgraph, maker.inputs
@@ -90,8 +94,9 @@ class Function:
         state = [swap.get(sv, sv) for sv in maker.shared]
         given = dict(zip(fg.inputs, input_cells + [sv.container for sv in state]))
         keep = set(fg.inputs) | set(fg.outputs)
-        self._vm = link_graph(fg, maker.mode.linker, given, keep, config.allow_gc)
-        self._run = self._vm.run
+        self._vm = link_graph(fg, maker.mode.linker, given, keep, config.allow_gc,
+                              profile.instrument if profile is not None else None)
+        self._run = self._vm.run if profile is None else profile.timed_run(self._vm.run)
         self._output_cells = [self._vm.storage[v] for v in fg.outputs]
         # After a call the function lets go of the results it computed (not of
         # inputs, shared values or constants that an output may be, when borrowed).
@@ -354,4 +359,24 @@ def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: str | M
                 updates=updates, givens=givens, no_default_updates=no_default_updates,
                 on_unused_input=on_unused_input or "raise",
                 label=f"defined at {where}" if where else "<unnamed>")
-    return Function(_make(spec), name, spec)
+    stats = _profile_stats(profile, name or spec["label"])
+    if stats is None:
+        return Function(_make(spec), name, spec)
+    start = time.perf_counter()
+    f = Function(_make(spec), name, spec, profile=stats)
+    stats.compile_seconds += time.perf_counter() - start
+    return f
+
+
+def _profile_stats(profile: Any, message: str) -> ProfileStats | None:
+    """`profile=` of `function`: True, a ProfileStats to add to, or None/False
+    (then `config.profile` decides, and its profiles print at exit)."""
+    if isinstance(profile, ProfileStats):
+        return profile
+    if profile:
+        return ProfileStats(message)
+    if profile is None and config.profile:
+        stats = ProfileStats(message)
+        print_at_exit(stats)
+        return stats
+    return None
