@@ -377,3 +377,12 @@ def test_a_wheel_installed_outside_the_tree_compiles_c(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert str(target) in result.stdout and result.stdout.split()[-1] == "3.0"
+
+
+@given(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=3),
+       st.lists(st.integers(0, 3), min_size=1, max_size=3))
+def test_tile_on_generated_shapes_matches_numpy(shape, reps):
+    x = T.tensor("float64", (False,) * len(shape))
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    got = theano.function([x], T.tile(x, reps), mode="FAST_COMPILE")(a)
+    np.testing.assert_array_equal(got, np.tile(a, reps))
