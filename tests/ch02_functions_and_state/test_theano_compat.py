@@ -4,6 +4,7 @@ relied on (issue 11's list), each checked against numpy or finite differences.""
 import copy
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -364,8 +365,13 @@ def test_a_wheel_installed_outside_the_tree_compiles_c(tmp_path):
     # What .ci/run does, for a machine without it: build (pip fetches the build
     # backend, as for any install), install outside the tree, run a C function
     # compiled from the installed files (a fresh compile cache).
+    source = tmp_path / "src"  # a copy: setuptools writes build/ next to the sources
+    shutil.copytree(ROOT / "minitheano", source / "minitheano",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                    str(tmp_path), str(ROOT)], check=True)
+                    str(tmp_path), str(source)], check=True)
     wheel = next(tmp_path.glob("minitheano-*.whl"))
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
