@@ -40,7 +40,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
         provided="""function shared In Out Mode FunctionMaker config Apply Variable Constant Op
             Type FunctionGraph pp pprint scan map reduce foldl foldr clone OrderedUpdates grad
             Rop Lop as_op subgraph_grad tensor scalar gradient printing compile ifelse
-            scan_module""",
+            scan_module dot""",
         different={"OpFromGraph": OP_FROM_GRAPH},
         missing={
             "SymbolicInput": "Theano's internal form of In; use In",
@@ -64,7 +64,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "PerformLinker": "Mode(linker='py') is the Python linker",
             "InconsistencyError": NOT_YET,
             "scan_checkpoints": NOT_YET,
-            "dot": NOT_YET,
             "sparse": "no sparse matrices: minitheano's tensors are dense numpy arrays "
                       "(use theano.tensor; keep scipy.sparse outside the graph)",
             "gpuarray": "Theano 1.0's libgpuarray back end: minitheano's GPU code is chapter 6's "
@@ -128,9 +127,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "AllocDiag": "a vector on the offset-th diagonal of a square matrix, as numpy.diag",
         },
         missing={
-            "batched_dot": NOT_YET,
-            "tile": NOT_YET,
-            "Tile": NOT_YET,
             "choose": NOT_YET,
             "Choose": NOT_YET,
             "arctan2": NOT_YET,
@@ -146,7 +142,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "PermuteRowElements": "permute_row_elements uses PermuteAlongAxis (tensor/sort.py)",
             "AllocEmpty": "outputs are allocated by numpy; there is no uninitialized alloc",
             "Tensor": "Theano's old name for TensorType: use TensorType",
-            "xlogx": NOT_YET,
             "opt": "the rewrites are in minitheano.rewrite (chapter 3)",
             "blas": "matrix products call numpy.dot, which calls BLAS",
             "io": "Theano's MPI send and receive ops are not provided",
@@ -232,9 +227,8 @@ THEANO_1_0: dict[str, ModuleNames] = {
     "theano.tensor.extra_ops": ModuleNames(
         provided="""CumOp cumsum cumprod diff bincount squeeze RepeatOp repeat fill_diagonal
             fill_diagonal_offset scan searchsorted SearchsortedOp compress Unique unique
-            unravel_index UnravelIndex ravel_multi_index RavelMultiIndex bartlett""",
+            unravel_index UnravelIndex ravel_multi_index RavelMultiIndex bartlett to_one_hot""",
         missing={
-            "to_one_hot": NOT_YET,
             "cpu_contiguous": "numpy copes with any strides; nothing to make contiguous",
             "DiffOp": "diff is a slice and a subtraction: " + AS_GRAPH,
             "FillDiagonal": "fill_diagonal is an advanced set_subtensor: " + AS_GRAPH,
@@ -268,7 +262,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
     ),
     "theano.compile": ModuleNames(
         provided="""function In Out Mode FunctionMaker shared SharedVariable DeepCopyOp
-            deep_copy_op as_op""",
+            deep_copy_op as_op debugmode profiling""",
         different={
             "DebugMode": "its tuning arguments are accepted and change nothing: every check "
                          "is always made",
@@ -291,8 +285,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "rebuild_collect_shared": "an internal of Theano's function compiler",
             "predefined_modes": MODES_BY_NAME,
             "function_dump": "not written: pickle the inputs and the graph instead",
-            "debugmode": NOT_YET,
-            "profiling": "profiles come from function(..., profile=True)",
         },
     ),
     "theano.tensor.shared_randomstreams": ModuleNames(

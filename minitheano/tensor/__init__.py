@@ -47,6 +47,9 @@ from minitheano.tensor.numpy_names import (  # noqa: E402
     Split, allclose, arccosh, arcsinh, arctanh, as_tensor, ceil_intdiv, cov, deg2rad, divmod,
     inverse_permutation, iround, isclose, largest, mgrid, ogrid, permute_row_elements, power,
     ptp, rad2deg, round_half_away_from_zero, smallest, split, square, trunc)
+from minitheano.tensor import xlogx  # noqa: E402
+from minitheano.tensor.batched_dot import batched_dot  # noqa: E402
+from minitheano.tensor.tile import tile  # noqa: E402
 
 # T.grad, T.jacobian, ... live in minitheano.gradient, which builds on this
 # package: they are looked up there when first asked for.
