@@ -323,3 +323,16 @@ def test_labels_of_the_wrong_dtype_are_refused():
     cost = theano.function([x, y], model.negative_log_likelihood(y))
     with pytest.raises(TypeError, match="Bad input argument 'y'"):
         cost(np.zeros((3, 64)), np.array([0.0, 1.0, 2.0]))
+
+
+def test_recorded_loss_is_the_nll_without_the_weight_decay_penalty():
+    """With a zero learning rate nothing moves: each step's recorded loss must be the
+    batch's NLL at the initial weights, not NLL + the (large, nonzero) penalty."""
+    from minitheano.examples.train import compile_steps
+    x, y, model = mlp.build(n_hidden=(16,))
+    config = TrainConfig(rule="sgd", learning_rate=0.0, weight_decay=1.0, feed="arrays")
+    run_epoch = compile_steps(model, x, y, DIGITS.train, config)
+    losses = run_epoch(None)  # no generator: batches in order
+    nll = theano.function([x, y], model.negative_log_likelihood(y))
+    expected = [float(nll(b.x, b.y)) for b in minibatches(DIGITS.train, 32)]
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
