@@ -1,6 +1,6 @@
 """Printing scalar code as C: types, casts, constants and the body of a fused loop (chapter 5).
 
-A loop body is a `ScalarProgram` (link/kernel.py): numbered values, each
+A loop body is a `ScalarProgram` (tensor/kernel.py): numbered values, each
 computed by one scalar op from earlier ones.  `ScalarPrinter.body` prints it
 as one C declaration per value,
 
