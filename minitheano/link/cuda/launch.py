@@ -82,7 +82,8 @@ def is_c_contiguous(shape: tuple[int, ...], strides: list[int]) -> bool:
 
 
 # --8<-- [start:merge]
-def merge_dimensions(shape: list[int], strides: list[list[int]]) -> tuple[list[int], list[list[int]]]:
+def merge_dimensions(shape: list[int],
+                     strides: list[list[int]]) -> tuple[list[int], list[list[int]]]:
     """Fewer, longer dimensions for the same walk: drop length-1 dimensions, and
     join dimension d to d-1 when every array steps over d-1 exactly as over a
     whole run of d (stride[d-1] == stride[d] * shape[d])."""

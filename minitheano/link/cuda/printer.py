@@ -136,7 +136,7 @@ class CudaPrinter(ScalarPrinter):
         params += [("long", f"s{a}_{d}") for a in arrays for d in range(nd)]
         split = [f"long rest = i, {', '.join(f'o{a} = 0' for a in arrays)}, c;"]
         for d in reversed(range(nd)):  # the last dimension varies fastest
-            split.append(f"c = rest % d{d}; rest /= d{d};" if d else f"c = rest;")
+            split.append(f"c = rest % d{d}; rest /= d{d};" if d else "c = rest;")
             split.append(" ".join(f"o{a} += c * s{a}_{d};" for a in arrays))
         for j in looped:
             loads[j] = f"x{j}[ox{j}]"
@@ -170,7 +170,7 @@ class CudaPrinter(ScalarPrinter):
              "    __syncthreads();",
              "    /* the tree: each step folds the upper half onto the lower half */",
              "    for (unsigned half = blockDim.x / 2; half >= MT_WARP; half /= 2) {",
-             f"        if (t < half)",
+             "        if (t < half)",
              f"            buf[t] = {fold}(buf[t], buf[t + half]);",
              "        __syncthreads();",
              "    }",
@@ -255,7 +255,7 @@ class CudaPrinter(ScalarPrinter):
             row += _block(each, [f"yrow[j] = {exp}(xrow[j * xc] - high) / sum;"])
         else:
             row += [f"const {t} lse = {log}(sum);"]
-            row += _block(each, [f"yrow[j] = xrow[j * xc] - high - lse;"])
+            row += _block(each, ["yrow[j] = xrow[j * xc] - high - lse;"])
         body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
         body += _block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
         return self._function(name, params, body, barriers=True)
@@ -268,7 +268,7 @@ class CudaPrinter(ScalarPrinter):
         params = [("long", "rows"), ("long", "classes"), ("long", "cr"), ("long", "cc"),
                   ("long", "ys"), (f"const {t} *", "coding"), (f"const {ti} *", "yidx"),
                   (f"{t} *", "out"), ("int *", "bad")]
-        row = [f"const long c = (long)yidx[r * ys];",
+        row = ["const long c = (long)yidx[r * ys];",
                "if (c < 0 || c >= classes) {", "    *bad = 1;", "    continue;", "}",
                f"out[r] = -{self.math('log', d)}(coding[r * cr + c * cc]);"]
         return self._function(name, params, self._grid_stride("rows", row, "r"))
