@@ -3,6 +3,10 @@
     FAST_COMPILE   few rewrites (canonicalize + merge), Python VM
     FAST_RUN       every rewrite, C code where an op has it (chapter 5), else Python
     DebugMode      every rewrite; runs each node both ways and checks everything
+    GPU            every rewrite, CUDA kernels where an op has one (chapter 6), else C
+
+With `config.device == 'cuda'` (MINITHEANO_FLAGS=device=cuda), the C linker's
+modes take the CUDA linker instead.
 
 `mode=` of `function` takes one of these names or a Mode.  `excluding` and
 `including` take rewrite names or phase names (chapter 3):
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 from minitheano.config import config
 
-LINKERS = ("py", "c", "debug")
+LINKERS = ("py", "c", "debug", "cuda")
 # Theano's names for its linkers: its VMs ('vm', 'cvm') are the ones that can
 # run lazy ops (ifelse), which every linker here can (chapter 7).
 LINKER_ALIASES = {"vm": "py", "vm_nogc": "py", "cvm": "c", "cvm_nogc": "c", "c|py": "c",
@@ -63,6 +67,7 @@ PREDEFINED = {
     "FAST_COMPILE": Mode("py", "fast_compile"),
     "DebugMode": Mode("debug", "fast_run"),
     "DEBUG_MODE": Mode("debug", "fast_run"),
+    "GPU": Mode("cuda", "fast_run"),
 }
 
 
@@ -70,10 +75,12 @@ def get_mode(mode: str | Mode | None) -> Mode:
     """`mode` as a Mode: None means `config.mode`."""
     if mode is None:
         mode = config.mode
-    if isinstance(mode, Mode):
-        return mode
-    try:
-        return PREDEFINED[mode]
-    except KeyError:
-        raise ValueError(f"unknown mode {mode!r}; known: {', '.join(PREDEFINED)} "
-                         f"or a Mode instance") from None
+    if not isinstance(mode, Mode):
+        try:
+            mode = PREDEFINED[mode]
+        except KeyError:
+            raise ValueError(f"unknown mode {mode!r}; known: {', '.join(PREDEFINED)} "
+                             f"or a Mode instance") from None
+    if config.device == "cuda" and mode.linker == "c":
+        return Mode("cuda", mode.optimizer, mode.excluded, mode.included)
+    return mode

@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.fg import FunctionGraph
 from minitheano.link.cuda import launch
 from minitheano.link.cuda.printer import CudaFunction, CudaPrinter
+from minitheano.link.cuda.transfer import GpuFromHost, GpuKernelOp, HostFromGpu, insert_transfers
 from minitheano.link.kernel import describe
 from minitheano.tensor.kernel import Kernel
 
@@ -52,49 +54,75 @@ class CudaModule:
         return plan.outputs
 
 
-def printable_kernels(order: Sequence[Apply]) -> list[Kernel | None]:
-    """Each node's kernel when the CUDA printer has text for it, else None."""
-    result = []
-    for node in order:
-        kernel = describe(node)
-        if kernel is not None:
-            try:
-                CudaPrinter().functions("probe", kernel)
-            except NotImplementedError:
-                kernel = None
-        result.append(kernel)
-    return result
+def cuda_kernel(node: Apply) -> Kernel | None:
+    """The node's kernel when the CUDA printer has text for it, else None."""
+    kernel = describe(node)
+    if kernel is not None:
+        try:
+            CudaPrinter().functions("probe", kernel)
+        except NotImplementedError:
+            return None
+    return kernel
+
+
+def on_gpu(node: Apply) -> bool:
+    """Should the transfer rewrite move this node onto the device?"""
+    return not isinstance(node.op, (GpuKernelOp, GpuFromHost, HostFromGpu)) \
+        and cuda_kernel(node) is not None
+
+
+def prepare_graph(fgraph: FunctionGraph) -> None:
+    """Put the nodes that have CUDA kernels on the device, transfers around them."""
+    insert_transfers(fgraph, on_gpu)
 
 
 def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
                 device: Any) -> list[Thunk | None]:
-    """A thunk for each node of `order` with a CUDA kernel (None for the others)."""
-    node_kernels = printable_kernels(order)
-    distinct = list(dict.fromkeys(k for k in node_kernels if k is not None))
-    if not distinct:
-        return [None] * len(order)
-    module = CudaModule(distinct, device)
-    index = {k: i for i, k in enumerate(distinct)}
-    return [None if k is None else
-            _thunk(node, module, index[k], [storage[v] for v in node.inputs],
-                   [storage[v] for v in node.outputs])
-            for node, k in zip(order, node_kernels)]
+    """A thunk for each Gpu node and transfer of `order` (None for the host nodes)."""
+    gpu_nodes = [n for n in order if isinstance(n.op, GpuKernelOp)]
+    kernels = list(dict.fromkeys(cuda_kernel(n) for n in gpu_nodes))
+    module = CudaModule(kernels, device) if kernels else None
+    thunks: list[Thunk | None] = []
+    for node in order:
+        ins, outs = [storage[v] for v in node.inputs], [storage[v] for v in node.outputs]
+        if isinstance(node.op, GpuKernelOp):
+            thunks.append(_kernel_thunk(node, module, kernels.index(cuda_kernel(node)),
+                                        ins, outs))
+        elif isinstance(node.op, GpuFromHost):
+            thunks.append(_copy_thunk(ins[0], outs[0], device.to_device, node.outputs[0]))
+        elif isinstance(node.op, HostFromGpu):
+            thunks.append(_copy_thunk(ins[0], outs[0], device.to_host, None))
+        else:
+            thunks.append(None)
+    return thunks
 
 
-def _thunk(node: Apply, module: CudaModule, i: int, in_cells: list[list],
-           out_cells: list[list]) -> Thunk:
+def _copy_thunk(src: list, dst: list, copy: Callable, to: Variable | None) -> Thunk:
+    if to is None:
+        def thunk() -> None:
+            dst[0] = copy(src[0])
+    else:
+        dtype = to.type.dtype
+
+        def thunk() -> None:
+            dst[0] = copy(np.asarray(src[0]), dtype)
+    return thunk
+
+
+def _kernel_thunk(node: Apply, module: CudaModule, i: int, in_cells: list[list],
+                  out_cells: list[list]) -> Thunk:
     device = module.device
-    dtypes = [v.type.dtype for v in node.inputs]
 
     def thunk() -> None:
-        values = [np.asarray(c[0]) for c in in_cells]
+        values = [c[0] for c in in_cells]
         try:
-            outs = module.run(i, [device.to_device(v, d) for v, d in zip(values, dtypes)])
+            outs = module.run(i, values)
         except (ValueError, IndexError):
             # Bad input: the op's own perform says what is wrong, in its words.
-            node.op.perform(node, values, [[None] for _ in out_cells])
+            host = [device.to_host(v) for v in values]
+            node.op.perform(node, host, [[None] for _ in out_cells])
             raise
         for cell, out in zip(out_cells, outs):
-            cell[0] = device.to_host(out)
+            cell[0] = out
 
     return thunk
