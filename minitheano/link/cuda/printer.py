@@ -102,8 +102,12 @@ class CudaPrinter(ScalarPrinter):
         return CudaFunction(name, tuple(params), text, barriers)
 
     def _grid_stride(self, count: str, body: list[str], index: str = "i") -> list[str]:
+        """`body` for every index below `count`: each thread starts at its place in
+        the whole grid and jumps by the grid's size, so any grid covers any count."""
+        # --8<-- [start:ex-ch06-grid-stride]
         return _block(f"for (long {index} = {self.first_index}; {index} < {count}; "
                       f"{index} += {self.index_step})", body)
+        # --8<-- [end:ex-ch06-grid-stride]
 
     # -- elementwise -------------------------------------------------------------------
     # --8<-- [start:elemwise]
@@ -163,17 +167,22 @@ class CudaPrinter(ScalarPrinter):
         value, which every thread gets back.  blockDim.x is a power of two
         between MT_WARP and MT_MAX_BLOCK; `buf` is MT_MAX_BLOCK long."""
         t, helper = self.ctype(dtype), f"{fold}_block"
+        # The tree: each step folds the upper half of buf onto the lower half, until
+        # one warp's worth is left.
+        # --8<-- [start:ex-ch06-tree-step]
+        tree = ["for (unsigned half = blockDim.x / 2; half >= MT_WARP; half /= 2) {",
+                "    if (t < half)",
+                f"        buf[t] = {fold}(buf[t], buf[t + half]);",
+                "    __syncthreads();",
+                "}"]
+        # --8<-- [end:ex-ch06-tree-step]
         self.helpers[(helper, dtype)] = "\n".join(
             [f"__device__ static {t} {helper}({t} v, {t} *buf)", "{",
              "    const unsigned t = threadIdx.x;",
              "    buf[t] = v;",
              "    __syncthreads();",
              "    /* the tree: each step folds the upper half onto the lower half */",
-             "    for (unsigned half = blockDim.x / 2; half >= MT_WARP; half /= 2) {",
-             "        if (t < half)",
-             f"            buf[t] = {fold}(buf[t], buf[t + half]);",
-             "        __syncthreads();",
-             "    }",
+             *["    " + line for line in tree],
              "    /* the first warp finishes with shuffles: no shared memory, no barrier */",
              "    if (t < MT_WARP) {",
              "        v = buf[t];",
@@ -304,10 +313,16 @@ class CudaPrinter(ScalarPrinter):
                 "const long row = blockIdx.y * (long)MT_TILE + ty;",
                 "const long col = blockIdx.x * (long)MT_TILE + tx;",
                 f"{t} acc = 0;"]
+        # Thread (tx, ty) copies one element of each tile: a[row, k0 + tx] and
+        # b[k0 + ty, col]; outside the matrices a tile holds zeros (they add nothing).
+        # --8<-- [start:ex-ch06-tile-loads]
+        loads = [f"ta[ty][tx] = row < rows && k0 + tx < inner ? "
+                 f"a[row * ar + (k0 + tx) * ac] : ({t})0;",
+                 f"tb[ty][tx] = k0 + ty < inner && col < cols ? "
+                 f"b[(k0 + ty) * br + col * bc] : ({t})0;"]
+        # --8<-- [end:ex-ch06-tile-loads]
         body += _block("for (long k0 = 0; k0 < inner; k0 += MT_TILE)", [
-            "/* outside the matrices, a tile holds zeros: they add nothing */",
-            f"ta[ty][tx] = row < rows && k0 + tx < inner ? a[row * ar + (k0 + tx) * ac] : ({t})0;",
-            f"tb[ty][tx] = k0 + ty < inner && col < cols ? b[(k0 + ty) * br + col * bc] : ({t})0;",
+            "/* outside the matrices, a tile holds zeros: they add nothing */", *loads,
             "__syncthreads();  /* the tiles are complete */",
             "for (int j = 0; j < MT_TILE; j++)",
             "    acc += ta[ty][j] * tb[j][tx];",

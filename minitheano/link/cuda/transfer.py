@@ -108,14 +108,18 @@ def insert_transfers(fgraph: FunctionGraph, on_gpu: Callable[[Apply], bool]) -> 
     for node in fgraph.toposort():
         if not on_gpu(node):
             continue
+        # Each input as a device value: one already on the device is read there
+        # (no HostFromGpu then GpuFromHost); a host value is moved once (`moved`).
+        # --8<-- [start:ex-ch06-transfers]
         inputs = []
         for v in node.inputs:
             if v.owner is not None and isinstance(v.owner.op, HostFromGpu):
-                inputs.append(v.owner.inputs[0])  # already on the device
+                inputs.append(v.owner.inputs[0])
             else:
                 if v not in moved:
                     moved[v] = gpu_from_host(v)
                 inputs.append(moved[v])
+        # --8<-- [end:ex-ch06-transfers]
         gpu_node = GpuKernelOp(node.op).make_node(*inputs)
         fgraph.replace_all([(out, host_from_gpu(g)) for out, g in
                             zip(node.outputs, gpu_node.outputs)], reason="insert_transfers")
