@@ -154,3 +154,25 @@ def test_doctor_without_nvcc_on_the_path(tmp_path):
     assert "emulator   yes" in out
     assert "PyCUDA     no" in out
     assert "device=cuda runs the kernels emulated on the CPU" in out
+
+
+def test_device_cuda_with_nothing_to_run_it_says_what_is_missing(monkeypatch):
+    from minitheano.link.cuda import device
+
+    device.get_device.cache_clear()
+    monkeypatch.setattr(device, "emulator_problem", lambda: "g++ is not on the PATH")
+    try:
+        with pytest.raises(RuntimeError, match="no GPU .*PyCUDA.*no emulator .*g\\+\\+"):
+            device.get_device()
+    finally:
+        device.get_device.cache_clear()
+
+
+def test_bad_class_index_on_the_device_is_the_ops_error(cuda):
+    coding, y = T.dmatrix("coding"), T.ivector("y")
+    f = theano.function([coding, y], nnet.crossentropy_categorical_1hot(coding, y))
+    assert any(isinstance(op, GpuKernelOp) for op in ops(f))
+    with pytest.raises(IndexError, match="class index 3 .*out of range for 3 classes"):
+        f(np.full((2, 3), 0.5), np.array([0, 3], "int32"))
+    np.testing.assert_allclose(f(np.full((2, 3), 0.5), np.array([0, 2], "int32")),
+                               -np.log([0.5, 0.5]))
