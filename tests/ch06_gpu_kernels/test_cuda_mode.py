@@ -176,3 +176,34 @@ def test_bad_class_index_on_the_device_is_the_ops_error(cuda):
         f(np.full((2, 3), 0.5), np.array([0, 3], "int32"))
     np.testing.assert_allclose(f(np.full((2, 3), 0.5), np.array([0, 2], "int32")),
                                -np.log([0.5, 0.5]))
+
+
+def test_shared_variables_live_on_the_device(cuda):
+    from minitheano.link.cuda.sharedvar import GpuSharedVariable
+
+    start = np.arange(6.0).reshape(2, 3)
+    W = theano.shared(start, "W")
+    assert isinstance(W, GpuSharedVariable)
+    start[0, 0] = 100.0                      # the device has its own copy
+    assert W.get_value()[0, 0] == 0.0
+    got = W.get_value()
+    got[0, 1] = 100.0                        # and get_value gives a host copy
+    assert W.get_value()[0, 1] == 1.0
+    W.set_value(np.ones((2, 3)))
+    np.testing.assert_array_equal(W.get_value(borrow=True), np.ones((2, 3)))
+    internal = W.get_value(borrow=True, return_internal_type=True)
+    assert internal is W.get_value(borrow=True, return_internal_type=True)
+    with pytest.raises(TypeError, match="set_value of shared variable W"):
+        W.set_value(np.ones((2, 3), "complex128"))
+
+
+def test_a_training_step_moves_only_the_minibatch_in(cuda):
+    losses, params, f = mlp_step(None, np.random.default_rng(0))
+    expected, params_c, _ = mlp_step(Mode("c"), np.random.default_rng(0))
+    np.testing.assert_allclose(losses, expected, rtol=1e-10)
+    nodes = f.maker.fgraph.toposort()
+    moved_in = [n.inputs[0] for n in nodes if isinstance(n.op, GpuFromHost)]
+    shared = [v for v in moved_in if getattr(v, "on_device", False)]
+    assert not shared, f"shared variables moved in each call: {shared}"
+    gpu_reads = {v.name for n in nodes if isinstance(n.op, GpuKernelOp) for v in n.inputs}
+    assert {"W1", "W2"} <= gpu_reads

@@ -113,9 +113,9 @@ class EmulatedDevice:
         return np.ascontiguousarray(x)
 
     def to_device(self, x: Any, dtype: str | None = None) -> np.ndarray:
-        # Host and "device" memory are the same here: no copy (kernels never
-        # write their inputs).
-        return np.asarray(x, dtype=dtype)
+        # A copy, as a real transfer is: what the host does to its array later
+        # does not change the device's.
+        return np.array(x, dtype=dtype, copy=True)
 
     def to_host(self, x: np.ndarray) -> np.ndarray:
         return np.array(x, copy=True)

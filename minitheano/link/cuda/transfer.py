@@ -9,7 +9,9 @@ goes: a value already on the device is read there (no HostFromGpu followed
 by GpuFromHost), and a host value is moved once however many GPU nodes read
 it.  So a chain of GPU nodes moves only its inputs in and its results out,
 and `debugprint` of a compiled function shows each transfer, as Theano's
-did.  Nodes without a CUDA kernel run on the host between transfers.
+did.  Nodes without a CUDA kernel run on the host between transfers.  A
+shared variable kept on the device (link/cuda/sharedvar.py) is read there
+directly; host nodes reading it get a HostFromGpu copy.
 """
 
 from __future__ import annotations
@@ -113,7 +115,9 @@ def insert_transfers(fgraph: FunctionGraph, on_gpu: Callable[[Apply], bool]) -> 
         # --8<-- [start:ex-ch06-transfers]
         inputs = []
         for v in node.inputs:
-            if v.owner is not None and isinstance(v.owner.op, HostFromGpu):
+            if getattr(v, "on_device", False):  # a shared variable kept on the device
+                inputs.append(v)
+            elif v.owner is not None and isinstance(v.owner.op, HostFromGpu):
                 inputs.append(v.owner.inputs[0])
             else:
                 if v not in moved:
@@ -124,4 +128,19 @@ def insert_transfers(fgraph: FunctionGraph, on_gpu: Callable[[Apply], bool]) -> 
         fgraph.replace_all([(out, host_from_gpu(g)) for out, g in
                             zip(node.outputs, gpu_node.outputs)], reason="insert_transfers")
         count += 1
+    _host_readers(fgraph)
     return count
+
+
+def _host_readers(fgraph: FunctionGraph) -> None:
+    """Host nodes (and outputs) reading a shared variable kept on the device read
+    a copy made by one HostFromGpu."""
+    for v in fgraph.inputs:
+        if not getattr(v, "on_device", False):
+            continue
+        host = [(client, i) for client, i in fgraph.clients[v]
+                if client == "output" or not isinstance(client.op, GpuKernelOp)]
+        if host:
+            copy = host_from_gpu(v)
+            for client, i in host:
+                fgraph.change_input(client, i, copy, reason="insert_transfers")
