@@ -22,10 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from minitheano.link.c.cprinter import ScalarPrinter
-from minitheano.scalar import math as smath
 from minitheano.tensor.kernel import (
     CrossentropyGradKernel,
     CrossentropyKernel,
@@ -155,7 +152,7 @@ class CudaPrinter(ScalarPrinter):
     def _fold(self, name: str, op: str, dtype: str) -> str:
         """A device function combining two values as reduction `op` does."""
         t = self.ctype(dtype)
-        code = getattr(smath, op).c_code(self, ["a", "b"], [dtype] * 2, dtype)
+        code = self.fold(op, "a", "b", dtype)
         helper = f"{name}_{op}"
         self.helpers[(helper, dtype)] = (f"{self.qualifier} {t} {helper}({t} a, {t} b) "
                                          f"{{ return {code}; }}")
@@ -199,18 +196,6 @@ class CudaPrinter(ScalarPrinter):
     # --8<-- [end:block-fold]
 
     # -- reductions ---------------------------------------------------------------------
-    def start_value(self, op: str, dtype: str) -> str:
-        """The value a fold starts from: its identity; the dtype's extreme for max/min."""
-        if op in ("maximum", "minimum"):
-            low = op == "maximum"
-            if dtype.startswith("float"):
-                return f"-{self.infinity}" if low else self.infinity
-            info = np.iinfo(dtype)
-            return self.literal(info.min if low else info.max, dtype)
-        if op == "and_":
-            return f"({self.ctype(dtype)})~0"
-        return self.literal(1 if op == "mul" else 0, dtype)
-
     def reduce(self, name: str, k: ReduceKernel) -> CudaFunction:
         """One block per output element (grid-stride over them): each thread folds
         a strided share of the reduced elements, then the block folds the threads'."""
