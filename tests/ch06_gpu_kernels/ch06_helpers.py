@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pytest
 
 from minitheano.graph.basic import Apply
+from minitheano.link.cuda import nvcc
 from minitheano.link.cuda.emulator import EmulatedDevice
 from minitheano.link.cuda.thunk import CudaModule
 from minitheano.link.kernel import describe
@@ -52,3 +54,13 @@ def layouts(x: np.ndarray) -> list[np.ndarray]:
     every_other[...] = x
     flip = (slice(None, None, -1),) * x.ndim
     return [x, np.asfortranarray(x), every_other, x[flip].copy()[flip]]
+
+
+def check_with_nvcc(source: str) -> None:
+    """Compile a test module's whole CUDA text for sm_80 and sm_90 (one nvcc run each);
+    skip, saying why, where there is no nvcc."""
+    problem = nvcc.nvcc_problem()
+    if problem:
+        pytest.skip(problem)
+    facts = nvcc.compile_check(source)
+    assert facts, "nvcc compiled no kernel"

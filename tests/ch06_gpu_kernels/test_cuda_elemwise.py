@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ch06_helpers import Emulated, layouts, run_python, tolerance
+from ch06_helpers import Emulated, check_with_nvcc, layouts, run_python, tolerance
 
 import minitheano as th
 from minitheano import tensor as T
@@ -98,3 +98,7 @@ def test_merge_dimensions():
     assert merge_dimensions([1, 5, 1], [[5, 1, 1]]) == ([5], [[1]])
     assert merge_dimensions([3, 4], [[4, 1], [0, 1]]) == ([3, 4], [[4, 1], [0, 1]])
     assert merge_dimensions([3, 4], [[0, 0], [4, 1]]) == ([12], [[0], [1]])
+
+
+def test_every_kernel_of_this_module_compiles_with_nvcc(compiled):
+    check_with_nvcc(compiled[2].module.source)

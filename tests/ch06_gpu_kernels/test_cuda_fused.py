@@ -18,6 +18,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from minitheano.link.c.thunk import compile_kernels, make_thunk
+from minitheano.link.cuda import nvcc
 from minitheano.link.cuda.printer import CudaPrinter
 from minitheano.link.kernel import describe
 from minitheano.scalar import math as sm
@@ -73,6 +74,8 @@ def printable(node):
 def check_batch(nodes, exact, seed):
     nodes = [n for n in nodes if printable(n)]
     cuda = Emulated(nodes)
+    if exact and nvcc.nvcc_problem() is None:  # nvcc takes the generated graphs too
+        nvcc.compile_check(cuda.module.source)
     _, lib = compile_kernels([(describe(n), str(n.op)) for n in nodes])
     rng = np.random.default_rng(seed)
     for i, node in enumerate(nodes):

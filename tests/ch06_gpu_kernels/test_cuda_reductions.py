@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 import pytest
-from ch06_helpers import Emulated, layouts, run_python, tolerance
+from ch06_helpers import Emulated, check_with_nvcc, layouts, run_python, tolerance
 
 from minitheano import tensor as T
 from minitheano.link.cuda.launch import reduction_block
@@ -122,3 +122,8 @@ def test_tiled_dot(nnets):
                                            else 1e-12, err_msg=f"{dtype} {m}x{k}x{n}")
         with pytest.raises(ValueError, match="not aligned"):
             emu.run(i, np.ones((2, 3), dtype), np.ones((2, 3), dtype))
+
+
+def test_every_kernel_of_this_module_compiles_with_nvcc(reductions, nnets):
+    check_with_nvcc(reductions[2].module.source)
+    check_with_nvcc(nnets[2].module.source)

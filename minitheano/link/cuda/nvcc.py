@@ -8,17 +8,27 @@ matmul's two tiles of 16 x 16 floats are 2048 bytes of shared memory.
 
 A refused module raises `CudaCompileError` with the source, numbered, and
 nvcc's message: the first line of the message names a line of that listing.
+
+nvcc takes a second or more per module: the facts of a module that compiled
+are kept in the compile cache (config.compiledir, a small JSON file named by
+a hash of the source, the architectures and nvcc's version), so checking the
+same text again costs nothing.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from minitheano.config import config
 
 ARCHS = ("sm_80", "sm_90")
 
@@ -62,13 +72,42 @@ def parse_ptxas(text: str) -> dict[tuple[str, str], KernelFacts]:
     return facts
 
 
+@functools.cache
+def _nvcc_version() -> str:
+    return subprocess.run(["nvcc", "--version"], capture_output=True, text=True).stdout
+
+
+def _cached(path: Path) -> dict[tuple[str, str], KernelFacts] | None:
+    try:
+        entries = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return {(e["kernel"], e["arch"]): KernelFacts(**e["facts"]) for e in entries}
+
+
 def compile_check(source: str,
                   archs: tuple[str, ...] = ARCHS) -> dict[tuple[str, str], KernelFacts]:
-    """Compile `source` for each of `archs` (one nvcc run each); the ptxas facts
-    of every kernel.  Raises CudaCompileError with the numbered source on failure."""
+    """Compile `source` for each of `archs` (one nvcc run each, or none when the
+    cache has this text's facts); the ptxas facts of every kernel.  Raises
+    CudaCompileError with the numbered source on failure."""
     problem = nvcc_problem()
     if problem:
         raise RuntimeError(problem)
+    key = hashlib.sha256("\0".join([source, *archs, _nvcc_version()]).encode()).hexdigest()
+    path = Path(config.compiledir) / "nvcc" / f"{key[:32]}.json"
+    cached = _cached(path)
+    if cached is not None:
+        return cached
+    facts = _compile(source, archs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entries = [{"kernel": k, "arch": a, "facts": asdict(f)} for (k, a), f in facts.items()]
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(entries))
+    os.replace(tmp, path)  # whole or absent, for a reader in another process
+    return facts
+
+
+def _compile(source: str, archs: tuple[str, ...]) -> dict[tuple[str, str], KernelFacts]:
     facts: dict[tuple[str, str], KernelFacts] = {}
     with tempfile.TemporaryDirectory(prefix="mt-nvcc-") as tmp:
         (Path(tmp) / "module.cu").write_text(source)
