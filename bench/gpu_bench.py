@@ -1,7 +1,7 @@
 """Chapter 6's GPU bench (run by bench/gpu_check.sh on a machine with a GPU).
 
 Fused elementwise on 1e7 float32 (against a device-to-device copy of the same bytes),
-the logistic's gradient, with device=cuda; CuPy's elementwise for comparison where it
+the logistic's gradient and an MLP training step, with device=cuda; CuPy's elementwise for comparison where it
 is installed.  Prints one line per workload.  Not yet run on a GPU.
 """
 
@@ -66,6 +66,26 @@ def main() -> None:
     data = np.random.default_rng(2).standard_normal((1000, 784)).astype("float32")
     seconds = best(grad, data, np.ones(1000, "float32"))
     print(f"logistic gradient (1000 x 784): {seconds * 1e3:.2f} ms")
+    print(f"MLP training step (batch 256, 784-500-10): {mlp_step_seconds() * 1e3:.2f} ms")
+
+
+def mlp_step_seconds() -> float:
+    """One SGD step of a 784-500-10 tanh network on 256 examples, parameters on the device."""
+    from minitheano.tensor import nnet
+
+    rng = np.random.default_rng(3)
+    x, y = T.fmatrix("x"), T.ivector("y")
+    W1 = theano.shared((rng.standard_normal((784, 500)) * 0.01).astype("float32"))
+    b1 = theano.shared(np.zeros(500, "float32"))
+    W2 = theano.shared((rng.standard_normal((500, 10)) * 0.01).astype("float32"))
+    p = nnet.softmax(T.dot(T.tanh(T.dot(x, W1) + b1), W2))
+    loss = nnet.categorical_crossentropy(p, y).mean()
+    params = [W1, b1, W2]
+    updates = [(v, v - 0.1 * g) for v, g in zip(params, theano.grad(loss, params))]
+    step = theano.function([x, y], loss, updates=updates)
+    data = rng.standard_normal((256, 784)).astype("float32")
+    labels = rng.integers(0, 10, 256).astype("int32")
+    return best(step, data, labels)
 
 
 if __name__ == "__main__":
