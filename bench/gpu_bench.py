@@ -1,8 +1,9 @@
-"""Chapter 6's GPU bench (run by bench/gpu_check.sh on a machine with a GPU).
+"""Chapter 6's GPU bench: `python -m bench.gpu_bench` (bench/gpu_check.sh runs it).
 
 Fused elementwise on 1e7 float32 (against a device-to-device copy of the same bytes),
-the logistic's gradient and an MLP training step, with device=cuda; CuPy's elementwise for comparison where it
-is installed.  Prints one line per workload.  Not yet run on a GPU.
+the logistic's gradient and an MLP training step, with device=cuda; CuPy's elementwise
+for comparison where it is installed.  Prints one line per workload.  Not yet run on a
+GPU.
 """
 
 from __future__ import annotations

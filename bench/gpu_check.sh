@@ -4,7 +4,7 @@
 #      for machines without network: see /work/shared/notes/cuda-without-gpu.md);
 #   2. say what is available (python -m minitheano doctor);
 #   3. run the gpu-marked tests and the whole chapter's tests;
-#   4. time the GPU workloads (bench/gpu_bench.py).
+#   4. time the GPU workloads (python -m bench.gpu_bench).
 # Everything is written to gpu_check.log as well as shown.
 # Usage: bash bench/gpu_check.sh            (from the repository root)
 #        WHEELS=/path/to/wheels bash bench/gpu_check.sh
@@ -22,4 +22,4 @@ if ! python -c "import pycuda.driver" 2>/dev/null; then
 fi
 python -m minitheano doctor
 python -m pytest tests/ch06_gpu_kernels -m "gpu or not gpu" -q -rs -p no:cacheprovider
-python bench/gpu_bench.py
+python -m bench.gpu_bench
