@@ -25,10 +25,12 @@ class Emulated:
         self.nodes = list(nodes)
         kernels = [describe(n) for n in self.nodes]
         assert all(k is not None for k in kernels), "a node has no kernel"
-        self.module = CudaModule(kernels, EmulatedDevice())
+        self.device = EmulatedDevice()
+        self.module = CudaModule(kernels, self.device)
 
     def run(self, i: int, *values: Any) -> list[np.ndarray]:
-        return self.module.run(i, list(values))
+        outs = self.module.run(i, [self.device.place(v) for v in values])
+        return [self.device.to_host(o) for o in outs]
 
 
 def run_python(node: Apply, *values: Any) -> list[Any]:

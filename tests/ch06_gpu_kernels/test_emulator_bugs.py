@@ -32,9 +32,9 @@ def printed(node):
 
 def run(kernel, source, functions, *inputs):
     module = EmulatedModule(source, functions)
-    p = plan(DEVICE, "k0", kernel, list(inputs))
+    p = plan(DEVICE, "k0", kernel, [DEVICE.place(x) for x in inputs])
     DEVICE.run(module, p)
-    return p.outputs[0]
+    return DEVICE.to_host(p.outputs[0])
 
 
 X = np.random.default_rng(0).standard_normal((5, 200))
@@ -118,3 +118,13 @@ def test_a_correct_shuffle_gives_the_neighbour():
     launch_bug(text, functions, y)
     lane = np.arange(64) % 32
     np.testing.assert_array_equal(y, np.where(lane < 31, np.arange(64) + 1, np.arange(64)))
+
+
+def test_host_values_and_other_devices_arrays_are_refused():
+    kernel, source, functions = printed(T.sum(T.matrix(), axis=1).owner)
+    module = EmulatedModule(source, functions)
+    with pytest.raises(TypeError, match="moved to the device first"):
+        DEVICE.run(module, plan(DEVICE, "k0", kernel, [X]))
+    other = EmulatedDevice()
+    with pytest.raises(ValueError, match="another context"):
+        DEVICE.run(module, plan(DEVICE, "k0", kernel, [other.to_device(X)]))

@@ -95,30 +95,75 @@ def warn_emulated() -> None:
                       "CPU (slowly; see `python -m minitheano doctor`)", stacklevel=3)
 
 
+class EmulatedArray:
+    """An array in the emulated device's memory: host memory, but not a numpy array
+    to the rest of the library, so a value that skipped its transfer is an error
+    here as it would be on a GPU.  It knows its device: arrays of two devices
+    (two contexts) do not mix."""
+
+    def __init__(self, array: np.ndarray, device: EmulatedDevice) -> None:
+        self.array = array
+        self.device = device
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.array.shape
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        return self.array.strides
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.array.dtype
+
+    def __repr__(self) -> str:
+        return f"EmulatedArray({self.array.dtype}, shape={self.array.shape})"
+
+
 class EmulatedDevice:
-    """Device arrays are numpy arrays; kernels run in an EmulatedModule."""
+    """Device arrays are EmulatedArrays; kernels run in an EmulatedModule."""
 
     name = "emulator"
 
-    def empty(self, shape: tuple[int, ...], dtype: str) -> np.ndarray:
-        return np.empty(shape, dtype=dtype)
+    def empty(self, shape: tuple[int, ...], dtype: str) -> EmulatedArray:
+        # Fresh device memory holds garbage: poison it, as shared memory is.
+        return EmulatedArray(np.full(shape, np.nan if np.dtype(dtype).kind == "f" else 0x5A,
+                                     dtype=dtype), self)
 
-    def zeros(self, shape: tuple[int, ...], dtype: str) -> np.ndarray:
-        return np.zeros(shape, dtype=dtype)
+    def zeros(self, shape: tuple[int, ...], dtype: str) -> EmulatedArray:
+        return EmulatedArray(np.zeros(shape, dtype=dtype), self)
 
-    def address(self, x: np.ndarray) -> int:
-        return x.ctypes.data
+    def own(self, x: Any) -> np.ndarray:
+        """The memory of `x`, which must be an array of this device."""
+        if not isinstance(x, EmulatedArray):
+            raise TypeError(f"a kernel was given a host value ({type(x).__name__}): it "
+                            "must be moved to the device first (GpuFromHost)")
+        if x.device is not self:
+            raise ValueError("a device array of another device (another context) was "
+                             "given to this one's kernel; move it through the host")
+        return x.array
 
-    def contiguous(self, x: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(x)
+    def address(self, x: EmulatedArray) -> int:
+        return self.own(x).ctypes.data
 
-    def to_device(self, x: Any, dtype: str | None = None) -> np.ndarray:
+    def contiguous(self, x: EmulatedArray) -> EmulatedArray:
+        return EmulatedArray(np.ascontiguousarray(self.own(x)), self)
+
+    def place(self, x: np.ndarray) -> EmulatedArray:
+        """`x` itself as a device array, strides and all (tests use this to hand
+        kernels any layout; a transfer would copy it)."""
+        return EmulatedArray(x, self)
+
+    def to_device(self, x: Any, dtype: str | None = None) -> EmulatedArray:
         # A copy, as a real transfer is: what the host does to its array later
         # does not change the device's.
-        return np.array(x, dtype=dtype, copy=True)
+        if isinstance(x, EmulatedArray):
+            x = self.own(x)
+        return EmulatedArray(np.array(x, dtype=dtype, copy=True), self)
 
-    def to_host(self, x: np.ndarray) -> np.ndarray:
-        return np.array(x, copy=True)
+    def to_host(self, x: EmulatedArray) -> np.ndarray:
+        return np.array(self.own(x), copy=True)
 
     def module(self, source: str, functions: list[CudaFunction]) -> EmulatedModule:
         return EmulatedModule(source, functions)
@@ -131,7 +176,7 @@ class EmulatedDevice:
             if not (check and module.synchronizes(launch)):
                 continue
             written = [plan.flag] if plan.flag is not None else []
-            written += plan.outputs
+            written = [self.own(w) for w in written + plan.outputs]
             first = [w.copy() for w in written]
             for order, poison, suspect in (
                     (REVERSE, NAN_BYTES, "a missing __syncthreads: the result depends on "

@@ -78,6 +78,9 @@ class PyCudaDevice:
             return x
         return self.gpuarray.to_gpu(np.ascontiguousarray(x, dtype=dtype))
 
+    def place(self, x: np.ndarray) -> Any:
+        return self.to_device(x)
+
     def to_host(self, x: Any) -> np.ndarray:
         return x.get()
 
