@@ -207,3 +207,7 @@ def test_a_training_step_moves_only_the_minibatch_in(cuda):
     assert not shared, f"shared variables moved in each call: {shared}"
     gpu_reads = {v.name for n in nodes if isinstance(n.op, GpuKernelOp) for v in n.inputs}
     assert {"W1", "W2"} <= gpu_reads
+    # The new values of W1, b1 and W2 are stored on the device, with no trip to the host.
+    updates = f.maker.fgraph.outputs[1:]
+    assert len(updates) == 3
+    assert all(isinstance(u.owner.op, GpuKernelOp) for u in updates), updates

@@ -129,7 +129,19 @@ def insert_transfers(fgraph: FunctionGraph, on_gpu: Callable[[Apply], bool]) -> 
                             zip(node.outputs, gpu_node.outputs)], reason="insert_transfers")
         count += 1
     _host_readers(fgraph)
+    keep_updates_on_device(fgraph)
     return count
+
+
+def keep_updates_on_device(fgraph: FunctionGraph) -> None:
+    """An update of a shared variable kept on the device, computed on the device,
+    is stored there directly: its output skips the HostFromGpu (the variable's
+    cell copies it on the device)."""
+    for k, shared in getattr(fgraph, "update_targets", {}).items():
+        out = fgraph.outputs[k]
+        if getattr(shared, "on_device", False) and out.owner is not None \
+                and isinstance(out.owner.op, HostFromGpu):
+            fgraph.change_input("output", k, out.owner.inputs[0], reason="insert_transfers")
 
 
 def _host_readers(fgraph: FunctionGraph) -> None:
