@@ -100,5 +100,6 @@ def test_merge_dimensions():
     assert merge_dimensions([3, 4], [[0, 0], [4, 1]]) == ([12], [[0], [1]])
 
 
+@pytest.mark.slow  # ~10 s of nvcc on a cold cache (test_nvcc.py checks a sample by default)
 def test_every_kernel_of_this_module_compiles_with_nvcc(compiled):
     check_with_nvcc(compiled[2].module.source)

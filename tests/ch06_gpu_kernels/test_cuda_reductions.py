@@ -124,6 +124,7 @@ def test_tiled_dot(nnets):
             emu.run(i, np.ones((2, 3), dtype), np.ones((2, 3), dtype))
 
 
+@pytest.mark.slow  # ~30 s of nvcc on a cold cache (test_nvcc.py checks a sample by default)
 def test_every_kernel_of_this_module_compiles_with_nvcc(reductions, nnets):
     check_with_nvcc(reductions[2].module.source)
     check_with_nvcc(nnets[2].module.source)
