@@ -108,6 +108,9 @@ class FunctionMaker:
         self.n_updates = len(updates)
         self.fgraph = FunctionGraph(input_vars + self.shared,
                                     out_exprs + [e for _, e in updates] + input_updates)
+        # Which output is the new value of which shared variable (the CUDA linker
+        # leaves those on the device when the variable lives there, chapter 6).
+        self.fgraph.update_targets = {n_out + k: sv for k, (sv, _) in enumerate(updates)}
         n_in = len(self.inputs)
         self.fgraph.protected = {v for v, i in zip(self.fgraph.inputs, self.inputs)
                                  if not i.mutable}
