@@ -361,15 +361,33 @@ def scan_prune(fgraph: FunctionGraph, node: Apply) -> dict | None:
     parts.outer_outputs = [node.outputs[j] for j in keep]
     read = set(graph_inputs(parts.outputs))
     parts.non_seqs = [[v, slot] for v, slot in parts.non_seqs if slot in read]
-    if any(not (set(slots) & read) for _, _, slots in parts.seqs):
-        parts.n()  # dropping a sequence could change the number of steps: make it explicit
+    if any(slot not in read for _, _, slots in parts.seqs for slot in slots):
+        # Dropping a sequence, or some of its taps, could change the number of
+        # steps: make it explicit.
+        parts.n()
     kept_seqs = []
     for s, taps, slots in parts.seqs:
         pairs = [(k, slot) for k, slot in zip(taps, slots) if slot in read]
         if pairs:
-            kept_seqs.append([s, [k for k, _ in pairs], [slot for _, slot in pairs]])
+            kept = [k for k, _ in pairs]
+            kept_seqs.append([_same_rows(s, taps, kept), kept, [slot for _, slot in pairs]])
     parts.seqs = kept_seqs
     return parts.build()
+
+
+def _same_rows(seq: Variable, taps: list[int], kept: list[int]) -> Variable:
+    """`seq`, cut so that the loop reads, through the taps `kept`, the rows it
+    read through all of `taps`.
+
+    Step t reads tap k at row t + k + first (first = -min(taps, 0)) going
+    forwards, and at row len - 1 - last + k - t (last = max(taps, 0)) going
+    backwards.  Dropping tap -1 of [-1, 0] makes first 0: without cutting the
+    first row, x[t] would read x[t-1]'s row."""
+    cut_start = -min(min(taps), 0) + min(min(kept), 0)
+    cut_end = max(max(taps), 0) - max(max(kept), 0)
+    if not cut_start and not cut_end:
+        return seq
+    return seq[cut_start:seq.shape[0] - cut_end]
 
 
 def _unread_inputs(parts: ScanParts, needed: set) -> bool:

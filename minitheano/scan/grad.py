@@ -212,15 +212,20 @@ class _Backward:
 
         # What reaches each output at this step: the cost's gradient, plus the
         # carry for a state.
-        known = {}
+        known: dict[Variable, Variable] = {}
+
+        def seed(out: Variable, g: Variable) -> None:
+            # A step returning one variable twice (h as an output and as a
+            # state) gets both gradients; `grad` adds each seed to what the
+            # step's other outputs send back to that variable.
+            known[out] = known[out] + g if out in known else g
         for pos, j in enumerate(self.float_states):
-            total = carries[pos][0]
+            seed(body_out[j], carries[pos][0])
             if j in g_now:
-                total = total + g_now[j]
-            known[body_out[j]] = total
+                seed(body_out[j], g_now[j])
         for k in range(op.n_nit_sot):
             if op.n_states + k in g_now:
-                known[body_out[op.n_states + k]] = g_now[op.n_states + k]
+                seed(body_out[op.n_states + k], g_now[op.n_states + k])
         state_wrt = [a for group in hist_args for a in group[:-1]]
         seq_wrt = [a for group in seq_args for a in group]
         wrt = seq_wrt + state_wrt + [non_seq_args[m] for m in self.wrt_non_seqs]
@@ -297,7 +302,10 @@ class _Backward:
                           outputs_info=zeros + [None] * n_seq_rows, non_sequences=self.non_seqs,
                           n_steps=steps, go_backwards=True, mode=op.mode,
                           name=f"grad_of_{op.name or 'scan_fn'}")
-        results = results if isinstance(results, list) else [results] if results else []
+        if results is None:  # no carries, no accumulators, no sequence rows
+            results = []
+        elif not isinstance(results, list):
+            results = [results]
         # Whether the backward loop reached the start (else the initial state gets 0).
         reached = T.gt(steps, 0) if trunc <= 0 else T.and_(T.gt(steps, 0), T.le(n, trunc))
         ran = T.gt(steps, 0)
