@@ -123,6 +123,8 @@ def scan_sums_out_of_loop(fgraph: FunctionGraph, node: Apply) -> dict | None:
             continue  # the step must read acc only to add to it
         if any(client != "output" for client, _ in inner.clients.get(update, [])):
             continue  # and nothing in the step may read the new total
+        if sum(out is update for out in parts.outputs) > 1:
+            continue  # nor may another output be the total (it would still read acc)
         finals = _final_uses(fgraph, node, parts, j)
         if finals is None:
             continue

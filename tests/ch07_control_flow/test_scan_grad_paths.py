@@ -149,3 +149,20 @@ def test_an_lstm_cell(step):
                             non_sequences=[W, U, b])
     gW = theano.function(inputs, T.grad(h[-1].sum(), W), on_unused_input="ignore")(*values)
     assert np.abs(gW).max() > 0.05
+
+
+def test_a_sum_over_the_steps_that_is_also_another_output():
+    # Found by the generated bodies: in the backward loop of h + w, the carry of h
+    # and the term summed into w's gradient are one variable, c + g[t].  Taking the
+    # carry's sum out of the loop left the other output reading a dropped state
+    # (MissingInputError in FAST_RUN).
+    x, h0, w = T.dmatrix("x"), T.dvector("h0"), T.dvector("w")
+
+    def step(x_tp1, h, w_):
+        return h + w_
+    seqs = [dict(input=x, taps=[1])]
+    values = [rng.normal(size=(5, 2)), rng.normal(size=2), rng.normal(size=2)]
+    for backwards in (False, True):
+        check_against_unrolled(Loop(step, 3, [x, h0, w], values, sequences=seqs,
+                                    outputs_info=[h0], non_sequences=[w],
+                                    explicit_n_steps=True, go_backwards=backwards))
