@@ -19,6 +19,12 @@ vector-Jacobian product, and returns the new carries.  It reads the forward
 sequences and the forward *states* (saved by the forward loop: nothing is
 recomputed that the forward pass already has) and runs with go_backwards.
 
+The backward step seeds `grad` with what reaches each output of the body
+(the cost's row, plus a state's carry), and a seed is ADDED to what flows
+back to its variable from the body's other outputs: an LSTM's c is an output
+and is also read by h = o * tanh(c) in the same step, and c's gradient is
+both.  (A seed that replaced it would silently drop the path through h.)
+
 A state with taps [-2, -1] has two carries: what later steps sent to h[t]
 and to h[t-1].  `truncate_gradient=k` runs the backward loop over the last k
 steps only, as Theano does: earlier positions (and the initial state, if it
