@@ -166,3 +166,25 @@ def test_a_sum_over_the_steps_that_is_also_another_output():
         check_against_unrolled(Loop(step, 3, [x, h0, w], values, sequences=seqs,
                                     outputs_info=[h0], non_sequences=[w],
                                     explicit_n_steps=True, go_backwards=backwards))
+
+
+def test_jacobian_rows_through_a_state_read_by_another_output():
+    # Each row of a jacobian is a gradient through the loop: every row seeds the
+    # backward step, and none may drop the path from h back to c.
+    from minitheano.scan import jacobian
+
+    x = T.dvector("x")
+    zero = T.as_tensor_variable(np.float64(0.0))
+
+    def step(x_t, h_, c_):
+        c = c_ + x_t
+        return h_ + T.tanh(c), c
+    (h, _), _ = theano.scan(step, sequences=x, outputs_info=[zero, zero])
+    xv = np.array([0.3, -0.2, 0.5])
+    forward = theano.function([x], h)
+    rows = []
+    for i in range(3):
+        rows.append(finite_differences(lambda i=i: forward(xv)[i], [xv], 1e-6)[0])
+    for mode in MODES:
+        got = theano.function([x], jacobian(h, x), mode=mode)(xv)
+        np.testing.assert_allclose(got, np.array(rows), rtol=1e-7, atol=1e-9)
