@@ -14,6 +14,7 @@ builds graphs and gradient.py differentiates them (chapter 4).
 
 from minitheano.config import config  # noqa: I001
 from minitheano import tensor
+from minitheano.tensor import dot
 from minitheano.graph.basic import Apply, Constant, Variable, clone_replace
 from minitheano import printing
 from minitheano.printing import pp
@@ -36,6 +37,6 @@ from minitheano.updates import OrderedUpdates
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
-           "OrderedUpdates", "clone_replace", "config", "foldl", "foldr", "function", "grad",
+           "OrderedUpdates", "clone_replace", "config", "dot", "foldl", "foldr", "function", "grad",
            "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "scan_module",
            "shared", "tensor"]

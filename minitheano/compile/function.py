@@ -13,14 +13,16 @@ updates.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from minitheano.compile.io import In, Out
+from minitheano.compile.io import Container, In, Out
 from minitheano.compile.maker import FunctionMaker
 from minitheano.compile.mode import Mode, get_mode
+from minitheano.compile.profiling import ProfileStats, print_at_exit
 from minitheano.config import config
 from minitheano.graph.basic import Variable
 from minitheano.graph.shared import SharedVariable
@@ -40,7 +42,7 @@ def _input_filter(var: Variable, index: int, name: str, fname: str, strict: bool
     float_scalar = fast_dtype == np.float64 and fast_ndim == 0
 
     def check(arg: Any) -> Any:
-        if (type(arg) is np.ndarray and arg.dtype == fast_dtype and arg.ndim == fast_ndim
+        if (type(arg) is np.ndarray and arg.dtype is fast_dtype and arg.ndim == fast_ndim
                 and no_bcast):
             return arg
         if float_scalar and type(arg) is float:  # exact: a Python float is a float64
@@ -67,27 +69,34 @@ class Function:
     """
 
     def __init__(self, maker: FunctionMaker, name: str | None, spec: dict,
-                 swap: dict | None = None, input_cells: list[list] | None = None) -> None:
+                 swap: dict | None = None, input_cells: list[list] | None = None,
+                 profile: ProfileStats | None = None) -> None:
         self.maker = maker
         self.name = name
+        self.profile = profile  # see compile/profiling.py; None when not profiled
         self._spec = spec  # what `function` was called with, for copy(delete_updates=True)
         self._label = name or spec["label"]  # how error messages call this function
         fg, inputs = maker.fgraph, maker.inputs
         # Cells: one per explicit input (holding its default, if any); the
         # shared variables' own containers, so every function sees one value.
         if input_cells is None:
-            input_cells = [[None if i.value is None else self._filter_default(i)]
-                           for i in inputs]
+            input_cells = [self._initial_cell(i) for i in inputs]
         self._input_cells = input_cells
-        self._defaults = [(k, copy.deepcopy(cell[0]))
+        # A default is put back before each call that does not give the argument
+        # (a call may have stored another value in the input's cell); it is kept
+        # in a cell of its own, which `f[x] = value` changes.  An input whose value
+        # is another function's Container, or that has an update, keeps its cell.
+        self._defaults = [(k, [copy.deepcopy(cell[0])])
                           for k, (cell, i) in enumerate(zip(input_cells, inputs))
-                          if i.value is not None and i.update is None]
+                          if i.value is not None and i.update is None
+                          and not isinstance(i.value, Container)]
         swap = swap or {}
         state = [swap.get(sv, sv) for sv in maker.shared]
         given = dict(zip(fg.inputs, input_cells + [sv.container for sv in state]))
         keep = set(fg.inputs) | set(fg.outputs)
-        self._vm = link_graph(fg, maker.mode.linker, given, keep, config.allow_gc)
-        self._run = self._vm.run
+        self._vm = link_graph(fg, maker.mode.linker, given, keep, config.allow_gc,
+                              profile.instrument if profile is not None else None)
+        self._run = self._vm.run if profile is None else profile.timed_run(self._vm.run)
         self._output_cells = [self._vm.storage[v] for v in fg.outputs]
         # After a call the function lets go of the results it computed (not of
         # inputs, shared values or constants that an output may be, when borrowed).
@@ -111,6 +120,11 @@ class Function:
         self._required = [k for k, i in enumerate(inputs) if i.value is None]
         self._single = spec["single_output"]
         self._one_result = self._single and len(self._output_cells) == 1
+
+    def _initial_cell(self, inp: In) -> list:
+        if isinstance(inp.value, Container):
+            return inp.value.storage
+        return [None if inp.value is None else self._filter_default(inp)]
 
     def _filter_default(self, inp: In) -> Any:
         try:
@@ -171,7 +185,7 @@ class Function:
                             f"it takes {n} argument(s), {len(self._required)} without default")
         for k, default in self._defaults:
             if k not in given:
-                cells[k][0] = default
+                cells[k][0] = default[0]
         for k, arg in enumerate(args):
             cells[k][0] = self._filters[k](arg)
         for key, arg in kwargs.items():
@@ -219,8 +233,71 @@ class Function:
                     cells[k][0] = self._filter_default(inp)
         return Function(maker, name, spec, swap, cells)
 
+    # -- the inputs' containers, as in Theano's library/compile/io ----------------
+    def _index(self, key: Any) -> int:
+        """The position of an input given by position, name or variable."""
+        inputs = self.maker.inputs
+        if isinstance(key, str) and key in self._names:
+            return self._names[key]
+        if isinstance(key, Variable):
+            for k, i in enumerate(inputs):
+                if i.variable is key:
+                    return k
+        if isinstance(key, int) and -len(inputs) <= key < len(inputs):
+            return key % len(inputs)
+        known = ", ".join(sorted(self._names)) or "none"
+        raise KeyError(f"function {self._label} has no input {key!r} (named inputs: {known}; "
+                       f"or give the variable or the position)")
+
+    @property
+    def container(self) -> _Containers:
+        """`f.container[x]` (or `['name']`, or `[0]`): the Container of an input."""
+        return _Containers(self)
+
+    @property
+    def input_storage(self) -> list[Container]:
+        """The containers of the explicit inputs, then of the shared variables used."""
+        own = [self.container[k] for k in range(len(self._input_cells))]
+        return own + [Container(sv, sv.container, sv.name) for sv in self.maker.shared]
+
+    def __getitem__(self, key: Any) -> Any:
+        """The value an input has when a call does not give it (its default)."""
+        return self.container[key].value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.container[key].value = value
+
+    # -- pickling and deep copies: compile again from what `function` was given ----
+    def __reduce__(self) -> tuple:
+        values = [cell[0] for cell in self._input_cells]
+        defaults = [(k, cell[0]) for k, cell in self._defaults]
+        return (_unpickle_function, (self._spec, self.name, values, defaults))
+
     def __repr__(self) -> str:
         return f"<minitheano Function {self._label}>"
+
+
+class _Containers:
+    """`f.container`: indexing it gives an input's Container."""
+
+    def __init__(self, function: Function) -> None:
+        self._function = function
+
+    def __getitem__(self, key: Any) -> Container:
+        f = self._function
+        k = f._index(key)
+        inp = f.maker.inputs[k]
+        storage = dict(f._defaults).get(k, f._input_cells[k])
+        return Container(inp.variable, storage, inp.name, inp.strict, inp.allow_downcast)
+
+
+def _unpickle_function(spec: dict, name: str | None, values: list, defaults: list) -> Function:
+    f = Function(_make(spec), name, spec)
+    for cell, value in zip(f._input_cells, values):
+        cell[0] = value
+    for (_, cell), (_, value) in zip(f._defaults, defaults):
+        cell[0] = value
+    return f
 
 
 def _without_update(inp: In) -> In:
@@ -252,6 +329,12 @@ def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: str | M
         raise TypeError("the inputs of a function must be given in a list, even when there "
                         f"is only one: function([x], ...), not function(x, ...) (got {inputs})")
     where = user_line()
+    # Any iterable of pairs (Keras passes dict.items()), kept as a list: the
+    # function may be made again from them (a copy, a pickle).
+    if updates is not None and not isinstance(updates, (dict, list, tuple, Variable)):
+        updates = list(updates)
+    if givens is not None and not isinstance(givens, (dict, list, tuple, Variable)):
+        givens = list(givens)
     ins = []
     for i in inputs:
         if isinstance(i, In):
@@ -276,4 +359,24 @@ def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: str | M
                 updates=updates, givens=givens, no_default_updates=no_default_updates,
                 on_unused_input=on_unused_input or "raise",
                 label=f"defined at {where}" if where else "<unnamed>")
-    return Function(_make(spec), name, spec)
+    stats = _profile_stats(profile, name or spec["label"])
+    if stats is None:
+        return Function(_make(spec), name, spec)
+    start = time.perf_counter()
+    f = Function(_make(spec), name, spec, profile=stats)
+    stats.compile_seconds += time.perf_counter() - start
+    return f
+
+
+def _profile_stats(profile: Any, message: str) -> ProfileStats | None:
+    """`profile=` of `function`: True, a ProfileStats to add to, or None/False
+    (then `config.profile` decides, and its profiles print at exit)."""
+    if isinstance(profile, ProfileStats):
+        return profile
+    if profile:
+        return ProfileStats(message)
+    if profile is None and config.profile:
+        stats = ProfileStats(message)
+        print_at_exit(stats)
+        return stats
+    return None

@@ -48,3 +48,37 @@ class Out:
 
     def __repr__(self) -> str:
         return f"Out({self.variable})"
+
+
+class Container:
+    """One input's storage, seen from outside a function: `f.container[x]`.
+
+    `storage` is the one-element list the function reads; `value` reads it
+    and writes it, checking the value against the input's type as a call does.
+    Passing a container as the value of another function's input,
+    `In(s, value=f.container[s])`, makes both functions read the same cell.
+    """
+
+    def __init__(self, variable: Variable, storage: list, name: str | None = None,
+                 strict: bool = False, allow_downcast: bool | None = None) -> None:
+        self.variable = variable
+        self.type = variable.type
+        self.storage = storage
+        self.name = name
+        self.strict = strict
+        self.allow_downcast = allow_downcast
+
+    @property
+    def value(self) -> Any:
+        return self.storage[0]
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        try:
+            self.storage[0] = self.type.filter(value, strict=self.strict,
+                                               allow_downcast=self.allow_downcast)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"the value of input {self.name or self.variable}: {e}") from None
+
+    def __repr__(self) -> str:
+        return f"<{self.value!r}>"

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from minitheano.compile.io import In, Out
@@ -40,9 +40,12 @@ def _as_pairs(pairs: Any, what: str) -> list[tuple[Any, Any]]:
         return []
     if isinstance(pairs, dict):
         return list(pairs.items())
-    if not isinstance(pairs, (list, tuple)):
+    # Any iterable of pairs, as in Theano: Keras passes `dict.items()`, others a
+    # generator.  A lone Variable or a string is iterable too, but not of pairs.
+    if isinstance(pairs, (Variable, str, bytes)) or not isinstance(pairs, Iterable):
         raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
                         f"got {pairs!r}")
+    pairs = list(pairs)
     for p in pairs:
         if not (isinstance(p, (tuple, list)) and len(p) == 2):
             raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
@@ -186,6 +189,8 @@ class FunctionMaker:
     def _check_used(self, input_vars: list[Variable], exprs: list[Variable],
                     givens: list, on_unused_input: str) -> None:
         used = set(graph_inputs(exprs))
+        for e in exprs:  # a tangent made by Rop counts its forward graph's inputs as used
+            used.update(getattr(e.tag, "derived_from", ()))
         for k, v in enumerate(input_vars):
             if v in used or on_unused_input == "ignore":
                 continue

@@ -67,11 +67,19 @@ PREDEFINED = {
 
 
 def get_mode(mode: str | Mode | None) -> Mode:
-    """`mode` as a Mode: None means `config.mode`."""
+    """`mode` as a Mode: None means `config.mode`, whose rewrites `config.optimizer`
+    replaces when it is not the default (THEANO_FLAGS=optimizer=None, as in Theano)."""
     if mode is None:
-        mode = config.mode
+        if config.mode == "Mode":
+            return Mode("c", config.optimizer)
+        default = PREDEFINED[config.mode]
+        if config.optimizer == "fast_run":
+            return default
+        return Mode(default.linker, config.optimizer)
     if isinstance(mode, Mode):
         return mode
+    if mode == "Mode":
+        return Mode("c", config.optimizer)
     try:
         return PREDEFINED[mode]
     except KeyError:

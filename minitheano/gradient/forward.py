@@ -29,7 +29,14 @@ from minitheano.gradient.reverse import (
     made_at,
     report_disconnected,
 )
-from minitheano.graph.basic import Apply, Constant, Variable, clone_replace, toposort
+from minitheano.graph.basic import (
+    Apply,
+    Constant,
+    Variable,
+    clone_replace,
+    graph_inputs,
+    toposort,
+)
 from minitheano.graph.null import is_disconnected, is_undefined
 from minitheano.graph.op import Op
 from minitheano.tensor.type import TensorType
@@ -39,19 +46,6 @@ def _scalar_product(a: Variable, b: Variable) -> Variable:
     """sum(a * b), for tensors or scalars."""
     prod = a * b
     return T.sum(prod) if isinstance(prod.type, TensorType) else prod
-
-
-def _still(x: Variable) -> Variable | None:
-    """The tangent an op's own R_op sees for an input that does not move.
-
-    As in Theano, an input variable of the graph gets zeros rather than None,
-    so the result mentions every input the forward graph used (the tutorial
-    compiles `Rop(dot(x, W), W, V)` as a function of W, V and x).
-    """
-    if (x.owner is None and not isinstance(x, Constant) and isinstance(x.type, TensorType)
-            and not is_discrete(x)):
-        return T.zeros_like(x)
-    return None
 
 
 def lop_rop(node: Apply, eval_points: list[Variable | None]) -> list[Variable | None]:
@@ -83,7 +77,6 @@ def node_rop(node: Apply, eval_points: list[Variable | None]) -> list[Variable |
     the op's own R_op if it has one, else the double-L_op trick."""
     if type(node.op).R_op is Op.R_op:
         return lop_rop(node, eval_points)
-    eval_points = [_still(x) if v is None else v for x, v in zip(node.inputs, eval_points)]
     result = node.op.R_op(list(node.inputs), eval_points)
     if not isinstance(result, (list, tuple)) or len(result) != len(node.outputs):
         raise TypeError(f"{node.op}.R_op must return one tangent per output, got {result!r}")
@@ -140,6 +133,15 @@ def Rop(f: Variable | Sequence[Variable], wrt: Variable | Sequence[Variable],
                 f"zeros instead.", disconnected_outputs)
             t = float_zeros_like(out) if return_disconnected.lower() == "zero" else None
         results.append(t)
+    # The tangent of a linear map does not depend on the point (the R-op of
+    # dot(x, W) along V is dot(x, V), without W), so a function of it need not be
+    # given W.  Theano's tangent mentioned every input of the forward graph, and
+    # its tutorial compiles `function([W, V, x], JV)`: the result remembers
+    # them, and `function` does not call them unused.
+    forward_inputs = [v for v in graph_inputs(fs) if not isinstance(v, Constant)]
+    for t in results:
+        if t is not None and t.owner is not None and t not in points:
+            t.tag.derived_from = forward_inputs
     if isinstance(f, tuple):
         return tuple(results)
     return results if isinstance(f, list) else results[0]

@@ -19,6 +19,7 @@ few graph algorithms every later chapter needs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from minitheano.graph.trace import UserLine, user_line
@@ -26,6 +27,10 @@ from minitheano.graph.trace import UserLine, user_line
 if TYPE_CHECKING:
     from minitheano.graph.op import Op
     from minitheano.graph.type import Type
+
+
+class Scratchpad(SimpleNamespace):
+    """An object to hang attributes on: a Variable's `tag`."""
 
 
 class Variable:
@@ -39,6 +44,15 @@ class Variable:
         self.index = index
         self.name = name
         self.trace: UserLine | None = user_line()
+
+    @property
+    def tag(self) -> Scratchpad:
+        """Theano's free-form notes on a variable (`x.tag.test_value = ...`),
+        made when first asked for: most variables never need one."""
+        tag = self.__dict__.get("_tag")
+        if tag is None:
+            tag = self.__dict__["_tag"] = Scratchpad()
+        return tag
 
     def __str__(self) -> str:
         if self.name is not None:
@@ -54,6 +68,8 @@ class Variable:
         """A new Variable of the same type and name, with no owner."""
         v = type(self)(self.type, name=self.name)
         v.trace = self.trace
+        if "_tag" in self.__dict__:
+            v.__dict__["_tag"] = Scratchpad(**vars(self._tag))
         return v
 
 

@@ -11,15 +11,21 @@ branch.
 
 from __future__ import annotations
 
-from minitheano.graph.basic import Variable
+from collections.abc import Callable
+
+from minitheano.graph.basic import Apply, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.link.py.lazy import LazyVM, has_lazy_op, make_lazy_vm
-from minitheano.link.py.vm import VM, make_storage, make_vm, py_thunk
+from minitheano.link.py.vm import VM, Thunk, make_storage, make_vm, py_thunk
 
 
 def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
-               keep: set[Variable], allow_gc: bool) -> VM | LazyVM:
-    """A VM for `fgraph`; `given` are the cells of inputs and shared values."""
+               keep: set[Variable], allow_gc: bool,
+               instrument: Callable[[list[Apply], list[Thunk]], list[Thunk]] | None = None
+               ) -> VM | LazyVM:
+    """A VM for `fgraph`; `given` are the cells of inputs and shared values.
+
+    `instrument(order, thunks)` may wrap the thunks (the profiler's timers)."""
     storage = make_storage(fgraph, given)
     order = fgraph.toposort()
     thunks = [py_thunk(node, storage) for node in order]
@@ -38,6 +44,8 @@ def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
         from minitheano.link.debug import debug_thunks
 
         thunks = debug_thunks(fgraph, order, storage)
+    if instrument is not None:
+        thunks = instrument(order, thunks)
     if has_lazy_op(order):
         return make_lazy_vm(fgraph, storage, thunks, order, allow_gc, keep)
     return make_vm(fgraph, storage, thunks, order, allow_gc, keep)

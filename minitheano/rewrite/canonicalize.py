@@ -169,8 +169,16 @@ class Terms:
         if minus is None:
             return plus
         if plus is None:
-            return (lambda: Elemwise(smath.neg)(minus[0]())), ("neg", minus[1])
+            return (lambda: _negate(minus[0](), self.dtype)), ("neg", minus[1])
         return (lambda: Elemwise(smath.sub)(plus[0](), minus[0]())), ("sub", plus[1], minus[1])
+
+
+def _negate(v: Variable, dtype: str) -> Variable:
+    """-v in `dtype`: the terms of a float sum or product may be bools (the mask in
+    the gradient of max), which have no negation; they are cast first."""
+    if v.type.dtype != dtype:
+        v = cast(v, dtype)
+    return Elemwise(smath.neg)(v)
 
 
 def _mul_const(k: int, term: Variable) -> Variable:
@@ -326,7 +334,7 @@ class Factors:
             product = ((lambda: Elemwise(smath.true_div)(top[0](), bottom[0]())),
                        ("true_div", top[1], bottom[1]))
         if negate:
-            return (lambda: Elemwise(smath.neg)(product[0]())), ("neg", product[1])
+            return (lambda: _negate(product[0](), self.dtype)), ("neg", product[1])
         return product
 
 

@@ -58,6 +58,14 @@ def float_dtype(dtype: str) -> str:
     return "float32" if dtype in ("bool", "int8", "uint8", "int16", "uint16") else "float64"
 
 
+def _same_values(converted: np.ndarray, original: np.ndarray) -> bool:
+    """Did a conversion keep every value?  A NaN is kept when it stays a NaN."""
+    same = converted == original
+    if converted.dtype.kind in "fc" and original.dtype.kind in "fc":
+        same |= np.isnan(converted) & np.isnan(original)
+    return bool(np.all(same))
+
+
 class ScalarType(Type):
     """The type of one number of a given dtype."""
 
@@ -72,7 +80,7 @@ class ScalarType(Type):
         converted = np.asarray(data, dtype=self.dtype)
         if converted.ndim != 0:
             raise TypeError(f"{self} cannot hold a value of shape {converted.shape}")
-        if not allow_downcast and not np.all(converted == np.asarray(data)):
+        if not allow_downcast and not _same_values(converted, np.asarray(data)):
             raise TypeError(f"{self} cannot hold {data!r} without losing precision")
         return converted[()]
 

@@ -25,6 +25,9 @@ from minitheano.scalar.basic import is_weak, weak_dtype
 # Submodules that build on the names above: T.nnet, T.shared_randomstreams, ...
 from minitheano.tensor import extra_ops, nnet, random, shared_randomstreams  # noqa: E402
 from minitheano.tensor.extra_ops import cumprod, cumsum, diff, repeat, squeeze  # noqa: E402
+from minitheano.tensor import xlogx  # noqa: E402
+from minitheano.tensor.batched_dot import batched_dot  # noqa: E402
+from minitheano.tensor.tile import tile  # noqa: E402
 
 # T.grad, T.jacobian, ... live in minitheano.gradient, which builds on this
 # package: they are looked up there when first asked for.

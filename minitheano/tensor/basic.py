@@ -131,9 +131,12 @@ def tensor4(name: str | None = None, dtype: str | None = None) -> TensorVariable
 
 
 def _several(make: Any, names: tuple) -> list[TensorVariable]:
-    # Theano accepts dscalars('a', 'b') and dscalars(2).
+    # Theano accepts dscalars('a', 'b') and dscalars(2), and took one string of
+    # several letters as one name per letter: x, s = T.scalars('xs').
     if len(names) == 1 and isinstance(names[0], int):
         return [make() for _ in range(names[0])]
+    if len(names) == 1 and isinstance(names[0], str) and len(names[0]) > 1:
+        names = tuple(names[0])
     return [make(n) for n in names]
 
 

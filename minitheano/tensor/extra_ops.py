@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from minitheano.config import config
 from minitheano.graph.basic import Apply
 from minitheano.graph.null import disconnected_type
 from minitheano.graph.op import Op
@@ -227,6 +228,17 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
                  non_sequences=non_sequences, n_steps=n_steps,
                  truncate_gradient=truncate_gradient, go_backwards=go_backwards, mode=mode,
                  name=name, strict=strict)
+
+
+def to_one_hot(y: Any, nb_class: int, dtype: str | None = None) -> TensorVariable:
+    """The rows of the identity matrix picked by the int vector y: out[i, j] is 1
+    where j == y[i], else 0 (dtype: config.floatX by default, as in Theano)."""
+    y = as_tensor_variable(y)
+    if y.ndim != 1 or y.dtype not in INT_DTYPES + UINT_DTYPES:
+        raise TypeError(f"to_one_hot: y must be a vector of class numbers (ints), got {y.type}")
+    classes = _T.arange(nb_class)
+    hot = _T.eq(y.dimshuffle(0, "x"), classes.dimshuffle("x", 0))
+    return _T.cast(hot, dtype or config.floatX)
 
 
 # The functions here build graph with the whole tensor package, which itself

@@ -80,8 +80,8 @@ def _float_input(op: Op, x: Any) -> TensorVariable:
 class Softmax(Op):
     """exp(x) / sum(exp(x)) along the last axis.
 
-    Any number of dimensions (Theano took vectors and matrices and returned a
-    matrix for a vector; here the shape is kept).
+    Any number of dimensions (Theano took vectors and matrices); `softmax()`
+    makes a vector a 1 x n row first, as Theano did.
     """
 
     def make_node(self, x: Any) -> Apply:
@@ -182,13 +182,19 @@ logsoftmax_op = LogSoftmax()
 
 
 def softmax(x: Any) -> TensorVariable:
-    """The softmax of x along its last axis."""
-    return softmax_op(x)
+    """The softmax of x along its last axis.  A vector gives a 1 x n row, as in
+    Theano 1.0 (code of the time indexes it as a matrix: `s[0]`, `s[:, k]`)."""
+    return softmax_op(_row_if_vector(x))
 
 
 def logsoftmax(x: Any) -> TensorVariable:
-    """log(softmax(x)) along the last axis, computed stably."""
-    return logsoftmax_op(x)
+    """log(softmax(x)) along the last axis, computed stably (a vector gives a row)."""
+    return logsoftmax_op(_row_if_vector(x))
+
+
+def _row_if_vector(x: Any) -> Any:
+    x = as_tensor_variable(x)
+    return x.dimshuffle("x", 0) if x.ndim == 1 else x
 
 
 log_softmax = logsoftmax

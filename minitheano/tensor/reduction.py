@@ -352,7 +352,9 @@ def mean(x: typing.Any, axis: typing.Any = None, dtype: str | None = None,
     axes = normalize_axis(axis, x.ndim)
     if dtype is None:
         dtype = x.dtype if x.dtype.startswith("float") else "float64"
-    total = sum(x, axes, dtype=dtype)
+    # Sum in the result's dtype, as numpy does: int64 values summed as int64
+    # could wrap around before the division.
+    total = sum(x if x.dtype == dtype else _T.cast(x, dtype), axes)
     n = _count(x, axes)
     out = total if isinstance(n, int) else total / _T.cast(n, dtype)
     return keep_dims(x, out, axes) if keepdims else out

@@ -22,6 +22,7 @@ from minitheano.config import config
 from minitheano.graph.basic import Constant, Variable
 from minitheano.graph.type import Type
 from minitheano.scalar.basic import FLOAT_DTYPES, check_dtype, upcast
+from minitheano.scalar.logic import _Comparison
 
 _PATTERN_NAMES = {(): "scalar", (False,): "vector", (False, False): "matrix",
                   (True, False): "row", (False, True): "col",
@@ -43,6 +44,18 @@ class TensorType(Type):
         self.dtype = check_dtype(dtype)
         self.broadcastable = tuple(bool(b) for b in broadcastable)
         self.ndim = len(self.broadcastable)
+        self.numpy_dtype = np.dtype(self.dtype)
+
+    # Pickling: numpy's dtype objects come back from a pickle as copies, not as
+    # numpy's own `np.dtype('float64')`; the C kernels of chapter 5 recognise an
+    # array's dtype by that object, so it is made again rather than unpickled.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["numpy_dtype"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
         self.numpy_dtype = np.dtype(self.dtype)
 
     # -- which values belong to this type ---------------------------------
@@ -76,6 +89,8 @@ class TensorType(Type):
                     f"or 2) set allow_input_downcast=True when calling function.")
             data = converted
         # --8<-- [end:ex-ch02-filter]
+        if data.dtype is not self.numpy_dtype:  # an equal dtype object (from a pickle)
+            data = data.view(self.numpy_dtype)  # numpy's own, which C kernels recognise
         if data.ndim != self.ndim:
             raise TypeError(f"Wrong number of dimensions: expected {self.ndim}, "
                             f"got {data.ndim} with shape {data.shape}.")
@@ -220,10 +235,17 @@ class TensorVariable(Variable):
     __hash__ = Variable.__hash__
 
     def __bool__(self) -> bool:
-        raise TypeError(
-            f"the truth value of the symbolic variable {self} is not known until the "
-            f"function runs; use T.switch or theano.ifelse.ifelse for a condition, "
-            f"and T.eq / T.neq to compare")
+        # As in Theano 1.0: every variable is true (so `if not W:` tests for a
+        # missing W), except the result of a comparison, whose truth is only
+        # known when the function runs; raising there forbids `a < b < c`,
+        # which Python evaluates as `(a < b) and (b < c)`.
+        owner = self.owner
+        if owner is not None and isinstance(getattr(owner.op, "scalar_op", None), _Comparison):
+            raise TypeError(
+                f"the truth value of the comparison {self} is not known until the "
+                f"function runs; use T.switch or theano.ifelse.ifelse for a condition, "
+                f"and T.and_ to chain comparisons (not a < b < c)")
+        return True
 
     def __iter__(self):
         # A vector whose length is known when the graph is built can be unpacked,

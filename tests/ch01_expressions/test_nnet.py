@@ -66,8 +66,9 @@ def test_extremes_are_exact_and_silent():
         lsm = evaluate(T.nnet.logsoftmax, [1000.0, 0.0])
     assert sig[0] == 0.0 and sig[1] == 1.0
     assert sp[0] == 1000.0 and sp[1] == 0.0
-    np.testing.assert_array_equal(sm, [1.0, 0.0])
-    np.testing.assert_array_equal(lsm, [0.0, -1000.0])
+    # A vector's softmax is a 1 x n row, as in Theano 1.0.
+    np.testing.assert_array_equal(sm, [[1.0, 0.0]])
+    np.testing.assert_array_equal(lsm, [[0.0, -1000.0]])
 
 
 @pytest.mark.parametrize("fn", ["sigmoid", "softplus", "softmax", "logsoftmax", "relu"])
@@ -96,9 +97,10 @@ def test_hard_sigmoid():
 def test_softmax_and_logsoftmax_like_numpy(shape):
     x = RNG.normal(scale=3, size=shape)
     sm = evaluate(T.nnet.softmax, x)
-    np.testing.assert_allclose(sm, np_softmax(x), rtol=1e-12)
-    np.testing.assert_allclose(sm.sum(axis=-1), np.ones(shape[:-1]))
-    np.testing.assert_allclose(evaluate(T.nnet.logsoftmax, x), np.log(np_softmax(x)),
+    rows = x.reshape(1, -1) if x.ndim == 1 else x  # a vector gives a 1 x n row (Theano 1.0)
+    np.testing.assert_allclose(sm, np_softmax(rows), rtol=1e-12)
+    np.testing.assert_allclose(sm.sum(axis=-1), np.ones(rows.shape[:-1]))
+    np.testing.assert_allclose(evaluate(T.nnet.logsoftmax, x), np.log(np_softmax(rows)),
                                rtol=1e-10, atol=1e-12)
 
 

@@ -41,7 +41,7 @@ def test_softmax_and_log_softmax(shape):
 def test_softmax_gradient_is_jacobian_transposed_times_g():
     x = T.dvector("x")
     g = T.dvector("g")
-    gx = T.Lop(nnet.softmax(x), x, g)
+    gx = T.Lop(nnet.softmax(x)[0], x, g)  # a vector's softmax is a 1 x n row
     xv, gv = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, -3.0])
     y = np.exp(xv) / np.exp(xv).sum()
     jacobian = np.diag(y) - np.outer(y, y)

@@ -33,7 +33,8 @@ def build(scan):
         return T.tanh(T.dot(x, W) + T.dot(h_prev, U))  # the seed wrote V: (hidden, output)
 
     hidden, _ = scan(step, sequences=X, outputs_info=[h0])
-    output = T.nnet.softmax(T.dot(hidden[-1], V) + b)
+    # Theano's softmax makes a vector a 1 x n row: its one row is the prediction.
+    output = T.nnet.softmax(T.dot(hidden[-1], V) + b)[0]
     predict = theano.function(inputs=[X], outputs=[hidden, output])
     return predict, [p.get_value() for p in (W, U, V, b, h0)], (X, output, [W, U, V, b])
 

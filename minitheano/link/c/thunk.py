@@ -384,6 +384,8 @@ def call_carefully(node: Apply, kernel: Kernel, fn: Callable, args: list[Any],
         if a.ndim != var.type.ndim:
             raise TypeError(f"{node.op}: input {i} should have {var.type.ndim} dimensions, "
                             f"got shape {a.shape}")
+        if a.dtype is not want and a.dtype == want:  # an equal dtype object (unpickled):
+            a = a.view(want)  # the kernel recognises numpy's own; a view keeps the buffer
         if a.dtype is not want or not a.flags.aligned:
             a = np.array(a, dtype=want)  # numpy's own dtype object, aligned
         args[i] = a
