@@ -30,6 +30,7 @@ import numpy as np
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build
 from minitheano.link.c.loops import CPrinter
+from minitheano.link.c.op_thunks import op_thunks
 from minitheano.link.kernel import (
     CrossentropyKernel,
     ElemwiseKernel,
@@ -196,10 +197,11 @@ def c_thunks(order: Sequence[Apply], storage: dict[Variable, list],
     compiled = compile_nodes(order)
     if compiled is None:
         return None
-    return [None if c is None else
+    own = op_thunks(order, storage)  # ops that bring their own C (chapter 8's conv, pool)
+    return [own[k] if own[k] is not None else None if c is None else
             make_thunk(node, c[0], c[1], [storage[v] for v in node.inputs],
                        [storage[v] for v in node.outputs], reuse(node))
-            for node, c in zip(order, compiled)]
+            for k, (node, c) in enumerate(zip(order, compiled))]
 
 
 def describe_node(node: Apply) -> str:

@@ -1,4 +1,4 @@
-"""`T.nnet`: the functions neural networks are built from (chapter 1).
+"""`T.nnet.nnet`: the functions neural networks are built from (chapter 1).
 
 Activations (`sigmoid`, `softplus`, `relu`), `softmax` and `logsoftmax`, and
 the cross-entropy losses.  Each must stay finite where a naive formula
