@@ -147,16 +147,17 @@ def report(results: list[dict], machine: dict, samples: int, compile_samples: in
             "  ".join(f"{k} {v}" for k, v in machine["versions"].items())]
     if machine.get("skipped"):
         head.append(f"skipped: {machine['skipped']}")
-    call_rows = [[f"per call (fastest of {samples})", "numpy", "pytensor", "minitheano",
-                  "mt/pytensor", "mt/numpy"]]
+    call_rows = [[f"per call (fastest of {samples})", "numpy", "pytensor", "torch",
+                  "minitheano", "mt/pytensor", "mt/numpy", "mt/torch"]]
     comp_rows = [[f"compile (fastest of {compile_samples})", "pytensor", "minitheano",
                   "mt/pytensor"]]
     for r in results:
         t, c = r["per_call_s"], r["compile_s"]
         call_rows.append([r["workload"], fmt_time(t.get("numpy")), fmt_time(t.get("pytensor")),
-                          fmt_time(t.get("minitheano")),
+                          fmt_time(t.get("torch")), fmt_time(t.get("minitheano")),
                           ratio(t.get("minitheano"), t.get("pytensor")),
-                          ratio(t.get("minitheano"), t.get("numpy"))])
+                          ratio(t.get("minitheano"), t.get("numpy")),
+                          ratio(t.get("minitheano"), t.get("torch"))])
         comp_rows.append([r["workload"], fmt_time(c.get("pytensor")),
                           fmt_time(c.get("minitheano")),
                           ratio(c.get("minitheano"), c.get("pytensor"))])
@@ -204,6 +205,8 @@ def main(argv: list[str] | None = None) -> None:
     if skipped:
         active.remove("pytensor")
         print(f"note: {skipped}; running without it", file=sys.stderr)
+    if systems.torch_skip_reason():  # torch is a peer of chapter 8's workloads only
+        active.remove("torch")
     machine = {"date": datetime.date.today().isoformat(), "cpu": cpu_name(),
                "platform": f"{platform.system()} {platform.machine()}",
                "cores": os.cpu_count(), "versions": systems.versions(), "skipped": skipped}

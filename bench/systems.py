@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-SYSTEMS = ("numpy", "pytensor", "minitheano")
+SYSTEMS = ("numpy", "pytensor", "torch", "minitheano")
 
 _pytensor_error: str | None = None
 try:
@@ -25,6 +25,19 @@ try:
 except Exception as e:  # noqa: BLE001 - any import failure means "skip it"
     pytensor = None
     _pytensor_error = f"PyTensor is not importable here ({type(e).__name__}: {e})"
+
+
+_torch_error: str | None = None
+try:  # a peer for chapter 8's networks only (bench/workloads/nets.py); optional
+    import torch
+except Exception as e:  # noqa: BLE001
+    torch = None
+    _torch_error = f"torch is not importable here ({type(e).__name__}: {e})"
+
+
+def torch_skip_reason() -> str | None:
+    """None when torch can be used, else why not."""
+    return _torch_error
 
 
 def pytensor_skip_reason() -> str | None:
@@ -48,4 +61,6 @@ def versions() -> dict[str, str]:
              "minitheano": minitheano.__version__}
     if pytensor is not None:
         found["pytensor"] = pytensor.__version__
+    if torch is not None:
+        found["torch"] = torch.__version__
     return found
