@@ -69,6 +69,7 @@ def compute_test_values(node: Apply, mode: str) -> None:
             return
     if node.op.destroy_map:  # an inplace op must not overwrite a test value
         values = [copy.copy(v) for v in values]
+    # --8<-- [start:ex-ch09-test-values]
     storage: list[list] = [[None] for _ in node.outputs]
     try:
         node.op.perform(node, values, storage)
@@ -77,6 +78,7 @@ def compute_test_values(node: Apply, mode: str) -> None:
         raise
     for out, cell in zip(node.outputs, storage):
         out.tag.test_value = cell[0]
+    # --8<-- [end:ex-ch09-test-values]
 
 
 def fill_test_values(outputs: Sequence[Variable], mode: str) -> None:
