@@ -71,3 +71,13 @@ def test_fixed_rnn_matches_numpy_and_passes_test_values():
     assert ns["W_in"].get_value().shape == (10, 20)
     assert ns["W_rec"].get_value().shape == (20, 20)
     assert ns["V"].get_value().shape == (20, 5)
+
+
+def test_seed_rnn_is_the_posts_code_unchanged():
+    from pathlib import Path
+
+    post = Path("/work/shared/seeds/001_5a6b19f273db3dee.txt")
+    if not post.exists():
+        pytest.skip("the seed's text is not on this machine")
+    blocks = [b.split("```")[0] for b in post.read_text().split("```python\n")]
+    assert SEED_RNN in [b for b in blocks if "def step" in b]
