@@ -144,7 +144,7 @@ def _take_out(parts: ScanParts, j: int, pieces: tuple, outer: bool, finals: list
     backwards = parts.op.go_backwards
     init = parts.states[j].outer
     slot_of = parts.sequence_taps()
-    parts.n()
+    parts.n()  # the number of steps, made an explicit input of the new loop
     parts.drop_state(j)
     positions = []
     for v in pieces:  # each piece as the rows of all steps, in loop order

@@ -36,7 +36,8 @@ from minitheano.link.kernel import (
 from minitheano.scalar import math as smath
 
 # runtime.h, without the lines that mark regions for the book.
-RUNTIME = "".join(line for line in (Path(__file__).parent / "runtime.h").open()
+RUNTIME = "".join(line for line in
+                  (Path(__file__).parent / "runtime.h").read_text().splitlines(keepends=True)
                   if "--8<--" not in line)
 
 # OpenMP's names for the folds it can vectorize with a reduction clause.
