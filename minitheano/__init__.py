@@ -33,10 +33,19 @@ from minitheano import ifelse  # the module, as `theano.ifelse.ifelse`
 from minitheano.scan import foldl, foldr, map, reduce, scan  # noqa: A004
 from minitheano import scan_module  # Theano's name: theano.scan_module.until
 from minitheano.updates import OrderedUpdates
+# More of Theano 1.0's top-level names (the book's appendix lists them all).
+from minitheano.compile import FunctionMaker, OpFromGraph, as_op
+from minitheano.gradient import Lop, Rop, subgraph_grad
+from minitheano.graph.fg import FunctionGraph
+from minitheano.graph.op import Op
+from minitheano.graph.type import Type
+from minitheano.printing import pprint
+from minitheano.scan_module import clone
 
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
            "OrderedUpdates", "clone_replace", "config", "dot", "foldl", "foldr", "function", "grad",
            "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "scan_module",
-           "shared", "tensor"]
+           "shared", "tensor", "FunctionGraph", "FunctionMaker", "Lop", "Op", "OpFromGraph",
+           "Rop", "Type", "as_op", "clone", "pprint", "subgraph_grad"]

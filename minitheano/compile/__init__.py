@@ -1,15 +1,18 @@
 """Compiling graphs into callables: function, In, Out, shared, modes (chapter 2)."""
 
+from minitheano.compile.as_op import FromFunctionOp, as_op
+from minitheano.compile.builders import OpFromGraph
 from minitheano.compile.function import Function, function
 from minitheano.compile.io import In, Out
 from minitheano.compile.maker import FunctionMaker, UnusedInputError
-from minitheano.compile.mode import Mode, get_mode
+from minitheano.compile.mode import DebugMode, Mode, ProfileMode, get_mode
 from minitheano.compile.ops import DeepCopyOp, deep_copy_op
 from minitheano.compile.sharedvalue import shared
 from minitheano.graph.fg import MissingInputError
 from minitheano.graph.shared import SharedVariable
 from minitheano.tensor.sharedvar import TensorSharedVariable
 
-__all__ = ["DeepCopyOp", "Function", "FunctionMaker", "In", "MissingInputError", "Mode", "Out",
-           "SharedVariable", "TensorSharedVariable", "UnusedInputError", "deep_copy_op",
-           "function", "get_mode", "shared"]
+__all__ = ["DebugMode", "DeepCopyOp", "FromFunctionOp", "Function", "FunctionMaker", "In",
+           "MissingInputError", "Mode", "OpFromGraph", "Out", "ProfileMode", "SharedVariable",
+           "TensorSharedVariable", "UnusedInputError", "as_op", "deep_copy_op", "function",
+           "get_mode", "shared"]

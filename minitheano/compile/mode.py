@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from minitheano.config import config
 
 LINKERS = ("py", "c", "debug")
@@ -58,6 +60,33 @@ class Mode:
         return f"Mode(linker={self.linker!r}, optimizer={self.optimizer!r}){extra}"
 
 
+class DebugMode(Mode):
+    """Theano's `DebugMode` class: every rewrite and the checking linker of
+    chapter 5 (`mode=DebugMode()` is `mode='DebugMode'`).
+
+    Theano's tuning arguments are accepted for its signature; the linker
+    always makes all of its checks, so they change nothing.
+    """
+
+    def __init__(self, optimizer: str | None = "fast_run", stability_patience: Any = None,
+                 check_c_code: Any = None, check_py_code: Any = None,
+                 check_isfinite: Any = None, check_preallocated_output: Any = None,
+                 require_matching_strides: Any = None, linker: Any = None) -> None:
+        super().__init__("debug", optimizer)
+
+
+class ProfileMode(Mode):
+    """Removed in Theano 1.0, which replaced it with `profile=True`: so is it here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(PROFILE_MODE_GONE)
+
+
+PROFILE_MODE_GONE = ("ProfileMode is gone (Theano 1.0 removed it too): pass profile=True to "
+                     "theano.function, or set theano.config.profile = True, and read "
+                     "f.profile.summary()")
+
+
 PREDEFINED = {
     "FAST_RUN": Mode("c", "fast_run"),
     "FAST_COMPILE": Mode("py", "fast_compile"),
@@ -78,6 +107,8 @@ def get_mode(mode: str | Mode | None) -> Mode:
         return Mode(default.linker, config.optimizer)
     if isinstance(mode, Mode):
         return mode
+    if mode in ("ProfileMode", "PROFILE_MODE"):
+        raise ValueError(PROFILE_MODE_GONE)
     if mode == "Mode":
         return Mode("c", config.optimizer)
     try:

@@ -39,9 +39,14 @@ class LogisticRegression:
         self.y_pred = T.argmax(self.p_y_given_x, axis=1)
 
     def negative_log_likelihood(self, y: Variable) -> Variable:
-        """-mean(log P(y_i | x_i)): the log of each row's true-class probability, picked
-        out by advanced indexing (row i, column y[i]); rewritten to a stable log-softmax."""
-        return -T.mean(T.log(self.p_y_given_x)[T.arange(y.shape[0]), y])
+        """-mean(log P(y_i | x_i)), the true classes y given as indices.
+
+        deeplearning.net wrote it -T.mean(T.log(p)[T.arange(y.shape[0]), y]), picking
+        each row's true-class probability by advanced indexing. The cross-entropy op says
+        the same, checks each label (in range, one per row: a negative index would
+        silently read from the end), and chapter 3 fuses it with the softmax.
+        """
+        return T.mean(T.nnet.categorical_crossentropy(self.p_y_given_x, y))
 
     def errors(self, y: Variable) -> Variable:
         """The fraction of rows whose predicted class is not y."""

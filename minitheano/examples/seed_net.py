@@ -119,8 +119,10 @@ class SeedRun:
 
 def run_seed_net(num_epochs: int = 3000, batch_size: int = 64, seed: int = 0) -> SeedRun:
     """Run `SEED_NET` with `import theano` giving minitheano, numpy's global generator seeded
-    (the post draws its weights from np.random.randn) and the chapter's data functions."""
+    (the post draws its weights from np.random.randn; the caller's state is restored after)
+    and the chapter's data functions."""
     data = SeedData(batch_size, seed)
+    caller_state = np.random.get_state()  # the post seeds nothing; we put it back after
     np.random.seed(seed)
     namespace = {"np": np, "num_epochs": num_epochs,
                  "get_batch_data": data.get_batch_data, "get_test_data": data.get_test_data}
@@ -131,6 +133,7 @@ def run_seed_net(num_epochs: int = 3000, batch_size: int = 64, seed: int = 0) ->
         with contextlib.redirect_stdout(printed):
             exec(compile(SEED_NET, "<the second seed's feedforward net>", "exec"), namespace)
     finally:
+        np.random.set_state(caller_state)
         for name, module in saved.items():
             if module is None:
                 del sys.modules[name]

@@ -52,7 +52,8 @@ class SharedSplit:
 
 def compile_givens_step(x: Variable, y: Variable, cost: Variable, updates: Any,
                         data: SharedSplit, batch_size: int) -> Function:
-    """A step `train(index)` on minibatch `index` of `data`: rows index*b to (index+1)*b."""
+    """A step `train(index)` on minibatch `index` of `data` (rows index*b to (index+1)*b)
+    that returns `cost` and applies `updates`."""
     index = T.lscalar("index")
     # --8<-- [start:ex-ch08-givens-minibatch]
     rows = slice(index * batch_size, (index + 1) * batch_size)
@@ -127,7 +128,7 @@ class TrainConfig:
 class History:
     """One entry per epoch."""
 
-    train_loss: list[float] = field(default_factory=list)  # mean cost of the epoch's steps
+    train_loss: list[float] = field(default_factory=list)  # mean NLL of the epoch's steps
     valid_error: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # training time, cumulative
 
@@ -153,11 +154,13 @@ class TrainResult:
 
 def compile_steps(model: Any, x: Variable, y: Variable, train: Split,
                   config: TrainConfig) -> Callable[[np.random.Generator], list[float]]:
-    """A function running one epoch of training steps, returning each step's cost."""
-    cost = model.negative_log_likelihood(y)
+    """A function running one epoch of training steps, returning each step's negative
+    log likelihood (the cost the updates follow adds the weight decay's penalty)."""
+    nll = model.negative_log_likelihood(y)
+    cost = nll
     if config.weight_decay:
         weights = [p for p in model.params if p.ndim > 1]  # biases are not decayed
-        cost = cost + update_rules.l2_penalty(weights, config.weight_decay)
+        cost = nll + update_rules.l2_penalty(weights, config.weight_decay)
     if config.rule not in RULES:
         raise ValueError(f"unknown update rule {config.rule!r}; one of {sorted(RULES)}")
     cost_or_grads = cost
@@ -166,12 +169,12 @@ def compile_steps(model: Any, x: Variable, y: Variable, train: Split,
     updates = RULES[config.rule](cost_or_grads, model.params, learning_rate=config.learning_rate,
                                  **config.rule_options)
     if config.feed == "givens":
-        step = compile_givens_step(x, y, cost, updates, SharedSplit.of(train),
+        step = compile_givens_step(x, y, nll, updates, SharedSplit.of(train),
                                    config.batch_size)
         n_batches = len(train) // config.batch_size
         return lambda rng: [float(step(i)) for i in range(n_batches)]
     if config.feed == "arrays":
-        step = theano.function([x, y], cost, updates=updates)
+        step = theano.function([x, y], nll, updates=updates)
         return lambda rng: [float(step(b.x, b.y))
                             for b in minibatches(train, config.batch_size, rng)]
     raise ValueError(f"feed must be 'givens' or 'arrays', not {config.feed!r}")

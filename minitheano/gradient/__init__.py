@@ -3,7 +3,9 @@
     reverse.py   grad (reverse mode, the chain rule node by node), Lop
     forward.py   Rop (forward mode: the Jacobian times a vector)
     jacobian.py  jacobian, hessian (a loop of grads)
-    shaping.py   zero_grad, disconnected_grad, undefined_grad, grad_clip, grad_scale
+    shaping.py   zero_grad, consider_constant, disconnected_grad, undefined_grad,
+                 grad_clip, grad_scale
+    subgraph.py  subgraph_grad: the gradient a piece of the graph at a time
     verify.py    verify_grad: every gradient checked against finite differences
 
 `theano.grad`, `T.grad`, `T.jacobian`, ... are the functions of this package.
@@ -18,12 +20,14 @@ from minitheano.gradient.reverse import (
     grad,
 )
 from minitheano.gradient.shaping import (
+    consider_constant,
     disconnected_grad,
     grad_clip,
     grad_scale,
     undefined_grad,
     zero_grad,
 )
+from minitheano.gradient.subgraph import subgraph_grad
 from minitheano.gradient.verify import GradientError, numeric_grad, verify_grad
 from minitheano.graph.null import (
     DisconnectedType,
@@ -35,7 +39,8 @@ from minitheano.graph.null import (
 
 __all__ = [
     "DisconnectedInputError", "DisconnectedType", "GradientError", "JacobianLoop", "Lop",
-    "NullType", "NullTypeGradError", "Rop", "disconnected_grad", "disconnected_type", "grad",
+    "NullType", "NullTypeGradError", "Rop", "consider_constant", "disconnected_grad",
+    "disconnected_type", "grad",
     "grad_clip", "grad_not_implemented", "grad_scale", "grad_undefined", "hessian", "jacobian",
-    "numeric_grad", "undefined_grad", "verify_grad", "zero_grad",
+    "numeric_grad", "subgraph_grad", "undefined_grad", "verify_grad", "zero_grad",
 ]

@@ -1,6 +1,7 @@
 """Ops that pass their input through unchanged but bend its gradient (chapter 4).
 
     zero_grad(x)          the value of x; its gradient is zero
+    consider_constant(x)  the same, under Theano's older name
     disconnected_grad(x)  the value of x; the cost does not depend on x through it
     undefined_grad(x)     the value of x; asking for its gradient is an error
     grad_clip(x, lo, hi)  the value of x; its gradient is clipped to [lo, hi]
@@ -48,6 +49,10 @@ class ZeroGrad(GradientView):
         return [None if eval_points[0] is None else T.zeros_like(eval_points[0])]
 
 
+class ConsiderConstant(ZeroGrad):
+    """Theano's ConsiderConstant: zero_grad under its older name."""
+
+
 class DisconnectedGrad(GradientView):
     def grad(self, inputs, output_grads):
         return [disconnected_type()]
@@ -93,6 +98,11 @@ class GradScale(GradientView):
 def zero_grad(x: Any) -> Variable:
     """x, through which no gradient flows (it is zero)."""
     return ZeroGrad()(x)
+
+
+def consider_constant(x: Any) -> Variable:
+    """x, treated as a constant by `grad` (its gradient through here is zero)."""
+    return ConsiderConstant()(x)
 
 
 def disconnected_grad(x: Any) -> Variable:

@@ -4,6 +4,7 @@
     theano.printing.debugprint(f)         Theano's indented tree  debug.py
     theano.printing.graph_svg(f)          an SVG picture          svg.py (+ picture.py, layout.py)
     theano.printing.pydotprint(f, 'g.png')  Graphviz, if installed  dot.py
+    theano.printing.min_informative_str(y)  a tree down to names  informative.py
     theano.printing.Print('x')(x)         prints x when f runs    print_op.py
 
 Printing reads graphs and knows nothing of tensors or of the compiler (it
@@ -13,9 +14,10 @@ that name themselves with `pretty.expressions`.
 
 from minitheano.printing.debug import char_from_number, debugprint
 from minitheano.printing.dot import dot_source, pydotprint
+from minitheano.printing.informative import min_informative_str
 from minitheano.printing.pretty import OPERATORS, expressions, pp, pprint
 from minitheano.printing.print_op import Print
 from minitheano.printing.svg import graph_svg
 
 __all__ = ["OPERATORS", "Print", "char_from_number", "debugprint", "dot_source", "expressions",
-           "graph_svg", "pp", "pprint", "pydotprint"]
+           "graph_svg", "min_informative_str", "pp", "pprint", "pydotprint"]

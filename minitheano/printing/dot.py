@@ -3,8 +3,9 @@
 Graphviz's `dot` lays graphs out beautifully, but it is a system program, not
 a pip package.  `dot_source` writes the same `Picture` that `graph_svg` draws
 in Graphviz's DOT language; `pydotprint` hands it to `dot` if it is
-installed, and otherwise says so and points to `graph_svg`, which needs
-nothing but Python.
+installed.  Without it, the DOT text itself (`format='dot'`) and the SVG of
+`graph_svg` (`format='svg'`) can still be written; other formats raise an
+error that says what to install.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import Any
 
 from minitheano.config import config
 from minitheano.printing.picture import EDGE_COLOURS, STYLES, picture
+from minitheano.printing.svg import graph_svg
 
 NOT_INSTALLED = ("pydotprint needs the `dot` program of Graphviz, which is not installed "
                  "(Debian/Ubuntu: apt install graphviz; macOS: brew install graphviz). "
                  "To draw a graph with nothing but Python use "
-                 "minitheano.printing.graph_svg(obj), which returns SVG text.")
+                 "minitheano.printing.graph_svg(obj), which returns SVG text, or "
+                 "pydotprint(obj, format='svg'), which writes it; format='dot' writes the "
+                 "DOT text for Graphviz to draw elsewhere.")
 
 
 def dot_source(obj: Any, compact: bool = True, show_types: bool = False,
@@ -62,24 +66,33 @@ def pydotprint(fct: Any, outfile: str | None = None, compact: bool = True,
     Theano's signature; `with_ids`, `cond_highlight`, `scan_graphs` and
     `var_with_name_simple` are accepted and have no effect (named variables
     are always drawn by name).  `return_image=True` returns the image bytes
-    instead of writing a file.  Raises RuntimeError if Graphviz is missing.
+    instead of writing a file.  Two formats work without Graphviz:
+    `format='dot'` writes the DOT text itself, and `format='svg'` the
+    project's own drawing (`graph_svg`) when `dot` is missing.  Any other
+    format without Graphviz raises RuntimeError saying so.
     """
-    dot = shutil.which("dot")
-    if dot is None:
-        raise RuntimeError(NOT_INSTALLED)
     source = dot_source(fct, compact=compact, max_label_size=max_label_size,
                         high_contrast=high_contrast, colorCodes=colorCodes)
-    run = subprocess.run([dot, f"-T{format}"], input=source.encode(), capture_output=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"pydotprint: Graphviz failed on format {format!r}: "
-                           f"{run.stderr.decode(errors='replace').strip()}")
+    dot = shutil.which("dot")
+    if format == "dot":
+        image = source.encode()
+    elif dot is not None:
+        run = subprocess.run([dot, f"-T{format}"], input=source.encode(), capture_output=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"pydotprint: Graphviz failed on format {format!r}: "
+                               f"{run.stderr.decode(errors='replace').strip()}")
+        image = run.stdout
+    elif format == "svg":
+        image = graph_svg(fct, compact=compact).encode()
+    else:
+        raise RuntimeError(NOT_INSTALLED)
     if return_image:
-        return run.stdout
+        return image
     if outfile is None:
         outfile = os.path.join(config.compiledir, f"theano.pydotprint.{config.device}.{format}")
     os.makedirs(os.path.dirname(os.path.abspath(outfile)), exist_ok=True)
     with open(outfile, "wb") as f:
-        f.write(run.stdout)
+        f.write(image)
     if print_output_file:
         print("The output file is available at", outfile)
     return None

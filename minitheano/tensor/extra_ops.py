@@ -1,5 +1,5 @@
-"""Extra array operations with numpy's names: cumsum, cumprod, diff, repeat, squeeze
-(chapter 1).
+"""Extra array operations with numpy's names: cumsum, cumprod, diff, repeat, squeeze,
+bincount (chapter 1).
 
 Theano's `theano.tensor.extra_ops`; chapter 7 adds `scan` here, since one of
 the book's tutorials calls it by that path.
@@ -214,6 +214,60 @@ def squeeze(x: Any, axis: Any = None) -> TensorVariable:
     return x.dimshuffle([d for d in range(x.ndim) if d not in drop])
 
 
+class BinCount(Op):
+    """numpy.bincount: how often each value 0, 1, ... occurs in the int vector x,
+    or the sum of `weights` at each value; at least `minlength` long."""
+
+    __props__ = ("minlength",)
+
+    def __init__(self, minlength: int = 0) -> None:
+        self.minlength = minlength
+
+    def make_node(self, x: Any, weights: Any = None) -> Apply:
+        x = as_tensor_variable(x)
+        if x.ndim != 1 or x.dtype not in INT_DTYPES + UINT_DTYPES:
+            raise TypeError(f"bincount: expected an integer vector, got {x.type}")
+        if weights is None:
+            return Apply(self, [x], [TensorType("int64", (False,))()])
+        weights = as_tensor_variable(weights)
+        if weights.ndim != 1:
+            raise TypeError(f"bincount: the weights must be a vector, got {weights.type}")
+        dtype = "float32" if weights.dtype == "float32" else "float64"
+        return Apply(self, [x, weights], [TensorType(dtype, (False,))()])
+
+    def perform(self, node, inputs, output_storage):
+        x, *weights = inputs
+        if np.any(x < 0):
+            raise ValueError(f"bincount: the values must be non-negative, got {x.min()}")
+        if weights and len(weights[0]) != len(x):
+            raise ValueError(f"bincount: {len(weights[0])} weights for {len(x)} values")
+        counts = np.bincount(x, weights[0] if weights else None, minlength=self.minlength)
+        output_storage[0][0] = counts.astype(node.outputs[0].type.dtype)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        x = node.inputs[0]
+        # max(x) + 1, or 0 for an empty x: the max of x with a -1 appended.
+        longest = _T.max(_T.concatenate([_T.cast(x, "int64"), _T.constant([-1])])) + 1
+        return [(_T.cast(_T.maximum(longest, self.minlength), "int64"),)]
+
+    def grad(self, inputs, output_grads):
+        (x, *weights), (gz,) = inputs, output_grads
+        if not weights:
+            return [disconnected_type()]
+        # out[v] = sum of weights[i] where x[i] == v, so d out[x[i]] / d weights[i] = 1.
+        return [disconnected_type(), gz[x]]
+
+    def connection_pattern(self, node):
+        return [[False]] + [[True]] * (len(node.inputs) - 1)
+
+
+def bincount(x: Any, weights: Any = None, minlength: int | None = None,
+             assert_nonneg: bool = False) -> TensorVariable:
+    """numpy.bincount (`assert_nonneg` is Theano's; negative values always raise)."""
+    op = BinCount(int(minlength or 0))
+    return op(x) if weights is None else op(x, weights)
+
+
 def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences: Any = None,
          n_steps: Any = None, truncate_gradient: int = -1, go_backwards: bool = False,
          mode: Any = None, name: str | None = None, strict: bool = False) -> Any:
@@ -244,3 +298,16 @@ def to_one_hot(y: Any, nb_class: int, dtype: str | None = None) -> TensorVariabl
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
+from minitheano.tensor.diagonal import fill_diagonal, fill_diagonal_offset  # noqa: E402, F401
+from minitheano.tensor.indexing_ops import (  # noqa: E402, F401 (Theano's names here)
+    RavelMultiIndex,
+    SearchsortedOp,
+    Unique,
+    UnravelIndex,
+    bartlett,
+    compress,
+    ravel_multi_index,
+    searchsorted,
+    unique,
+    unravel_index,
+)

@@ -292,6 +292,56 @@ def permutation(random_state: Variable, size: Any = None, n: Any = 1,
                  broadcast_params=False, ndim_added=1)
 
 
+class MultinomialFunction(RandomFunction):
+    """Multinomial draws: each sample is a vector of counts, one per category of
+    `pvals` (its last dimension); its leading dimensions, with `n`, batch."""
+
+    def __init__(self, outtype: TensorType, inplace: bool = False) -> None:
+        super().__init__(_multinomial, outtype, 1, inplace)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        rng, size, n, pvals = node.inputs
+        n_batch = self.outtype.ndim - 1
+        if isinstance(size, TensorConstant) and len(size.data) == 0:
+            # The broadcast of n with pvals's leading dimensions.
+            padded = [((True,) * (n_batch - bcast_len) + bcast, (1,) * (n_batch - len(s)) + s)
+                      for bcast, s, bcast_len in
+                      ((n.broadcastable, tuple(input_shapes[2]), n.ndim),
+                       (pvals.broadcastable[:-1], tuple(input_shapes[3])[:-1], pvals.ndim - 1))]
+            batch = []
+            for d in range(n_batch):
+                sizes = [s[d] for bcast, s in padded if not bcast[d]]
+                batch.append(sizes[0] if sizes else 1)
+        else:
+            batch = [size[d] for d in range(n_batch)]
+        return [None, (*batch, input_shapes[3][-1])]
+
+
+def _multinomial(rng, size, n, pvals):
+    batch = size if size is not None else np.broadcast_shapes(np.shape(n), pvals.shape[:-1])
+    counts = np.broadcast_to(n, batch)
+    probabilities = np.broadcast_to(pvals, tuple(batch) + pvals.shape[-1:])
+    out = np.empty(tuple(batch) + pvals.shape[-1:], dtype="int64")
+    for index in np.ndindex(*batch):
+        out[index] = rng.multinomial(int(counts[index]), probabilities[index])
+    return out
+
+
+def multinomial(random_state: Variable, size: Any = None, n: Any = 1, pvals: Any = (0.5, 0.5),
+                ndim: int | None = None, dtype: str = "int64") -> list[TensorVariable]:
+    """(new rng, counts of `n` draws among the categories of `pvals`): the sample
+    has the shape `size` (or n's and pvals's leading shape, broadcast) plus one
+    dimension for the categories."""
+    n, pvals = as_tensor_variable(n), as_tensor_variable(pvals)
+    if pvals.ndim < 1 or n.dtype not in _INT_DTYPES:
+        raise TypeError(f"multinomial: expected integer counts n and a vector (or more) of "
+                        f"probabilities, got {n.type} and {pvals.type}")
+    batch_like = TensorType(pvals.dtype, pvals.broadcastable[:-1])()  # only its type is read
+    vec, bcast = _size(size, ndim, [n, batch_like])
+    outtype = TensorType(dtype, bcast + [False])
+    return MultinomialFunction(outtype)(random_state, vec, n, pvals)
+
+
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402

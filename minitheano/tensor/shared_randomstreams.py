@@ -26,6 +26,8 @@ import numpy as np
 
 from minitheano.graph.shared import SharedVariable
 from minitheano.tensor import random
+from minitheano.tensor.basic import as_tensor_variable
+from minitheano.tensor.sort import PermuteAlongAxis
 from minitheano.tensor.type import TensorVariable
 
 
@@ -105,3 +107,17 @@ class RandomStreams:
                     dtype: str = "int64") -> TensorVariable:
         """A permutation of range(n) for each element of `size` (one if None)."""
         return self.gen(random.permutation, size, n, ndim=ndim, dtype=dtype)
+
+    def multinomial(self, size: Any = None, n: Any = 1, pvals: Any = (0.5, 0.5),
+                    ndim: int | None = None, dtype: str = "int64") -> TensorVariable:
+        """Counts of `n` draws among the categories of `pvals` (the last dimension)."""
+        return self.gen(random.multinomial, size, n, pvals, ndim=ndim, dtype=dtype)
+
+    def shuffle_row_elements(self, input: Any) -> TensorVariable:  # noqa: A002 (Theano's name)
+        """`input` with the elements of each row (its last dimension) shuffled,
+        each row by its own permutation."""
+        input = as_tensor_variable(input)
+        if input.ndim == 0:
+            raise TypeError("shuffle_row_elements: expected a vector or more, got a scalar")
+        perm = self.permutation(size=input.shape[:-1], n=input.shape[-1], ndim=input.ndim - 1)
+        return PermuteAlongAxis(input.ndim - 1)(input, perm)

@@ -248,6 +248,18 @@ def test_seed_net_runs_as_written_and_learns():
     assert "theano" not in sys.modules  # the alias was taken back
 
 
+def test_seed_net_is_repeatable_and_leaves_numpys_global_generator_alone():
+    np.random.seed(123)
+    expected_next = np.random.random()
+    np.random.seed(123)
+    first = run_seed_net(num_epochs=20)
+    assert np.random.random() == expected_next
+    second = run_seed_net(num_epochs=20)
+    assert first.printed == second.printed
+    np.testing.assert_array_equal(first.namespace["predictions"],
+                                  second.namespace["predictions"])
+
+
 @pytest.mark.slow
 def test_seed_net_reaches_90_percent_on_digits_0_to_4():
     assert run_seed_net(num_epochs=3000).test_accuracy >= 0.9
@@ -289,3 +301,38 @@ def test_train_config_reads_as_a_sentence():
                          weight_decay=1e-4, batch_size=16, max_epochs=5, patience=2)
     assert str(config) == ("momentum (learning rate 0.02, momentum 0.8, weight decay 0.0001), "
                            "minibatches of 16 through givens, at most 5 epochs, patience 2")
+
+
+@pytest.mark.parametrize("labels,error,message", [
+    ([0, 10, 2], IndexError, r"class index 10 \(row 1\) is out of range for 10 classes"),
+    ([0, -1, 2], IndexError, r"class index -1 \(row 1\) is out of range"),
+    ([0, 1], ValueError, r"3 rows of probabilities \(shape \(3, 10\)\) but 2 class indices"),
+])
+def test_bad_labels_are_named_not_read_from_elsewhere(labels, error, message):
+    x, y, model = logistic.build()
+    cost = theano.function([x, y], model.negative_log_likelihood(y))
+    with pytest.raises(error, match=message):
+        cost(np.zeros((3, 64)), np.array(labels, dtype=np.int32))
+
+
+def test_labels_of_the_wrong_dtype_are_refused():
+    x, y, model = logistic.build()
+    with pytest.raises(TypeError, match="integer vector of class indices, got "
+                                        r"TensorType\(float64, vector\)"):
+        model.negative_log_likelihood(T.dvector("labels"))
+    cost = theano.function([x, y], model.negative_log_likelihood(y))
+    with pytest.raises(TypeError, match="Bad input argument 'y'"):
+        cost(np.zeros((3, 64)), np.array([0.0, 1.0, 2.0]))
+
+
+def test_recorded_loss_is_the_nll_without_the_weight_decay_penalty():
+    """With a zero learning rate nothing moves: each step's recorded loss must be the
+    batch's NLL at the initial weights, not NLL + the (large, nonzero) penalty."""
+    from minitheano.examples.train import compile_steps
+    x, y, model = mlp.build(n_hidden=(16,))
+    config = TrainConfig(rule="sgd", learning_rate=0.0, weight_decay=1.0, feed="arrays")
+    run_epoch = compile_steps(model, x, y, DIGITS.train, config)
+    losses = run_epoch(None)  # no generator: batches in order
+    nll = theano.function([x, y], model.negative_log_likelihood(y))
+    expected = [float(nll(b.x, b.y)) for b in minibatches(DIGITS.train, 32)]
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)

@@ -1,6 +1,6 @@
 """Saving and loading (chapter 8): parameters through get_value/set_value and .npz files,
 a trained model loaded in a new process, and pickling of shared variables, graphs and
-compiled functions."""
+compiled functions (in every mode, and in a new process)."""
 
 import pickle
 import subprocess
@@ -108,21 +108,37 @@ def test_pickled_graph_compiles_and_runs_in_fast_compile():
     np.testing.assert_allclose(f(DIGITS.test.x), expected, rtol=1e-12)
 
 
-@pytest.mark.xfail(reason="issue 11a (compat11a) is fixing it: an unpickled graph's in-place "
-                          "C kernel fails in FAST_RUN ('Elemwise{add,inplace}: the C kernel "
-                          "failed with code 1')", strict=False)
 def test_pickled_graph_compiles_and_runs_in_fast_run():
+    """It once failed: 'Elemwise{add,inplace}: the C kernel failed with code 1' (issue 11a)."""
     x, out, expected = pickled_graph()
     f = theano.function([x], out, mode="FAST_RUN")
     np.testing.assert_allclose(f(DIGITS.test.x), expected, rtol=1e-12)
 
 
-@pytest.mark.xfail(reason="issue 11a: a compiled function holds thunks that are local "
-                          "closures (Dot.make_py_thunk.<locals>.thunk), which pickle refuses",
-                   strict=False)
 @pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
 def test_pickled_compiled_function_predicts_the_same(mode):
     x, model = trained_mlp()
     f = theano.function([x], model.p_y_given_x, mode=mode)
     g = pickle.loads(pickle.dumps(f))
     np.testing.assert_array_equal(g(DIGITS.test.x), f(DIGITS.test.x))
+
+
+LOAD_A_PICKLED_FUNCTION = """
+import pickle, sys
+import numpy as np
+from minitheano.examples.data import load_digits
+with open(sys.argv[1], "rb") as f:
+    predict = pickle.load(f)
+np.save(sys.argv[2], predict(load_digits().test.x))
+"""
+
+
+def test_a_pickled_compiled_function_predicts_the_same_in_a_new_process(tmp_path):
+    x, model = trained_mlp()
+    predict = theano.function([x], model.p_y_given_x)
+    with open(tmp_path / "predict.pkl", "wb") as f:
+        pickle.dump(predict, f)
+    subprocess.run([sys.executable, "-c", LOAD_A_PICKLED_FUNCTION, str(tmp_path / "predict.pkl"),
+                    str(tmp_path / "predictions.npy")], cwd=ROOT, check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "predictions.npy"),
+                                  predict(DIGITS.test.x))

@@ -15,7 +15,7 @@ from minitheano.tensor.nnet.abstract_conv import (
     conv2d,
 )
 from minitheano.tensor.nnet.dropout import dropout
-from minitheano.tensor.nnet.nnet import (
+from minitheano.tensor.nnet.nnet import (  # Theano's names, built from chapter 1's ops
     CrossentropyCategorical1Hot,
     CrossentropyCategorical1HotGrad,
     CrossentropySoftmax,
@@ -23,8 +23,11 @@ from minitheano.tensor.nnet.nnet import (
     LogSoftmax,
     Softmax,
     SoftmaxGrad,
+    batch_normalization,
     binary_crossentropy,
+    bn,
     categorical_crossentropy,
+    confusion_matrix,
     crossentropy_categorical_1hot,
     crossentropy_categorical_1hot_grad,
     crossentropy_softmax,
@@ -34,6 +37,9 @@ from minitheano.tensor.nnet.nnet import (
     log_softmax,
     logsoftmax,
     logsoftmax_op,
+    prepend_0_to_each_row,
+    prepend_1_to_each_row,
+    prepend_scalar_to_each_row,
     relu,
     selu,
     sigmoid,
@@ -44,6 +50,7 @@ from minitheano.tensor.nnet.nnet import (
     softmax_with_bias,
     softplus,
     softsign,
+    ultra_fast_sigmoid,
 )
 
 __all__ = [
@@ -55,5 +62,12 @@ __all__ = [
     "crossentropy_categorical_1hot_grad", "crossentropy_softmax", "crossentropy_softmax_dx",
     "elu", "hard_sigmoid", "log_softmax", "logsoftmax", "logsoftmax_op", "relu", "selu",
     "sigmoid", "sigmoid_binary_crossentropy", "softmax", "softmax_grad", "softmax_op",
-    "softmax_with_bias", "softplus", "softsign",
+    "softmax_with_bias", "softplus", "softsign", "ultra_fast_sigmoid",
+    "batch_normalization", "bn", "confusion_matrix", "prepend_0_to_each_row",
+    "prepend_1_to_each_row", "prepend_scalar_to_each_row",
 ]
+
+
+def __getattr__(name: str):
+    from minitheano.api_reference import missing_name  # says why, for Theano's names
+    raise missing_name(__name__, name)

@@ -36,6 +36,24 @@ def hard_sigmoid(x: Any) -> TensorVariable:
     return _T.clip(0.2 * as_tensor_variable(x) + 0.5, 0, 1)
 
 
+# Theano's ultra_fast_sigmoid: for h = |x| / 2, z(h) is 1.5 h / (1 + h) below
+# h = 1.7, a line up to h = 3, then a constant; the sigmoid is (1 + sign(x) z) / 2.
+ULTRA_FAST_KNEES = (1.7, 3.0)
+ULTRA_FAST_LINE = (0.935409070603099, 0.0458812946797165)  # value at 1.7, slope
+ULTRA_FAST_TOP = 0.99505475368673
+
+
+def ultra_fast_sigmoid(x: Any) -> TensorVariable:
+    """Theano's piecewise approximation of the sigmoid (error below 0.03), as a
+    graph: its gradient is that of the approximation (Theano used y (1 - y))."""
+    x = as_tensor_variable(x)
+    h = 0.5 * abs(x)
+    (knee, end), (start, slope) = ULTRA_FAST_KNEES, ULTRA_FAST_LINE
+    z = _T.switch(_T.lt(h, knee), 1.5 * h / (1 + h),
+                  _T.switch(_T.lt(h, end), start + slope * (h - knee), ULTRA_FAST_TOP))
+    return 0.5 + 0.5 * _T.sgn(x) * z
+
+
 def relu(x: Any, alpha: Any = 0) -> TensorVariable:
     """max(x, 0), or with `alpha` the leaky max(x, alpha * x), written as Theano
     did: without a comparison, so that its gradient is a smooth graph."""
@@ -406,3 +424,11 @@ crossentropy_softmax_dx = CrossentropySoftmaxDx()
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
+from minitheano.tensor import batchnorm as bn  # noqa: E402, F401 (Theano's T.nnet.bn)
+from minitheano.tensor.batchnorm import batch_normalization  # noqa: E402, F401
+from minitheano.tensor.nnet_extra import (  # noqa: E402, F401 (Theano's names here)
+    confusion_matrix,
+    prepend_0_to_each_row,
+    prepend_1_to_each_row,
+    prepend_scalar_to_each_row,
+)
