@@ -165,3 +165,19 @@ def test_short_seeded_lstm_run_learns_the_digits_by_row():
 def test_lstm_reads_digits_row_by_row_to_95_percent():
     result = _train("lstm", 64, epochs=40)
     assert result.test_accuracy >= 0.95, result.summary("lstm")
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_test_values_through_a_layer_and_its_gradient(cls, rng):
+    """With test values on, a masked layer and its gradient build, and every test value
+    equals what the compiled function computes."""
+    with theano.config.change_flags(compute_test_value="raise"):
+        x, m = T.tensor3("x"), T.matrix("m")
+        x.tag.test_value = rng.normal(size=(N_STEPS, BATCH, N_IN))
+        m.tag.test_value = np.ones((N_STEPS, BATCH))
+        layer = cls(rng, N_IN, N_HIDDEN)
+        h = layer(x, m)
+        grads = T.grad(T.sum(h[-1] ** 2), layer.params)
+    f = theano.function([x, m], [h, *grads])
+    for got, var in zip(f(x.tag.test_value, m.tag.test_value), [h, *grads]):
+        np.testing.assert_allclose(got, var.tag.test_value, rtol=1e-12, atol=1e-12)
