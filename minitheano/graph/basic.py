@@ -45,12 +45,13 @@ class VariableTag(Scratchpad):
     type when it is set (chapter 9), as Theano's was, so a wrong test value is
     refused at the line that gives it, not at the first op that reads it."""
 
-    def __init__(self, variable: Variable, **notes: Any) -> None:
+    def __init__(self, variable: Variable | None = None, **notes: Any) -> None:
+        # (None only while unpickling: the state restored next brings the variable.)
         object.__setattr__(self, "_variable", variable)
         super().__init__(**notes)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "test_value":
+        if name == "test_value" and self._variable is not None:
             var = self._variable
             try:
                 value = var.type.filter(value)

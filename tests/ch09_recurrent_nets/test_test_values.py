@@ -153,3 +153,15 @@ def test_no_warnings_when_off():
         warnings.simplefilter("error")
         x = T.vector("x")
         theano.scan(lambda v: v * 2, sequences=x)
+
+
+def test_tags_survive_pickling_and_still_check_test_values():
+    import pickle
+
+    x = T.matrix("x")
+    x.tag.test_value = np.ones((2, 2))
+    x.tag.note = "kept"
+    y = pickle.loads(pickle.dumps(x))
+    assert y.tag.note == "kept" and y.tag.test_value.shape == (2, 2)
+    with pytest.raises(TypeError):
+        y.tag.test_value = np.ones(2)
