@@ -34,7 +34,8 @@ def describe_values(values: Sequence[Any]) -> str:
 def node_failure_message(node: Apply, input_values: Sequence[Any]) -> str:
     """What went wrong where, in the user's terms."""
     lines = [f"Apply node that caused the error: {node}",
-             "Inputs (dtype[shape]):", *describe_inputs(node, input_values)]
+             f"Inputs (dtype[shape]): {describe_values(input_values)}", "Which is which:",
+             *describe_inputs(node, input_values)]
     trace = node.outputs[0].trace if node.outputs else None
     if trace is not None:
         lines.append(f"The node was built at {trace.describe()}")
