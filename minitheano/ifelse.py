@@ -22,9 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from minitheano.config import config
 from minitheano.graph.basic import Apply, Variable
 from minitheano.graph.null import disconnected_type, is_disconnected
 from minitheano.graph.op import Op
+from minitheano.graph.test_value import compute_test_values
 from minitheano.tensor.basic import as_tensor_variable, zeros_like
 from minitheano.tensor.shape import patternbroadcast
 from minitheano.tensor.type import TensorType, TensorVariable
@@ -74,6 +76,8 @@ class IfElse(Op):
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
         node = self.make_node(*inputs)
+        if config.compute_test_value != "off":
+            compute_test_values(node, config.compute_test_value)
         return node.outputs[0] if self.n_outs == 1 else node.outputs
 
     # -- running --------------------------------------------------------------

@@ -112,6 +112,7 @@ class TrainConfig:
     feed: str = "givens"  # or "arrays"
     seed: int = 0  # the order of minibatches when fed as arrays
     progress: bool = False  # a tqdm bar over the epochs
+    clip_norm: float | None = None  # rescale the gradients to at most this norm (ch 9)
 
     def __str__(self) -> str:
         options = [f"learning rate {self.learning_rate}"]
@@ -162,7 +163,10 @@ def compile_steps(model: Any, x: Variable, y: Variable, train: Split,
         cost = nll + update_rules.l2_penalty(weights, config.weight_decay)
     if config.rule not in RULES:
         raise ValueError(f"unknown update rule {config.rule!r}; one of {sorted(RULES)}")
-    updates = RULES[config.rule](cost, model.params, learning_rate=config.learning_rate,
+    cost_or_grads = cost
+    if config.clip_norm is not None:  # chapter 9: recurrent nets' gradients can explode
+        cost_or_grads = update_rules.clip_by_norm(T.grad(cost, model.params), config.clip_norm)
+    updates = RULES[config.rule](cost_or_grads, model.params, learning_rate=config.learning_rate,
                                  **config.rule_options)
     if config.feed == "givens":
         step = compile_givens_step(x, y, nll, updates, SharedSplit.of(train),

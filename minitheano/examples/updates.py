@@ -25,6 +25,9 @@ from minitheano.graph.basic import Variable
 
 Updates = list[tuple[SharedVariable, Variable]]
 
+# Keep the division in clip_by_norm finite when every gradient is zero (chapter 9).
+NORM_EPSILON = 1e-7
+
 
 def gradients(cost_or_grads: Any, params: Sequence[SharedVariable]) -> list[Variable]:
     """The gradients of `cost_or_grads` with respect to `params`, or the list itself if
@@ -114,3 +117,14 @@ def l2_penalty(params: Sequence[Variable], weight_decay: float) -> Variable:
     """Weight decay as a term of the cost: (wd / 2) sum of every squared weight, whose
     gradient wd * p pulls each weight toward 0 (with SGD: p <- (1 - lr wd) p - lr g)."""
     return weight_decay / 2 * sum(T.sum(T.sqr(p)) for p in params)
+
+
+def clip_by_norm(grads: Sequence[Variable], max_norm: float) -> list[Variable]:
+    """The gradients, scaled down together if their total norm is above `max_norm`:
+    g * min(1, max_norm / ||g||), with ||g|| the norm of all of them as one vector.
+    The direction is kept; only the step's length is bounded."""
+    # --8<-- [start:ex-ch09-clip-by-norm]
+    total = T.sqrt(sum(T.sum(T.sqr(g)) for g in grads))
+    scale = T.minimum(1.0, max_norm / (total + NORM_EPSILON))
+    return [g * T.cast(scale, g.dtype) for g in grads]
+    # --8<-- [end:ex-ch09-clip-by-norm]

@@ -33,8 +33,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import minitheano.tensor as _T
+from minitheano.config import config
 from minitheano.graph.basic import Apply, Variable, toposort
 from minitheano.graph.null import disconnected_type, is_disconnected, is_undefined
+from minitheano.graph.test_value import fill_test_values
 from minitheano.scalar import math as smath
 from minitheano.scalar.basic import DISCRETE_DTYPES, ScalarType, float_dtype
 from minitheano.tensor.type import TensorType
@@ -239,6 +241,22 @@ def _as_gradient(g: Any, var: Variable) -> Variable:
     return fit_to(g, var)
 
 
+def _backprop_with_test_values(seeds: dict[Variable, Variable], wrt: list[Variable],
+                               consider_constant: Sequence[Variable]) -> list[Variable]:
+    """`backprop`, and with test values on (chapter 9), the gradient's test values.
+
+    Ops build their gradients from placeholders that have no test values (an
+    Elemwise's scalar graph, a scan's inner graphs), so the gradient graph is
+    built with test values off, then its new nodes are computed in one walk."""
+    mode = config.compute_test_value
+    if mode == "off":
+        return backprop(seeds, wrt, consider_constant)
+    with config.change_flags(compute_test_value="off"):
+        grads = backprop(seeds, wrt, consider_constant)
+    fill_test_values([g for g in grads if isinstance(g, Variable)], mode)
+    return grads
+
+
 def grad(cost: Variable | None, wrt: Variable | Sequence[Variable],
          consider_constant: Sequence[Variable] | None = None,
          disconnected_inputs: str = "raise",
@@ -287,7 +305,7 @@ def grad(cost: Variable | None, wrt: Variable | Sequence[Variable],
             raise TypeError(f"known_grads: keys must be Variables, got {var!r}")
         seeds[var] = _as_gradient(g, var)
 
-    grads = backprop(seeds, wrt_list, consider_constant or ())
+    grads = _backprop_with_test_values(seeds, wrt_list, consider_constant or ())
 
     results = []
     for v, g in zip(wrt_list, grads):

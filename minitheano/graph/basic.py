@@ -33,6 +33,38 @@ class Scratchpad(SimpleNamespace):
     """An object to hang attributes on: a Variable's `tag`."""
 
 
+class TestValueError(AttributeError):
+    """A Variable has no test value (chapter 9): no `tag.test_value`, not a
+    constant, not a shared variable."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of its name
+
+
+class VariableTag(Scratchpad):
+    """A Variable's `tag`: `tag.test_value = v` is checked against the variable's
+    type when it is set (chapter 9), as Theano's was, so a wrong test value is
+    refused at the line that gives it, not at the first op that reads it."""
+
+    def __init__(self, variable: Variable | None = None, **notes: Any) -> None:
+        # (None only while unpickling: the state restored next brings the variable.)
+        object.__setattr__(self, "_variable", variable)
+        super().__init__(**notes)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "test_value" and self._variable is not None:
+            var = self._variable
+            try:
+                value = var.type.filter(value)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"the test value given for {var} ({var.type}) does not fit "
+                              f"its type: {e}") from None
+        super().__setattr__(name, value)
+
+    def notes(self) -> dict[str, Any]:
+        """The attributes hung on the tag (what a clone copies)."""
+        return {k: v for k, v in vars(self).items() if k != "_variable"}
+
+
 class Variable:
     """A symbolic value: its `type`, the `owner` Apply that computes it (None for
     an input), its position `index` among the owner's outputs, and a `name`."""
@@ -51,8 +83,18 @@ class Variable:
         made when first asked for: most variables never need one."""
         tag = self.__dict__.get("_tag")
         if tag is None:
-            tag = self.__dict__["_tag"] = Scratchpad()
+            tag = self.__dict__["_tag"] = VariableTag(self)
         return tag
+
+    def get_test_value(self) -> Any:
+        """The value this variable stands for while the graph is being built
+        (chapter 9): `tag.test_value`, given by the user or computed node by
+        node when `config.compute_test_value` is on.  TestValueError if none."""
+        tag = self.__dict__.get("_tag")
+        if tag is None or not hasattr(tag, "test_value"):
+            raise TestValueError(f"{self} has no test value (give one with "
+                                 f"`{self.name or 'var'}.tag.test_value = ...`)")
+        return tag.test_value
 
     def __str__(self) -> str:
         if self.name is not None:
@@ -69,7 +111,7 @@ class Variable:
         v = type(self)(self.type, name=self.name)
         v.trace = self.trace
         if "_tag" in self.__dict__:
-            v.__dict__["_tag"] = Scratchpad(**vars(self._tag))
+            v.__dict__["_tag"] = VariableTag(v, **self._tag.notes())
         return v
 
 
@@ -86,6 +128,10 @@ class Constant(Variable):
 
     def signature(self) -> tuple:
         return (self.type, self.type.data_key(self.data))
+
+    def get_test_value(self) -> Any:
+        """A constant's test value is its value."""
+        return self.data
 
     def __str__(self) -> str:
         if self.name is not None:

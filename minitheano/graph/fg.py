@@ -161,7 +161,9 @@ class FunctionGraph:
         if old is new:
             return
         # Nodes a rewrite just built have no user line of their own (graph/trace.py):
-        # give them the line that built what they replace, for error messages.
+        # give them the line that built what they replace, for error messages
+        # (unless the rewrite gave them one: work moved out of a loop's body
+        # keeps the line of the step function that built it, chapter 9).
         todo, seen = [new], set()
         while todo:
             node = todo.pop().owner
@@ -169,7 +171,8 @@ class FunctionGraph:
                 continue
             seen.add(node)
             for out in node.outputs:
-                out.trace = old.trace
+                if out.trace is None:
+                    out.trace = old.trace
             todo.extend(node.inputs)
         self.history.append((reason, old, new))
         for node, i in list(self.clients[old]):

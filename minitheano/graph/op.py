@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from minitheano.config import config
 from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.test_value import compute_test_values
 
 
 class Op:
@@ -38,6 +40,8 @@ class Op:
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Variable | list[Variable]:
         node = self.make_node(*inputs, **kwargs)
+        if config.compute_test_value != "off":  # chapter 9: run it now, on test values
+            compute_test_values(node, config.compute_test_value)
         if self.default_output is not None:
             return node.outputs[self.default_output]
         return node.outputs[0] if len(node.outputs) == 1 else node.outputs

@@ -49,6 +49,10 @@ class SharedVariable(Variable):
             raise TypeError(f"set_value of shared variable {self}: {e}") from None
         self.container[0] = value if borrow else copy.deepcopy(value)
 
+    def get_test_value(self) -> Any:
+        """A shared variable's test value is its current value (chapter 9)."""
+        return self.container[0]
+
     def clone(self) -> SharedVariable:
         # A clone must keep reading and writing the same container.
         cp = copy.copy(self)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from minitheano.graph.basic import Apply
+from minitheano.graph.test_value import describe_inputs
 
 
 def describe_values(values: Sequence[Any]) -> str:
@@ -33,10 +34,15 @@ def describe_values(values: Sequence[Any]) -> str:
 def node_failure_message(node: Apply, input_values: Sequence[Any]) -> str:
     """What went wrong where, in the user's terms."""
     lines = [f"Apply node that caused the error: {node}",
-             f"Inputs (dtype[shape]): {describe_values(input_values)}"]
+             f"Inputs (dtype[shape]): {describe_values(input_values)}", "Which is which:",
+             *describe_inputs(node, input_values)]
     trace = node.outputs[0].trace if node.outputs else None
     if trace is not None:
         lines.append(f"The node was built at {trace.describe()}")
+    moved = getattr(node.outputs[0].tag, "moved_out_of_loop", None) if node.outputs else None
+    if moved is not None:  # chapter 9: a rewrite took it out of a scan's body
+        lines.append(f"It does the work of that line for every iteration at once: a rewrite "
+                     f"moved it out of the loop of {moved}")
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minitheano.config import config
 from minitheano.graph.fg import FunctionGraph
 from minitheano.graph.trace import no_user_lines
 from minitheano.rewrite import (  # noqa: F401  (importing them registers their rewrites)
@@ -85,13 +86,15 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
         fgraph.shape_feature = feature
         try:
             # New nodes take the user line of what they replace (FunctionGraph.replace):
-            # looking up their own would only find this call.
-            with no_user_lines():
+            # looking up their own would only find this call.  Nor do they compute
+            # test values (chapter 9): the graph was checked as the user built it.
+            with no_user_lines(), config.change_flags(compute_test_value="off"):
                 record = run_steps(fgraph, steps, excluded)
         finally:
             fgraph.features.remove(feature)
             del fgraph.shape_feature
-    scan.rewrite_inner_graphs(fgraph, mode)  # loop bodies: the same rewrites (chapter 7)
+    with no_user_lines(), config.change_flags(compute_test_value="off"):
+        scan.rewrite_inner_graphs(fgraph, mode)  # loop bodies: the same rewrites (chapter 7)
     return record
 
 

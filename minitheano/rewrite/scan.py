@@ -31,6 +31,7 @@ from typing import Any
 import minitheano.tensor as T
 from minitheano.graph.basic import Apply, Constant, Variable, clone_replace
 from minitheano.graph.fg import FunctionGraph
+from minitheano.graph.trace import UserLine
 from minitheano.rewrite.engine import register
 from minitheano.scan.op import Scan, seq_span
 from minitheano.tensor.elemwise import Elemwise
@@ -242,6 +243,7 @@ def scan_push_out_sequences(fgraph: FunctionGraph, node: Apply) -> dict | None:
         if found is None:
             continue
         new_seq = found.outer(parts.window(found.where))
+        _keep_user_line(new_seq, inner_node.outputs[0].trace, parts.op.step)
         name = parts.seqs[found.where.seq].outer.name
         slot = T.TensorType(new_seq.dtype, new_seq.broadcastable[1:])(
             name=None if name is None or found.rest else f"{name}_pushed[t]")
@@ -250,6 +252,21 @@ def scan_push_out_sequences(fgraph: FunctionGraph, node: Apply) -> dict | None:
         new_value = T.add(slot, *found.rest) if found.rest else slot
         return parts.build({inner_node.outputs[0]: new_value})
     return None
+
+
+def _keep_user_line(var: Variable, trace: UserLine | None, step: str) -> None:
+    """The nodes just built for `var` (they have no user line yet) get `trace`:
+    an error in work moved out of the loop names the step's line that built it,
+    and says that it was moved (link/errors.py, chapter 9)."""
+    todo = [var]
+    while todo:
+        node = todo.pop().owner
+        if node is None or node.outputs[0].trace is not None:
+            continue
+        for out in node.outputs:
+            out.trace = trace
+            out.tag.moved_out_of_loop = step
+        todo.extend(node.inputs)
 
 
 @dataclass

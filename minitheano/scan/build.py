@@ -35,8 +35,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from minitheano.graph.basic import Constant, Variable, clone_replace, graph_inputs
+from minitheano.config import config
+from minitheano.graph.basic import Constant, TestValueError, Variable, clone_replace, graph_inputs
 from minitheano.graph.shared import SharedVariable
+from minitheano.graph.test_value import compute_test_values
 from minitheano.scan.op import Scan
 from minitheano.scan.spec import (
     OutputSpec,
@@ -124,6 +126,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
     inputs = ([n_steps_var] if n_steps_var is not None else []) + [s.input for s in seqs]
     inputs += [body.states[i].initial for i in body.recurrent] + shared_states + outer_non_seqs
     node = op.make_node(*inputs)
+    if config.compute_test_value != "off":  # the whole loop, on the test values
+        compute_test_values(node, config.compute_test_value)
 
     # 6. Back to the user's order.
     by_position = dict(zip(body.recurrent + body.not_fed_back, node.outputs))
@@ -143,6 +147,8 @@ def _call_step(fn: Callable, step: str, seqs: list[SequenceSpec], states: list[O
     state_args = [_placeholder(st.initial, drop_first=st.taps != [-1],
                                name=_tap_name(st.initial, k))
                   for st in states if st.initial is not None for k in st.taps]
+    if config.compute_test_value != "off":
+        _placeholder_test_values(seqs, states, seq_args, state_args)
     outputs, updates, stop = split_step_result(fn(*seq_args, *state_args, *non_seqs), step)
     if not states:
         states = normalize_outputs_info([None] * len(outputs))
@@ -154,6 +160,37 @@ def _call_step(fn: Callable, step: str, seqs: list[SequenceSpec], states: list[O
     updates = [(sv, as_variable_like(new, sv, f"scan: {step} updates the shared variable "
                                               f"{sv}")) for sv, new in updates]
     return StepBody(seq_args + state_args, outputs, states, updates, stop)
+
+
+def _placeholder_test_values(seqs: list[SequenceSpec], states: list[OutputSpec],
+                             seq_args: list[Variable], state_args: list[Variable]) -> None:
+    """Chapter 9: the step's placeholders get the test values of what they stand
+    for at the first step (x[k] for tap k of a sequence, the initial state for
+    h[t-1]), so the step's nodes are computed, and checked, as it builds them."""
+    rows = iter(seq_args)
+    for seq in seqs:
+        first = -min(min(seq.taps), 0)
+        for k in seq.taps:
+            _give_row(next(rows), seq.input, k + first)
+    rows = iter(state_args)
+    for st in (st for st in states if st.initial is not None):
+        lag = -min(st.taps)
+        for k in st.taps:
+            _give_row(next(rows), st.initial, None if st.taps == [-1] else lag + k)
+
+
+def _give_row(placeholder: Variable, outer: Variable, row: int | None) -> None:
+    """placeholder's test value: outer's (row `row` of it, unless None), if it has one."""
+    try:
+        value = outer.get_test_value()
+    except TestValueError:
+        return  # the step's nodes will find it missing, as config says
+    if row is not None:
+        if row >= len(value):
+            raise ValueError(f"scan: the test value of {outer} has {len(value)} rows, too "
+                             f"few for the first step, which reads row {row}")
+        value = value[row]
+    placeholder.tag.test_value = value
 
 
 def _loop_updates(body: StepBody, non_seqs: list[Variable]) -> dict[SharedVariable, Variable]:
