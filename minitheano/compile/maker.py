@@ -112,6 +112,11 @@ class FunctionMaker:
         self.fgraph.protected = {v for v, i in zip(self.fgraph.inputs, self.inputs)
                                  if not i.mutable}
         self.fgraph.protected.update(self.fgraph.inputs[n_in:])
+        # Which output is the new value of which shared variable: a rewrite may let
+        # that output overwrite the old value in place (rewrite/blas.py).
+        # (The graph is a clone: its own input stands for each shared variable.)
+        cloned = dict(zip(self.shared, self.fgraph.inputs[n_in:]))
+        self.fgraph.update_of = {cloned[sv]: n_out + k for k, (sv, _) in enumerate(updates)}
         rewrite_graph(self.fgraph, mode)
         self._protect_outputs()
 
@@ -221,6 +226,9 @@ class FunctionMaker:
         fg = self.fgraph
         n_out = self.n_outputs
         out_borrow = [o.borrow for o in self.outputs] + [False] * (len(fg.outputs) - n_out)
+        for sv, k in getattr(fg, "update_of", {}).items():
+            # An update written into its own variable's buffer (in place) is no alias.
+            out_borrow[k] = alias_root(fg.outputs[k]) is sv
         # For each variable an output may alias: may a borrowed output keep it?
         lendable: dict[Variable, bool] = {v: i.borrow for v, i in zip(fg.inputs, self.inputs)}
         lendable.update((v, True) for v in fg.inputs[len(self.inputs):])
