@@ -53,6 +53,23 @@ def add_dscalars() -> dict:
             "minitheano": minitheano}
 
 
+def add_dscalars_fastcall() -> dict:
+    """`x + y` on float64 scalars, minitheano called through compile/fastcall.py's C path."""
+    builders = add_dscalars()
+    a, b = np.array(1.5), np.array(2.5)
+
+    def minitheano():
+        import minitheano
+        import minitheano.tensor as T
+        from minitheano.compile.fastcall import fast_function
+
+        x, y = T.dscalars("x", "y")
+        f = fast_function(minitheano.function([x, y], x + y))
+        return lambda: f(a, b)
+
+    return dict(builders, minitheano=minitheano)
+
+
 def logistic_2x2() -> dict:
     """The seed's logistic `1 / (1 + exp(-x))` of a 2x2 float64 matrix."""
     m = np.array([[0.0, 1.0], [-1.0, -2.0]])
@@ -92,4 +109,4 @@ def logistic_2x2() -> dict:
             "minitheano": minitheano}
 
 
-WORKLOADS = [add_dscalars, logistic_2x2]
+WORKLOADS = [add_dscalars, add_dscalars_fastcall, logistic_2x2]
