@@ -12,7 +12,8 @@ How BLAS is reached, without scipy: numpy's wheels ship OpenBLAS
 `scipy_cblas_dgemm64_` (64-bit integers).  `ctypes` loads that library and calls
 them.  Where it cannot be found (numpy built against another BLAS), or the
 arrays do not fit BLAS's layout (strides that are not rows or columns, other
-dtypes, empty matrices), `Gemm` falls back to numpy: `numpy.dot` into a scratch
+dtypes, empty matrices), or a or b is 0 (BLAS would drop a NaN that numpy keeps),
+`Gemm` falls back to numpy: `numpy.dot` into a scratch
 array, then `Z *= b; Z += a * product` -- the same values, one more pass.
 """
 
@@ -85,7 +86,9 @@ def gemm_into(z: np.ndarray, a: Any, x: np.ndarray, y: np.ndarray, b: Any) -> No
     """z <- b*z + a*dot(x, y), in z's own buffer (z C-contiguous, shapes checked)."""
     fn = GEMMS.get(z.dtype.name)
     lx, ly = _blas_layout(x), _blas_layout(y)
-    if (fn is not None and lx is not None and ly is not None and z.size
+    # BLAS skips the product when a == 0 and never reads Z when b == 0, so a NaN
+    # there would vanish; numpy keeps it (0 * nan is nan), as the graph did.
+    if (fn is not None and lx is not None and ly is not None and z.size and a != 0 and b != 0
             and x.shape[1] and z.flags.c_contiguous and x.dtype == y.dtype == z.dtype
             and not np.may_share_memory(z, x) and not np.may_share_memory(z, y)):
         m, n = z.shape

@@ -51,6 +51,15 @@ def test_gemm_into_strided_falls_back():
     np.testing.assert_allclose(z, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("a, b", [(0.0, 1.0), (1.0, 0.0)])
+def test_a_zero_factor_keeps_nans_as_numpy_does(a, b):
+    z, x, y = np.ones((2, 2)), np.ones((2, 3)), np.ones((3, 2))
+    (z if b == 0 else x)[0, 0] = np.nan
+    expected = b * z + a * (x @ y)
+    gemm_into(z, a, x, y, b)
+    np.testing.assert_array_equal(z, expected)  # nan where numpy has nan
+
+
 def test_gemm_op_never_modifies_its_inputs_unless_inplace():
     z, x, y = T.dmatrices("z", "x", "y")
     a, b = T.dscalars("a", "b")
