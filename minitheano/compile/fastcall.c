@@ -1,10 +1,11 @@
 /* A compiled function's call, in C (chapter 5: a call path without ctypes).
  *
- * FastCall(function, cells, descrs, ndims, run, out_cell, clear_out) is called
- * with the function's arguments by the vectorcall protocol.  When every
- * argument is exactly what the compiled function wants (a numpy array of its
- * dtype and number of dimensions), it stores them in the input cells, calls
- * `run` (the VM), and returns the output cell's value -- what
+ * FastCall(function, cells, descrs, ndims, ndarray, run, out_cells, n_out,
+ * single, update_cells, owned_cells) is called with the function's arguments
+ * by the vectorcall protocol.  When every argument is exactly what the
+ * compiled function wants (a numpy array of its dtype and number of
+ * dimensions), it stores them in the input cells, calls `run` (the VM),
+ * stores the updates' new values, and returns the outputs -- what
  * Function.__call__ does in its common case, without the Python frames.
  * Anything else (keywords, another count, a list, another dtype) goes to the
  * Python Function itself, whose checks and messages are the readable ones.
@@ -31,9 +32,21 @@ typedef struct {
     Py_ssize_t n;
     PyObject *ndarray;        /* numpy.ndarray */
     PyObject *run;            /* the VM's run() */
-    PyObject *out_cell;
-    int clear_out;
+    PyObject *out_cells;      /* tuple: the outputs' cells, then the updates' */
+    Py_ssize_t n_out;         /* how many of them are the function's outputs */
+    int single;               /* return the one output itself, not a list */
+    PyObject *update_cells;   /* tuple: where the updates' new values go */
+    PyObject *owned_cells;    /* tuple: output cells to empty after the call */
 } FastCall;
+
+static PyObject *cell_value(PyObject *cells, Py_ssize_t i) {
+    return PyList_GET_ITEM(PyTuple_GET_ITEM(cells, i), 0);   /* borrowed */
+}
+
+static int set_cell(PyObject *cells, Py_ssize_t i, PyObject *value) {
+    Py_INCREF(value);
+    return PyList_SetItem(PyTuple_GET_ITEM(cells, i), 0, value);  /* steals value */
+}
 
 /* The descr field sits after data, nd, dimensions, strides and base. */
 static Py_ssize_t descr_offset;
@@ -64,38 +77,65 @@ static PyObject *fastcall_vectorcall(PyObject *self_, PyObject *const *args, siz
     if (done == NULL)
         return NULL;
     Py_DECREF(done);
-    PyObject *out = PyList_GET_ITEM(self->out_cell, 0);
-    Py_INCREF(out);
-    if (self->clear_out) {
-        Py_INCREF(Py_None);
-        PyList_SetItem(self->out_cell, 0, Py_None);
+    /* The results first (a cell emptied below may hold one), as new references. */
+    PyObject *result;
+    if (self->single) {
+        result = cell_value(self->out_cells, 0);
+        Py_INCREF(result);
+    } else {
+        result = PyList_New(self->n_out);
+        if (result == NULL)
+            return NULL;
+        for (Py_ssize_t i = 0; i < self->n_out; i++) {
+            PyObject *v = cell_value(self->out_cells, i);
+            Py_INCREF(v);
+            PyList_SET_ITEM(result, i, v);
+        }
     }
-    return out;
+    /* All new values were computed from the old ones: only now are they stored. */
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(self->update_cells); k++)
+        if (set_cell(self->update_cells, k, cell_value(self->out_cells, self->n_out + k)) < 0)
+            goto fail;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(self->owned_cells); k++)
+        if (set_cell(self->owned_cells, k, Py_None) < 0)
+            goto fail;
+    return result;
+fail:
+    Py_DECREF(result);
+    return NULL;
 }
 
-static PyObject *fastcall_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
-    PyObject *function, *cells, *descrs, *ndims, *ndarray, *run, *out_cell;
-    int clear_out;
-    if (!PyArg_ParseTuple(args, "OO!O!O!OOO!p", &function, &PyTuple_Type, &cells,
-                          &PyTuple_Type, &descrs, &PyTuple_Type, &ndims, &ndarray, &run,
-                          &PyList_Type, &out_cell, &clear_out))
-        return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(cells);
-    if (PyTuple_GET_SIZE(descrs) != n || PyTuple_GET_SIZE(ndims) != n) {
-        PyErr_SetString(PyExc_ValueError, "FastCall: cells, descrs and ndims differ in length");
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
+static int all_cells(PyObject *cells) {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cells); i++) {
         PyObject *cell = PyTuple_GET_ITEM(cells, i);
         if (!PyList_Check(cell) || PyList_GET_SIZE(cell) != 1) {
             PyErr_SetString(PyExc_TypeError, "FastCall: each cell must be a one-item list");
-            return NULL;
+            return 0;
         }
     }
-    if (PyList_GET_SIZE(out_cell) != 1) {
-        PyErr_SetString(PyExc_TypeError, "FastCall: the output cell must be a one-item list");
+    return 1;
+}
+
+static PyObject *fastcall_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
+    PyObject *function, *cells, *descrs, *ndims, *ndarray, *run, *out_cells, *update_cells,
+        *owned_cells;
+    Py_ssize_t n_out;
+    int single;
+    if (!PyArg_ParseTuple(args, "OO!O!O!OOO!npO!O!", &function, &PyTuple_Type, &cells,
+                          &PyTuple_Type, &descrs, &PyTuple_Type, &ndims, &ndarray, &run,
+                          &PyTuple_Type, &out_cells, &n_out, &single, &PyTuple_Type,
+                          &update_cells, &PyTuple_Type, &owned_cells))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(cells);
+    if (PyTuple_GET_SIZE(descrs) != n || PyTuple_GET_SIZE(ndims) != n
+            || n_out < 0 || n_out + PyTuple_GET_SIZE(update_cells) != PyTuple_GET_SIZE(out_cells)
+            || (single && n_out != 1)) {
+        PyErr_SetString(PyExc_ValueError, "FastCall: the cells do not fit together");
         return NULL;
     }
+    if (!all_cells(cells) || !all_cells(out_cells) || !all_cells(update_cells)
+            || !all_cells(owned_cells))
+        return NULL;
     FastCall *self = (FastCall *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
@@ -107,19 +147,23 @@ static PyObject *fastcall_new(PyTypeObject *type, PyObject *args, PyObject *kw) 
     for (Py_ssize_t i = 0; i < n; i++)
         self->ndims[i] = (int)PyLong_AsLong(PyTuple_GET_ITEM(ndims, i));
     self->n = n;
+    self->n_out = n_out;
+    self->single = single;
     self->vectorcall = fastcall_vectorcall;
-    self->clear_out = clear_out;
-    PyObject *keep[] = {function, cells, descrs, ndarray, run, out_cell};
-    for (int i = 0; i < 6; i++)
+    PyObject *keep[] = {function, cells, descrs, ndarray, run, out_cells, update_cells,
+                        owned_cells};
+    for (int i = 0; i < 8; i++)
         Py_INCREF(keep[i]);
     self->function = function; self->cells = cells; self->descrs = descrs;
-    self->ndarray = ndarray; self->run = run; self->out_cell = out_cell;
+    self->ndarray = ndarray; self->run = run; self->out_cells = out_cells;
+    self->update_cells = update_cells; self->owned_cells = owned_cells;
     return (PyObject *)self;
 }
 
 static void fastcall_dealloc(FastCall *self) {
     Py_XDECREF(self->function); Py_XDECREF(self->cells); Py_XDECREF(self->descrs);
-    Py_XDECREF(self->ndarray); Py_XDECREF(self->run); Py_XDECREF(self->out_cell);
+    Py_XDECREF(self->ndarray); Py_XDECREF(self->run); Py_XDECREF(self->out_cells);
+    Py_XDECREF(self->update_cells); Py_XDECREF(self->owned_cells);
     PyMem_Free(self->ndims);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }

@@ -6,14 +6,15 @@ that Python costs about as much as the arithmetic's whole C kernel.
 `fast_function(f)` returns a callable doing the same common case in C
 (`fastcall.c`): a `FastCall` object called by the vectorcall protocol, which
 checks that each argument is a numpy array of the exact dtype and number of
-dimensions, stores them, calls the VM's `run`, and returns the output.  Any
+dimensions, stores them, calls the VM's `run`, stores the updates' new values
+(a training step) and returns the outputs.  Any
 other call (keywords, a list, another dtype, a wrong count) is passed to `f`
 itself, so the errors and conversions are the Python path's.
 
 The extension is compiled once per machine and interpreter by chapter 5's
 build step and cache (`link/c/build.py`: the key covers the source, which
 names this interpreter's Python.h).  Without a compiler, or for a function the
-fast path does not cover (several outputs, updates, broadcastable inputs),
+fast path does not cover (an input of a broadcastable or non-tensor type),
 `fast_function` returns `f` unchanged.
 
 This is the first half of issue 17's "call path without ctypes": the kernels
@@ -97,13 +98,13 @@ def fast_function(f: Any) -> Any:
     """`f` (a compiled Function) with its common call in C, or `f` itself when
     the fast path does not apply here (see the module's doc)."""
     types = [i.variable.type for i in f.maker.inputs]
-    if (not f._one_result or not all(hasattr(t, "numpy_dtype") for t in types)
+    if (not all(hasattr(t, "numpy_dtype") for t in types)
             or any(any(t.broadcastable) for t in types)):
         return f
     module = extension()
     if module is None:
         return f
-    clear = bool(f._owned_output_cells)
     return module.FastCall(f, tuple(f._input_cells), tuple(t.numpy_dtype for t in types),
                            tuple(t.ndim for t in types), np.ndarray, f._run,
-                           f._output_cells[0], clear)
+                           tuple(f._output_cells), f._n_out, f._single,
+                           tuple(f._update_cells), tuple(f._owned_output_cells))
