@@ -56,6 +56,11 @@ except Exception as e:  # noqa: BLE001
     _torch_error = f"torch is not importable here ({type(e).__name__}: {e})"
 
 
+def torch_skip_reason() -> str | None:
+    """None when torch can be used, else why not."""
+    return _torch_error
+
+
 def pytensor_skip_reason() -> str | None:
     """None when PyTensor can be used, else why not."""
     return _pytensor_error

@@ -1,4 +1,5 @@
-"""`python -m minitheano cache list|clear`: the compiled-module cache of chapter 5."""
+"""`python -m minitheano cache list|clear`: the compiled-module cache of chapter 5;
+`python -m minitheano doctor`: what can run CUDA kernels here (chapter 6)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ import time
 from minitheano.config import config
 from minitheano.link.c.build import cache_entries, clear_cache
 
-USAGE = "usage: python -m minitheano cache list|clear"
+USAGE = "usage: python -m minitheano cache list|clear | doctor"
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["doctor"]:
+        from minitheano.link.cuda.device import doctor
+
+        print(doctor())
+        return 0
     if len(argv) != 2 or argv[0] != "cache" or argv[1] not in ("list", "clear"):
         print(USAGE, file=sys.stderr)
         return 2

@@ -57,10 +57,13 @@ def _string(value: Any) -> str:
 
 
 def _device(value: Any) -> str:
-    # Theano's names for a GPU ('cuda0', 'gpu1') all mean the one GPU of chapter 6.
+    # Theano's names for a GPU ('cuda0', 'gpu1') all mean the one GPU of chapter 6,
+    # so they are stored as 'cuda': code that asks `config.device == "cuda"` sees them.
     text = _string(value)
-    if text == "cpu" or text.rstrip("0123456789") in ("cuda", "gpu"):
+    if text == "cpu":
         return text
+    if text.rstrip("0123456789") in ("cuda", "gpu"):
+        return "cuda"
     raise ValueError(f"must be cpu, cuda or cudaN (gpu, gpuN: Theano's old names); got {value!r}")
 
 

@@ -108,15 +108,17 @@ class FunctionMaker:
         self.n_updates = len(updates)
         self.fgraph = FunctionGraph(input_vars + self.shared,
                                     out_exprs + [e for _, e in updates] + input_updates)
+        # Which output is the new value of which shared variable (the CUDA linker
+        # leaves those on the device when the variable lives there, chapter 6).
+        self.fgraph.update_targets = {n_out + k: sv for k, (sv, _) in enumerate(updates)}
         n_in = len(self.inputs)
         self.fgraph.protected = {v for v, i in zip(self.fgraph.inputs, self.inputs)
                                  if not i.mutable}
         self.fgraph.protected.update(self.fgraph.inputs[n_in:])
-        # Which output is the new value of which shared variable: a rewrite may let
-        # that output overwrite the old value in place (rewrite/blas.py).
-        # (The graph is a clone: its own input stands for each shared variable.)
+        # The same, from the graph's own inputs (a clone's): a rewrite may let an update
+        # overwrite its variable's old value in place (rewrite/blas.py).
         cloned = dict(zip(self.shared, self.fgraph.inputs[n_in:]))
-        self.fgraph.update_of = {cloned[sv]: n_out + k for k, (sv, _) in enumerate(updates)}
+        self.fgraph.update_of = {cloned[sv]: k for k, sv in self.fgraph.update_targets.items()}
         rewrite_graph(self.fgraph, mode)
         self._protect_outputs()
 

@@ -3,6 +3,10 @@
     FAST_COMPILE   few rewrites (canonicalize + merge), Python VM
     FAST_RUN       every rewrite, C code where an op has it (chapter 5), else Python
     DebugMode      every rewrite; runs each node both ways and checks everything
+    GPU            every rewrite, CUDA kernels where an op has one (chapter 6), else C
+
+With `config.device == 'cuda'` (MINITHEANO_FLAGS=device=cuda), the C linker's
+modes take the CUDA linker instead.
 
 `mode=` of `function` takes one of these names or a Mode.  `excluding` and
 `including` take rewrite names or phase names (chapter 3):
@@ -15,7 +19,7 @@ from typing import Any
 
 from minitheano.config import config
 
-LINKERS = ("py", "c", "debug")
+LINKERS = ("py", "c", "debug", "cuda")
 # Theano's names for its linkers: its VMs ('vm', 'cvm') are the ones that can
 # run lazy ops (ifelse), which every linker here can (chapter 7).
 LINKER_ALIASES = {"vm": "py", "vm_nogc": "py", "cvm": "c", "cvm_nogc": "c", "c|py": "c",
@@ -92,6 +96,7 @@ PREDEFINED = {
     "FAST_COMPILE": Mode("py", "fast_compile"),
     "DebugMode": Mode("debug", "fast_run"),
     "DEBUG_MODE": Mode("debug", "fast_run"),
+    "GPU": Mode("cuda", "fast_run"),
 }
 
 
@@ -100,19 +105,23 @@ def get_mode(mode: str | Mode | None) -> Mode:
     replaces when it is not the default (THEANO_FLAGS=optimizer=None, as in Theano)."""
     if mode is None:
         if config.mode == "Mode":
-            return Mode("c", config.optimizer)
-        default = PREDEFINED[config.mode]
-        if config.optimizer == "fast_run":
-            return default
-        return Mode(default.linker, config.optimizer)
-    if isinstance(mode, Mode):
-        return mode
-    if mode in ("ProfileMode", "PROFILE_MODE"):
+            mode = Mode("c", config.optimizer)
+        else:
+            default = PREDEFINED[config.mode]
+            mode = default if config.optimizer == "fast_run" else Mode(default.linker,
+                                                                        config.optimizer)
+    elif mode in ("ProfileMode", "PROFILE_MODE"):
         raise ValueError(PROFILE_MODE_GONE)
-    if mode == "Mode":
-        return Mode("c", config.optimizer)
-    try:
-        return PREDEFINED[mode]
-    except KeyError:
-        raise ValueError(f"unknown mode {mode!r}; known: {', '.join(PREDEFINED)} "
-                         f"or a Mode instance") from None
+    elif mode == "Mode":
+        mode = Mode("c", config.optimizer)
+    elif not isinstance(mode, Mode):
+        try:
+            mode = PREDEFINED[mode]
+        except KeyError:
+            raise ValueError(f"unknown mode {mode!r}; known: {', '.join(PREDEFINED)} "
+                             f"or a Mode instance") from None
+    # config.device = 'cuda' (also set by 'cuda0', 'gpu', ...) moves the C linker's work
+    # to chapter 6's.
+    if config.device == "cuda" and mode.linker == "c":
+        return Mode("cuda", mode.optimizer, mode.excluded, mode.included)
+    return mode

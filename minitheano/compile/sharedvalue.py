@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from minitheano.config import config
 from minitheano.graph.basic import Variable
 from minitheano.graph.shared import SharedVariable
 from minitheano.tensor.random import random_state_type
@@ -38,6 +39,12 @@ def shared(value: Any, name: str | None = None, strict: bool = False,
         stype = TensorType(data.dtype.name, bcast)
         if not isinstance(value, np.ndarray):
             value, borrow = data, True  # already a fresh array: no need to copy it again
+        if config.device == "cuda" and data.dtype.kind == "f":  # kept on the GPU (chapter 6)
+            from minitheano.link.cuda.device import get_device
+            from minitheano.link.cuda.sharedvar import GpuSharedVariable
+
+            return GpuSharedVariable(stype, value, get_device(), name=name, strict=strict,
+                                     allow_downcast=allow_downcast)
         return TensorSharedVariable(stype, value, name=name, strict=strict,
                                     allow_downcast=allow_downcast, borrow=borrow)
     raise TypeError(f"shared() does not know how to hold a value of type {type(value).__name__}")

@@ -148,13 +148,14 @@ def node_grads(node: Apply, output_grads: list[Variable]) -> list[Variable]:
 
 
 def backprop(seeds: dict[Variable, Variable], wrt: Sequence[Variable],
-             consider_constant: Sequence[Variable] = (), seeds_are_total: bool = True
-             ) -> list[Variable]:
+             consider_constant: Sequence[Variable] = ()) -> list[Variable]:
     """The gradient of each `wrt` variable, given the gradients `seeds` of some others.
 
-    `seeds_are_total`: a seed is the whole gradient of its variable (Theano's
-    `known_grads`); otherwise it is one more term, added to what the variable's
-    users send (how a Composite differentiates its several outputs).
+    A seed is one more term of its variable's gradient, ADDED to what the
+    variable's users send back: if `c` is seeded and `tanh(c)` is seeded too,
+    c's gradient is its own seed plus tanh's term.  (Replacing instead would
+    silently drop every path through c's users: a loop's backward step seeds
+    each output of its body, and an LSTM's c is both an output and read by h.)
     Variables in `consider_constant` are treated as inputs: nothing flows past them.
     """
     stop = set(consider_constant)
@@ -176,7 +177,7 @@ def backprop(seeds: dict[Variable, Variable], wrt: Sequence[Variable],
         if var not in totals:
             parts = terms.get(var, [])
             if var in seeds:
-                parts = [seeds[var]] if seeds_are_total else [seeds[var], *parts]
+                parts = [seeds[var], *parts]
             undefined = [t for t in parts if is_undefined(t)]
             parts = [t for t in parts if not is_disconnected(t)]
             if undefined:
@@ -250,7 +251,9 @@ def grad(cost: Variable | None, wrt: Variable | Sequence[Variable],
     consider_constant    variables to treat as constants: no gradient flows past them
     disconnected_inputs  'raise' | 'warn' | 'ignore': what to do when the cost does
                          not depend on some `wrt`
-    known_grads          {variable: its gradient}: start backpropagation there
+    known_grads          {variable: a known gradient}: start backpropagation there too;
+                         each is added to what flows back to that variable from
+                         the cost and from the other known gradients
     return_disconnected  'zero' | 'none' | 'disconnected': what to return for those
     null_gradients       'raise' | 'return': what to do with an undefined gradient
 
@@ -277,6 +280,7 @@ def grad(cost: Variable | None, wrt: Variable | Sequence[Variable],
         if getattr(cost.type, "ndim", 0) != 0:
             raise TypeError(f"grad: the cost must be a scalar, but {cost} is {cost.type}. "
                             f"Sum it (T.sum(cost)) or use jacobian() for a vector.")
+        # As in Theano, a known gradient of the cost itself replaces the 1.
         seeds[cost] = filled(cost, 1.0, grad_dtype(cost))
     for var, g in known.items():
         if not isinstance(var, Variable):
@@ -321,12 +325,13 @@ def Lop(f: Variable | Sequence[Variable], wrt: Variable | Sequence[Variable],
     vs = list(eval_points) if isinstance(eval_points, (list, tuple)) else [eval_points]
     if len(fs) != len(vs):
         raise ValueError(f"Lop: {len(fs)} outputs but {len(vs)} eval_points")
-    known = {}
+    known: dict[Variable, Variable] = {}
     for out, v in zip(fs, vs):
         v = _T.as_tensor_variable(v) if isinstance(out.type, TensorType) else v
         if getattr(v.type, "ndim", 0) != getattr(out.type, "ndim", 0):
             raise ValueError(f"Lop: the eval point for {out} ({out.type}) must have its "
                              f"number of dimensions, got {v.type}")
-        known[out] = v
+        # f listing one variable twice: v1.J + v2.J, so its points add up.
+        known[out] = known[out] + v if out in known else v
     return grad(None, wrt, consider_constant=consider_constant,
                 disconnected_inputs=disconnected_inputs, known_grads=known)

@@ -6,7 +6,7 @@ An Op is one class per operation.  Each method serves one stage of the pipeline:
     perform        Python VM        compute outputs from numpy inputs        (ch 2)
     infer_shape    rewriting        output shapes as graphs of input shapes  (ch 3)
     grad / R_op    differentiation  more graph                               (ch 4)
-    c_code         C linker         the same computation as C                (ch 5)
+    kernel         C and CUDA       a description of the loop to compile     (ch 5, 6)
 
 An Op instance is a value: two ops with the same class and the same `__props__`
 are equal and hash alike, so identical computations can be merged (ch 3).
@@ -62,6 +62,13 @@ class Op:
 
         return thunk
         # --8<-- [end:ex-ch02-thunk]
+
+    # -- compiled code ------------------------------------------------------
+    def kernel(self, node: Apply) -> Any:
+        """The kernel description of `node` (tensor/kernel.py), which the C
+        printer (ch 5) and the CUDA printer (ch 6) both print; None: the node
+        runs `perform`, even inside a compiled function."""
+        return None
 
     # -- shapes -------------------------------------------------------------
     def infer_shape(self, fgraph: Any, node: Apply,

@@ -4,7 +4,9 @@
 returns the VM that runs them.  Which thunk a node gets depends on the mode's
 linker: 'py' uses each op's `perform`; 'c' (chapter 5) compiles the nodes
 that have a kernel into one C module and keeps `perform` for the rest;
-'debug' (DebugMode) runs every node both ways and compares.  A graph holding
+'debug' (DebugMode) runs every node both ways and compares; 'cuda' (chapter 6)
+moves the nodes that have a CUDA kernel onto the device, with explicit
+transfers, and runs the rest as 'c' does.  A graph holding
 a lazy op (`ifelse`, chapter 7) gets the lazy VM, which skips the untaken
 branch.
 """
@@ -26,10 +28,15 @@ def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
     """A VM for `fgraph`; `given` are the cells of inputs and shared values.
 
     `instrument(order, thunks)` may wrap the thunks (the profiler's timers)."""
+    if linker == "cuda":
+        from minitheano.link.cuda.thunk import prepare_graph
+
+        prepare_graph(fgraph)
+        keep = set(keep) | set(fgraph.outputs)  # the outputs are now HostFromGpu's
     storage = make_storage(fgraph, given)
     order = fgraph.toposort()
     thunks = [py_thunk(node, storage) for node in order]
-    if linker == "c":
+    if linker in ("c", "cuda"):
         from minitheano.link.c.thunk import c_thunks
 
         # A node may keep its output arrays for the next call if they are
@@ -37,9 +44,15 @@ def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
         def reuse(node):
             return not allow_gc or any(v in keep for v in node.outputs)
 
-        compiled = c_thunks(order, storage, reuse)
-        if compiled is not None:
-            thunks = [c or p for c, p in zip(compiled, thunks)]
+        host = [i for i, n in enumerate(order) if "Gpu" not in type(n.op).__name__]
+        compiled = c_thunks([order[i] for i in host], storage, reuse)
+        for i, c in zip(host, compiled or []):
+            thunks[i] = c or thunks[i]
+    if linker == "cuda":
+        from minitheano.link.cuda.device import get_device
+        from minitheano.link.cuda.thunk import cuda_thunks
+
+        thunks = [c or p for c, p in zip(cuda_thunks(order, storage, get_device()), thunks)]
     elif linker == "debug":
         from minitheano.link.debug import debug_thunks
 

@@ -73,6 +73,10 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
     of what fired (also kept as `fgraph.rewrite_record`)."""
     optimizer = mode if isinstance(mode, str) else mode.optimizer
     excluded = set(getattr(mode, "excluded", ()))
+    if getattr(mode, "linker", None) == "cuda":
+        # Gemm is a BLAS call on the host: on the device a product and its update stay
+        # a device dot and a device elementwise kernel (chapter 6), kept on the device.
+        excluded |= {"gemm", "gemm_inplace"}
     included = set(getattr(mode, "included", ()))
     unknown = (excluded | included) - known_names()
     if unknown:

@@ -24,6 +24,8 @@ the rewrites of the function it is part of, once, at compile time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import minitheano.tensor as T
@@ -35,6 +37,32 @@ from minitheano.tensor.elemwise import Elemwise
 from minitheano.tensor.math import Dot
 
 
+@dataclass
+class TappedInput:
+    """A sequence, or a state's initial value (`outer`), and the body's slot for
+    each of its taps."""
+
+    outer: Variable
+    taps: list[int]
+    slots: list[Variable]
+
+
+@dataclass
+class PlainInput:
+    """A shared variable or a non-sequence (`outer`) and the body's slot for it."""
+
+    outer: Variable
+    slot: Variable
+
+
+@dataclass(frozen=True)
+class SequenceTap:
+    """Which sequence (its position among the loop's sequences) and which tap a slot reads."""
+
+    seq: int
+    tap: int
+
+
 class ScanParts:
     """A Scan node taken apart into lists that a rewrite can edit, then put back
     together with `build`.  Each group pairs outer inputs with inner slots."""
@@ -42,15 +70,15 @@ class ScanParts:
     def __init__(self, fgraph: FunctionGraph, node: Apply) -> None:
         op: Scan = node.op
         self.op, self.node, self.fgraph = op, node, fgraph
-        n_steps, seqs, inits, shared, non_seqs = op.outer_groups(node.inputs)
-        self.n_steps = n_steps
-        slots = iter(op.fgraph.inputs)
-        self.seqs = [[s, list(taps), [next(slots) for _ in taps]]
-                     for s, taps in zip(seqs, op.seq_taps)]
-        self.states = [[init, list(taps), [next(slots) for _ in taps]]
-                       for init, taps in zip(inits, op.state_taps)]
-        self.shared = [[sv, next(slots)] for sv in shared]
-        self.non_seqs = [[v, next(slots)] for v in non_seqs]
+        outer, inner = op.outer_groups(node.inputs), op.inner_slots()
+        self.n_steps = outer.n_steps
+        self.seqs = [TappedInput(s, list(taps), slots)
+                     for s, taps, slots in zip(outer.sequences, op.seq_taps, inner.sequences)]
+        self.states = [TappedInput(init, list(taps), slots)
+                       for init, taps, slots in zip(outer.initial, op.state_taps, inner.states)]
+        self.shared = [PlainInput(sv, slot) for sv, slot in zip(outer.shared, inner.shared)]
+        self.non_seqs = [PlainInput(v, slot)
+                         for v, slot in zip(outer.non_sequences, inner.non_sequences)]
         outs = op.fgraph.outputs
         self.outputs = list(outs)  # states, then nit_sot, then shared
         self.keep_last = list(op.keep_last)
@@ -62,13 +90,24 @@ class ScanParts:
         """The number of steps, symbolic; made an explicit input of the loop so
         that new sequences of exactly n rows cannot change it."""
         if self.n_steps is None:
-            shapes = [T.shape(s) for s, _, _ in self.seqs]
+            shapes = [T.shape(seq.outer) for seq in self.seqs]
             self.n_steps = T.cast(self.op.n_steps_shape(self.node, shapes), "int64")
         return self.n_steps
 
     # -- inner facts ---------------------------------------------------------------
     def non_seq_slots(self) -> dict[Variable, Variable]:
-        return {slot: outer for outer, slot in self.non_seqs}
+        """{the body's slot: the outer non-sequence it stands for}."""
+        return {v.slot: v.outer for v in self.non_seqs}
+
+    def sequence_taps(self) -> dict[Variable, SequenceTap]:
+        """{a sequence slot of the body: which sequence and tap it reads}."""
+        return {slot: SequenceTap(i, k) for i, seq in enumerate(self.seqs)
+                for k, slot in zip(seq.taps, seq.slots)}
+
+    def window(self, where: SequenceTap) -> Variable:
+        """The rows of a sequence that one of its taps reads over the loop."""
+        seq = self.seqs[where.seq]
+        return sequence_window(seq.outer, seq.taps, where.tap, self.n(), self.op.go_backwards)
 
     def invariant(self, var: Variable, memo: dict) -> bool:
         """Does `var` have the same value at every step (non-sequences, constants)?"""
@@ -92,20 +131,20 @@ class ScanParts:
         """
         op = self.op
         outputs = clone_replace(self.outputs, replace or {}) if replace else self.outputs
-        inner = [slot for _, _, slots in self.seqs for slot in slots]
-        inner += [slot for _, _, slots in self.states for slot in slots]
-        inner += [slot for _, slot in self.shared] + [slot for _, slot in self.non_seqs]
+        inner = [slot for seq in self.seqs for slot in seq.slots]
+        inner += [slot for state in self.states for slot in state.slots]
+        inner += [v.slot for v in self.shared + self.non_seqs]
         n_states = len(self.states)
-        new_op = Scan(inner, outputs, seq_taps=[taps for _, taps, _ in self.seqs],
-                      state_taps=[taps for _, taps, _ in self.states],
+        new_op = Scan(inner, outputs, seq_taps=[seq.taps for seq in self.seqs],
+                      state_taps=[state.taps for state in self.states],
                       n_nit_sot=self.n_nit_sot, n_shared=len(self.shared),
                       n_non_seqs=len(self.non_seqs), has_n_steps=self.n_steps is not None,
                       go_backwards=op.go_backwards, truncate_gradient=op.truncate_gradient,
                       keep_last=self.keep_last[:n_states + self.n_nit_sot], name=op.name,
                       mode=op.mode, step=op.step)
         outer = [] if self.n_steps is None else [self.n_steps]
-        outer += [s for s, _, _ in self.seqs] + [init for init, _, _ in self.states]
-        outer += [sv for sv, _ in self.shared] + [v for v, _ in self.non_seqs]
+        outer += [seq.outer for seq in self.seqs] + [state.outer for state in self.states]
+        outer += [v.outer for v in self.shared + self.non_seqs]
         new_node = self.new_node = new_op.make_node(*outer)
         kept = [old for old in self.outer_outputs if old is not None]
         # Outputs nobody reads are left out: the old node goes as soon as the
@@ -163,7 +202,7 @@ def scan_hoist_invariants(fgraph: FunctionGraph, node: Apply) -> dict | None:
     replace = {}
     for v in boundary:
         slot = v.type(name=v.name)
-        parts.non_seqs.append([parts.outer_value(v), slot])
+        parts.non_seqs.append(PlainInput(parts.outer_value(v), slot))
         replace[v] = slot
     return parts.build(replace)
 
@@ -195,35 +234,38 @@ def scan_push_out_sequences(fgraph: FunctionGraph, node: Apply) -> dict | None:
         return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
     memo: dict[Variable, bool] = {}
-    slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
-               for k, slot in zip(taps, slots)}
+    slot_of = parts.sequence_taps()
     for inner_node in parts.op.fgraph.toposort():
         found = _pushable(parts, inner_node, slot_of, memo)
         if found is None:
             found = _regroup_sum(parts, inner_node, slot_of, memo)
         if found is None:
             continue
-        if len(found) == 3:  # a sum split in two: the loop-free part goes out
-            (i, k), outer, rest = found
-            seq, taps, _ = parts.seqs[i]
-            new_seq = outer(sequence_window(seq, taps, k, parts.n(), parts.op.go_backwards))
-            slot = T.TensorType(new_seq.dtype, new_seq.broadcastable[1:])()
-            parts.seqs.append([new_seq, [0], [slot]])
-            return parts.build({inner_node.outputs[0]: T.add(slot, *rest)})
-        (i, k), outer = found
-        seq, taps, _ = parts.seqs[i]
-        new_seq = outer(sequence_window(seq, taps, k, parts.n(), parts.op.go_backwards))
+        new_seq = found.outer(parts.window(found.where))
+        name = parts.seqs[found.where.seq].outer.name
         slot = T.TensorType(new_seq.dtype, new_seq.broadcastable[1:])(
-            name=None if seq.name is None else f"{seq.name}_pushed[t]")
-        parts.seqs.append([new_seq, [0], [slot]])
-        target = inner_node.outputs[0]
-        return parts.build({target: slot})
+            name=None if name is None or found.rest else f"{name}_pushed[t]")
+        parts.seqs.append(TappedInput(new_seq, [0], [slot]))
+        # A sum split in two: the loop-free part went out, the rest stays.
+        new_value = T.add(slot, *found.rest) if found.rest else slot
+        return parts.build({inner_node.outputs[0]: new_value})
     return None
 
 
-def _pushable(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> Any:
-    """((sequence, tap), outer builder) if `node` reads one sequence tap and
-    otherwise only non-sequences and can be computed for all steps at once."""
+@dataclass
+class PushedOut:
+    """Work of the body that can be done for all steps at once, before the loop:
+    `outer(rows)` computes it from the rows of the sequence tap `where`; `rest`
+    are the terms of a sum that stay in the loop (none if all of it goes)."""
+
+    where: SequenceTap
+    outer: Callable[[Variable], Variable]
+    rest: list[Variable]
+
+
+def _pushable(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> PushedOut | None:
+    """What goes out if `node` reads one sequence tap and otherwise only
+    non-sequences and can be computed for all steps at once."""
     if len(node.outputs) != 1:
         return None
     taps = {slot_of[v] for v in node.inputs if v in slot_of}
@@ -241,9 +283,9 @@ def _pushable(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> Any:
     if isinstance(op, Dot):
         x, w = node.inputs
         if x in slot_of and x.ndim == 1 and w.ndim == 2:
-            return taps.pop(), lambda window: T.dot(window, outer(w))
+            return PushedOut(taps.pop(), lambda window: T.dot(window, outer(w)), [])
         if w in slot_of and w.ndim == 1 and x.ndim == 2:
-            return taps.pop(), lambda window: T.dot(window, outer(x).T)
+            return PushedOut(taps.pop(), lambda window: T.dot(window, outer(x).T), [])
         return None
     if isinstance(op, Elemwise) and all(v.ndim <= node.outputs[0].ndim for v in others):
         def elementwise(window: Variable) -> Variable:
@@ -251,7 +293,7 @@ def _pushable(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> Any:
             args = [window if v in slot_of else outer(v).dimshuffle("x", *range(v.ndim))
                     for v in node.inputs]
             return op(*args)
-        return taps.pop(), elementwise
+        return PushedOut(taps.pop(), elementwise, [])
     return None
 
 
@@ -260,10 +302,10 @@ def _is_add(node: Apply | None) -> bool:
             and node.op.scalar_op.name == "add")
 
 
-def _regroup_sum(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> Any:
+def _regroup_sum(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> PushedOut | None:
     """x[t] . W + h . U + b: the terms x[t] . W (already a sequence) and b do not
-    need the loop.  ((sequence, tap), outer builder, other terms) when a sum
-    has at least two such terms of one sequence tap and some that need the loop."""
+    need the loop.  They go out together when a sum has at least two such
+    terms of one sequence tap and some that need the loop."""
     if not _is_add(node):
         return None
     clients = parts.op.fgraph.clients
@@ -295,7 +337,7 @@ def _regroup_sum(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> An
         for v in free:
             total = total + slots.get(v, v).dimshuffle("x", *range(v.ndim))
         return total
-    return key, outer, rest
+    return PushedOut(key, outer, rest)
 
 
 @register("specialize", Scan)
@@ -305,17 +347,13 @@ def scan_output_is_a_sequence(fgraph: FunctionGraph, node: Apply) -> dict | None
     if node.op.until:
         return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
-    slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
-               for k, slot in zip(taps, slots)}
+    slot_of = parts.sequence_taps()
     n_states = len(parts.states)
     for j in range(n_states, n_states + parts.n_nit_sot):
         out = parts.outputs[j]
         if out in slot_of and not parts.keep_last[j] and parts.used(node.outputs[j]):
-            i, k = slot_of[out]
-            seq, taps, _ = parts.seqs[i]
-            backwards = parts.op.go_backwards
-            window = sequence_window(seq, taps, k, parts.n(), backwards)
-            return {node.outputs[j]: window[::-1] if backwards else window}
+            window = parts.window(slot_of[out])
+            return {node.outputs[j]: window[::-1] if parts.op.go_backwards else window}
     return None
 
 
@@ -335,9 +373,9 @@ def scan_prune(fgraph: FunctionGraph, node: Apply) -> dict | None:
     n_states = len(parts.states)
     used = [bool(fgraph.clients.get(out)) for out in node.outputs]
     # A state is needed if it is used, or read by a needed output's body.
-    slot_owner = {slot: j for j, (_, _, slots) in enumerate(parts.states) for slot in slots}
-    shared_owner = {slot: len(parts.states) + parts.n_nit_sot + s
-                    for s, (_, slot) in enumerate(parts.shared)}
+    slot_owner = {slot: j for j, state in enumerate(parts.states) for slot in state.slots}
+    shared_owner = {v.slot: len(parts.states) + parts.n_nit_sot + s
+                    for s, v in enumerate(parts.shared)}
     needed = set(k for k, u in enumerate(used) if u)
     changed = True
     while changed:
@@ -360,24 +398,42 @@ def scan_prune(fgraph: FunctionGraph, node: Apply) -> dict | None:
     parts.outputs = [parts.outputs[j] for j in keep]
     parts.outer_outputs = [node.outputs[j] for j in keep]
     read = set(graph_inputs(parts.outputs))
-    parts.non_seqs = [[v, slot] for v, slot in parts.non_seqs if slot in read]
-    if any(not (set(slots) & read) for _, _, slots in parts.seqs):
-        parts.n()  # dropping a sequence could change the number of steps: make it explicit
+    parts.non_seqs = [v for v in parts.non_seqs if v.slot in read]
+    if any(slot not in read for seq in parts.seqs for slot in seq.slots):
+        # Dropping a sequence, or some of its taps, could change the number of
+        # steps: make it explicit.
+        parts.n()
     kept_seqs = []
-    for s, taps, slots in parts.seqs:
-        pairs = [(k, slot) for k, slot in zip(taps, slots) if slot in read]
-        if pairs:
-            kept_seqs.append([s, [k for k, _ in pairs], [slot for _, slot in pairs]])
+    for seq in parts.seqs:
+        kept = [k for k, slot in zip(seq.taps, seq.slots) if slot in read]
+        if kept:
+            kept_seqs.append(TappedInput(_same_rows(seq.outer, seq.taps, kept), kept,
+                                         [slot for slot in seq.slots if slot in read]))
     parts.seqs = kept_seqs
     return parts.build()
+
+
+def _same_rows(seq: Variable, taps: list[int], kept: list[int]) -> Variable:
+    """`seq`, cut so that the loop reads, through the taps `kept`, the rows it
+    read through all of `taps`.
+
+    Step t reads tap k at row t + k + first (first = -min(taps, 0)) going
+    forwards, and at row len - 1 - last + k - t (last = max(taps, 0)) going
+    backwards.  Dropping tap -1 of [-1, 0] makes first 0: without cutting the
+    first row, x[t] would read x[t-1]'s row."""
+    cut_start = -min(min(taps), 0) + min(min(kept), 0)
+    cut_end = max(max(taps), 0) - max(max(kept), 0)
+    if not cut_start and not cut_end:
+        return seq
+    return seq[cut_start:seq.shape[0] - cut_end]
 
 
 def _unread_inputs(parts: ScanParts, needed: set) -> bool:
     from minitheano.graph.basic import graph_inputs
 
     read = set(graph_inputs(parts.outputs))
-    return any(slot not in read for _, slot in parts.non_seqs) or any(
-        slot not in read for _, _, slots in parts.seqs for slot in slots)
+    return any(v.slot not in read for v in parts.non_seqs) or any(
+        slot not in read for seq in parts.seqs for slot in seq.slots)
 
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import minitheano.tensor as T
 from minitheano.graph.basic import Apply, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.rewrite.engine import register
-from minitheano.rewrite.scan import ScanParts, sequence_window
+from minitheano.rewrite.scan import ScanParts
 from minitheano.scan.op import Scan
 from minitheano.tensor.elemwise import DimShuffle, Elemwise
 from minitheano.tensor.subtensor import Subtensor
@@ -112,17 +112,18 @@ def scan_sums_out_of_loop(fgraph: FunctionGraph, node: Apply) -> dict | None:
         return None  # a while loop: its number of steps is known only when it runs
     parts = ScanParts(fgraph, node)
     inner = parts.op.fgraph
-    slot_of = {slot: (i, k) for i, (_, taps, slots) in enumerate(parts.seqs)
-               for k, slot in zip(taps, slots)}
-    for j, (init, taps, slots) in enumerate(parts.states):
+    for j, state in enumerate(parts.states):
         update = parts.outputs[j]
-        if taps != [-1] or not _elemwise(update.owner, "add") or len(update.owner.inputs) != 2:
+        if state.taps != [-1] or not _elemwise(update.owner, "add") \
+                or len(update.owner.inputs) != 2:
             continue
-        slot = slots[0]
+        slot = state.slots[0]
         if slot not in update.owner.inputs or len(inner.clients.get(slot, [])) != 1:
             continue  # the step must read acc only to add to it
         if any(client != "output" for client, _ in inner.clients.get(update, [])):
             continue  # and nothing in the step may read the new total
+        if sum(out is update for out in parts.outputs) > 1:
+            continue  # nor may another output be the total (it would still read acc)
         finals = _final_uses(fgraph, node, parts, j)
         if finals is None:
             continue
@@ -133,21 +134,22 @@ def scan_sums_out_of_loop(fgraph: FunctionGraph, node: Apply) -> dict | None:
         pieces = factors if factors is not None else (term,)
         if any(v.broadcastable != (False,) * v.ndim for v in pieces):
             continue
-        return _take_out(parts, j, init, pieces, factors is not None, finals, slot_of)
+        return _take_out(parts, j, pieces, factors is not None, finals)
     return None
 
 
-def _take_out(parts: ScanParts, j: int, init: Variable, pieces: tuple, outer: bool,
-              finals: list, slot_of: dict) -> dict:
+def _take_out(parts: ScanParts, j: int, pieces: tuple, outer: bool, finals: list) -> dict:
+    """State j, a sum of `pieces` (or of their outer products) over the steps, computed
+    after the loop; the replacements of its `finals`."""
     backwards = parts.op.go_backwards
-    n = parts.n()
+    init = parts.states[j].outer
+    slot_of = parts.sequence_taps()
+    parts.n()  # the number of steps, made an explicit input of the new loop
     parts.drop_state(j)
     positions = []
     for v in pieces:  # each piece as the rows of all steps, in loop order
         if v in slot_of:
-            i, k = slot_of[v]
-            seq, taps, _ = parts.seqs[i]
-            window = sequence_window(seq, taps, k, n, backwards)
+            window = parts.window(slot_of[v])
             positions.append(window[::-1] if backwards else window)
         else:
             positions.append(parts.add_nit_sot(v))

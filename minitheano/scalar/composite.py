@@ -86,7 +86,7 @@ class Composite(ScalarOp):
         seeds: dict[Variable, Variable] = {}
         for out, g in zip(outputs, output_grads):  # an output listed twice gets both
             seeds[out] = seeds[out] + g if out in seeds else g
-        grads = backprop(seeds, list(inputs), seeds_are_total=False)
+        grads = backprop(seeds, list(inputs))
         # The scalar ops' convention: None where an input has no gradient.
         return [None if is_discrete(x) or not isinstance(g.type, ScalarType) else g
                 for x, g in zip(inputs, grads)]

@@ -32,12 +32,15 @@ returned `updates` (give them to `function(..., updates=updates)`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from minitheano.graph.basic import Constant, Variable, clone_replace, graph_inputs
 from minitheano.graph.shared import SharedVariable
 from minitheano.scan.op import Scan
 from minitheano.scan.spec import (
+    OutputSpec,
+    SequenceSpec,
     describe_step,
     normalize_outputs_info,
     normalize_sequences,
@@ -47,6 +50,33 @@ from minitheano.tensor.basic import as_tensor_variable, as_variable_like, cast
 from minitheano.tensor.shape import patternbroadcast
 from minitheano.tensor.type import TensorType
 from minitheano.updates import OrderedUpdates
+
+
+@dataclass
+class StepBody:
+    """What calling the step once, on placeholders, gave: the loop's body.
+
+    `outputs` are in the user's order, one per entry of `states` (the
+    outputs_info); `recurrent` and `not_fed_back` are their positions, fed-back
+    ones first, the order of the Scan node's outputs."""
+
+    placeholders: list[Variable]  # x[t + k] per sequence tap, then h[t + k] per state tap
+    outputs: list[Variable]
+    states: list[OutputSpec]
+    updates: list[tuple[SharedVariable, Variable]]  # (shared variable, its new value)
+    stop: Variable | None  # the until(...) condition
+
+    @property
+    def recurrent(self) -> list[int]:
+        return [i for i, st in enumerate(self.states) if st.initial is not None]
+
+    @property
+    def not_fed_back(self) -> list[int]:
+        return [i for i, st in enumerate(self.states) if st.initial is None]
+
+    def ordered_outputs(self) -> list[Variable]:
+        """The body's outputs in the Scan node's order: fed-back states first."""
+        return [self.outputs[i] for i in self.recurrent + self.not_fed_back]
 
 
 def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
@@ -68,21 +98,52 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
                          f"given with n_steps= (with until(...), the most steps)")
     n_steps_var = None if n_steps is None else _n_steps_variable(n_steps)
 
-    # 1. Placeholders: what the step sees at step t.
-    seq_args = []
-    for seq in seqs:
-        for k in seq.taps:
-            seq_args.append(_placeholder(seq.input, drop_first=True, name=_tap_name(seq.input, k)))
-    state_args = []
-    for st in states:
-        if st.initial is not None:
-            for k in st.taps:
-                state_args.append(_placeholder(st.initial, drop_first=st.taps != [-1],
-                                               name=_tap_name(st.initial, k)))
+    # 1-2. Call the step once, on placeholders of what it sees at step t.
+    body = _call_step(fn, step, seqs, states, non_seqs)
+    # 3. Shared variables updated in the loop become states of the loop.
+    updated = _loop_updates(body, non_seqs)
+    # 4. Everything else the body reads from outside becomes a non-sequence.
+    implicit = _implicit_inputs(body, updated, non_seqs, step, strict)
 
-    # 2. Call the step once, symbolically.
-    result = fn(*seq_args, *state_args, *non_seqs)
-    outputs, updates, stop = split_step_result(result, step)
+    # 5. The Scan op: its body with the outer variables replaced by slots.
+    outer_non_seqs = non_seqs + implicit
+    shared_states = list(updated)
+    inner_shared = [sv.type(name=sv.name) for sv in shared_states]
+    inner_non_seqs = [v.type(name=v.name) for v in outer_non_seqs]
+    replace = dict(zip(shared_states, inner_shared))
+    replace.update(zip(outer_non_seqs, inner_non_seqs))
+    ends = [] if body.stop is None else [body.stop]
+    inner_outs = clone_replace(body.ordered_outputs() + list(updated.values()) + ends, replace)
+    op = Scan(body.placeholders + inner_shared + inner_non_seqs, inner_outs,
+              seq_taps=[seq.taps for seq in seqs],
+              state_taps=[body.states[i].taps for i in body.recurrent],
+              n_nit_sot=len(body.not_fed_back), n_shared=len(shared_states),
+              n_non_seqs=len(outer_non_seqs), has_n_steps=n_steps_var is not None,
+              go_backwards=go_backwards, truncate_gradient=truncate_gradient, name=name,
+              mode=mode, step=step, until=body.stop is not None)
+    inputs = ([n_steps_var] if n_steps_var is not None else []) + [s.input for s in seqs]
+    inputs += [body.states[i].initial for i in body.recurrent] + shared_states + outer_non_seqs
+    node = op.make_node(*inputs)
+
+    # 6. Back to the user's order.
+    by_position = dict(zip(body.recurrent + body.not_fed_back, node.outputs))
+    results = [by_position[i] for i in range(len(body.outputs))]
+    final = OrderedUpdates(zip(shared_states, node.outputs[len(body.outputs):]))
+    if not results:
+        return None, final
+    return (results[0] if len(results) == 1 else results), final
+
+
+def _call_step(fn: Callable, step: str, seqs: list[SequenceSpec], states: list[OutputSpec],
+               non_seqs: list[Variable]) -> StepBody:
+    """Call the step once, symbolically, on what it sees at step t: x[t + k] for
+    each sequence tap, h[t + k] for each fed-back output's tap, the non-sequences."""
+    seq_args = [_placeholder(seq.input, drop_first=True, name=_tap_name(seq.input, k))
+                for seq in seqs for k in seq.taps]
+    state_args = [_placeholder(st.initial, drop_first=st.taps != [-1],
+                               name=_tap_name(st.initial, k))
+                  for st in states if st.initial is not None for k in st.taps]
+    outputs, updates, stop = split_step_result(fn(*seq_args, *state_args, *non_seqs), step)
     if not states:
         states = normalize_outputs_info([None] * len(outputs))
     if len(outputs) != len(states):
@@ -92,17 +153,15 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
     outputs = [_check_output(out, st, i, step) for i, (out, st) in enumerate(zip(outputs, states))]
     updates = [(sv, as_variable_like(new, sv, f"scan: {step} updates the shared variable "
                                               f"{sv}")) for sv, new in updates]
+    return StepBody(seq_args + state_args, outputs, states, updates, stop)
 
-    # 3. Order the outputs: fed-back states first, then the others.
-    rec = [i for i, st in enumerate(states) if st.initial is not None]
-    nit = [i for i, st in enumerate(states) if st.initial is None]
 
-    # 4. Shared variables updated in the loop (by the step, or by their default
-    #    update, as random generators do) become states of the loop.
-    ends = [] if stop is None else [stop]  # the until condition
-    body = [outputs[i] for i in rec + nit] + [new for _, new in updates] + ends
-    updated = dict(updates)
-    pending = body
+def _loop_updates(body: StepBody, non_seqs: list[Variable]) -> dict[SharedVariable, Variable]:
+    """{shared variable: its new value at each step}: those the step updates, and
+    those with a default update (random generators) that the body reads."""
+    ends = [] if body.stop is None else [body.stop]
+    updated = dict(body.updates)
+    pending = body.ordered_outputs() + list(updated.values()) + ends
     while pending:  # a default update may itself read other shared variables
         added = []
         for v in graph_inputs(pending, stop_at=non_seqs):
@@ -111,12 +170,18 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
                 updated[v] = v.default_update
                 added.append(v.default_update)
         pending = added
-    shared_states = list(updated)
-    shared_new = [updated[sv] for sv in shared_states]
+    return updated
 
-    # 5. Everything else the body reads from outside becomes a non-sequence.
-    placeholders = set(seq_args) | set(state_args)
-    implicit = [v for v in graph_inputs(body + shared_new, stop_at=non_seqs)
+
+def _implicit_inputs(body: StepBody, updated: dict, non_seqs: list[Variable], step: str,
+                     strict: bool) -> list[Variable]:
+    """The variables the body reads without being given them (W captured by a
+    closure, shared weights): passed to the loop as more non-sequences."""
+    ends = [] if body.stop is None else [body.stop]
+    reads = body.ordered_outputs() + [new for _, new in body.updates] + ends
+    reads += list(updated.values())
+    placeholders = set(body.placeholders)
+    implicit = [v for v in graph_inputs(reads, stop_at=non_seqs)
                 if v not in placeholders and v not in non_seqs and v not in updated
                 and not isinstance(v, Constant)]
     if strict:
@@ -125,31 +190,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None,
             names = ", ".join(map(str, free))
             raise ValueError(f"scan(strict=True): {step} uses {names} without receiving "
                              f"it; pass it in non_sequences")
-    outer_non_seqs = non_seqs + implicit
-    inner_shared = [sv.type(name=sv.name) for sv in shared_states]
-    inner_non_seqs = [v.type(name=v.name) for v in outer_non_seqs]
-    replace = dict(zip(shared_states, inner_shared))
-    replace.update(zip(outer_non_seqs, inner_non_seqs))
-    inner_outs = clone_replace(body[:len(outputs)] + shared_new + ends, replace)
-
-    op = Scan(seq_args + state_args + inner_shared + inner_non_seqs, inner_outs,
-              seq_taps=[seq.taps for seq in seqs],
-              state_taps=[states[i].taps for i in rec], n_nit_sot=len(nit),
-              n_shared=len(shared_states), n_non_seqs=len(outer_non_seqs),
-              has_n_steps=n_steps_var is not None, go_backwards=go_backwards,
-              truncate_gradient=truncate_gradient, name=name, mode=mode, step=step,
-              until=stop is not None)
-    inputs = ([n_steps_var] if n_steps_var is not None else []) + [s.input for s in seqs]
-    inputs += [states[i].initial for i in rec] + shared_states + outer_non_seqs
-    node = op.make_node(*inputs)
-
-    # 5. Back to the user's order.
-    by_position = dict(zip(rec + nit, node.outputs))
-    results = [by_position[i] for i in range(len(outputs))]
-    final = OrderedUpdates(zip(shared_states, node.outputs[len(outputs):]))
-    if not results:
-        return None, final
-    return (results[0] if len(results) == 1 else results), final
+    return implicit
 
 
 # ---------------------------------------------------------------------------

@@ -19,6 +19,12 @@ vector-Jacobian product, and returns the new carries.  It reads the forward
 sequences and the forward *states* (saved by the forward loop: nothing is
 recomputed that the forward pass already has) and runs with go_backwards.
 
+The backward step seeds `grad` with what reaches each output of the body
+(the cost's row, plus a state's carry), and a seed is ADDED to what flows
+back to its variable from the body's other outputs: an LSTM's c is an output
+and is also read by h = o * tanh(c) in the same step, and c's gradient is
+both.  (A seed that replaced it would silently drop the path through h.)
+
 A state with taps [-2, -1] has two carries: what later steps sent to h[t]
 and to h[t-1].  `truncate_gradient=k` runs the backward loop over the last k
 steps only, as Theano does: earlier positions (and the initial state, if it
@@ -27,6 +33,7 @@ is not reached) get a zero gradient.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import minitheano.tensor as T
@@ -48,7 +55,7 @@ from minitheano.graph.null import (
 )
 from minitheano.ifelse import ifelse
 from minitheano.scalar.basic import DISCRETE_DTYPES
-from minitheano.scan.op import Scan, seq_span
+from minitheano.scan.op import OuterGroups, Scan, seq_span
 
 
 def _float(v: Variable) -> bool:
@@ -77,25 +84,24 @@ def connection_pattern(op: Scan, node: Apply) -> list[list[bool]]:
     Inner dependencies, closed over the recurrence: an output that reads state
     h[t-1] depends on whatever h depends on, and on h's initial value.
     """
-    inner_in, inner_out = op.fgraph.inputs, op.fgraph.outputs[:len(node.outputs)]
+    inner_out = op.fgraph.outputs[:len(node.outputs)]
+    slots = op.inner_slots()
     first = 1 if op.has_n_steps else 0
-    slots = iter(inner_in)
-    plain: dict[Variable, int] = {}            # inner input -> outer input
-    recurrent: dict[Variable, tuple[int, int]] = {}  # -> (outer init, inner output)
-    for i, taps in enumerate(op.seq_taps):
-        for _ in taps:
-            plain[next(slots)] = first + i
+    plain: dict[Variable, int] = {}  # inner input -> its outer input
+    initial: dict[Variable, int] = {}  # a state's inner input -> its outer initial value
+    source: dict[Variable, int] = {}  # -> the inner output that feeds it back
+    for i, taps in enumerate(slots.sequences):
+        plain.update((slot, first + i) for slot in taps)
     first += op.n_seqs
-    for j, taps in enumerate(op.state_taps):
-        for _ in taps:
-            recurrent[next(slots)] = (first + j, j)
+    for j, taps in enumerate(slots.states):
+        initial.update((slot, first + j) for slot in taps)
+        source.update((slot, j) for slot in taps)
     first += op.n_states
     n_out = op.n_states + op.n_nit_sot
-    for s in range(op.n_shared):
-        recurrent[next(slots)] = (first + s, n_out + s)
+    for s, slot in enumerate(slots.shared):
+        initial[slot], source[slot] = first + s, n_out + s
     first += op.n_shared
-    for m in range(op.n_non_seqs):
-        plain[next(slots)] = first + m
+    plain.update((slot, first + m) for m, slot in enumerate(slots.non_sequences))
     reads = [set(graph_inputs([out])) for out in inner_out]
     deps: list[set[int]] = [set() for _ in inner_out]
     changed = True
@@ -106,10 +112,9 @@ def connection_pattern(op: Scan, node: Apply) -> list[list[bool]]:
             for v in read:
                 if v in plain:
                     new.add(plain[v])
-                elif v in recurrent:
-                    init, source = recurrent[v]
-                    new.add(init)
-                    new |= deps[source]
+                elif v in initial:
+                    new.add(initial[v])
+                    new |= deps[source[v]]
             if new != deps[o]:
                 deps[o], changed = new, True
     return [[i in deps[o] for o in range(len(inner_out))] for i in range(len(node.inputs))]
@@ -124,40 +129,57 @@ def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
     if any(op.keep_last):
         raise NotImplementedError(f"{op}: this scan keeps only its last step (a rewrite did "
                                   f"that); differentiate the graph before compiling it")
-    n_steps, seqs, inits, shared, non_seqs = op.outer_groups(inputs)
+    outer = op.outer_groups(inputs)
     n_rec = op.n_states + op.n_nit_sot
     for s, g in enumerate(output_grads[n_rec:]):
         if not is_zero(g) and not is_disconnected(g):
             raise NotImplementedError(f"{op}: the gradient through the final value of the "
-                                      f"shared variable {shared[s]} updated by the loop is "
-                                      f"not supported")
+                                      f"shared variable {outer.shared[s]} updated by the loop "
+                                      f"is not supported")
     grads = {k: (None if is_zero(g) or is_disconnected(g) else g)
              for k, g in enumerate(output_grads[:n_rec])}
-    n = n_steps if op.has_n_steps else op.n_steps_shape(outputs[0].owner,
-                                                         [T.shape(s) for s in seqs])
-    builder = _Backward(op, n, seqs, inits, non_seqs, outputs, grads)
-    return builder.build(n_steps, shared)
+    n = outer.n_steps if op.has_n_steps else op.n_steps_shape(
+        outputs[0].owner, [T.shape(s) for s in outer.sequences])
+    return _Backward(op, n, outer, outputs, grads).build()
+
+
+@dataclass
+class StepValues:
+    """What one backward step receives, for forward step t, by group."""
+
+    seq_taps: list[list[Variable]]  # per sequence, x[t + k] for each tap k
+    state_taps: list[list[Variable]]  # per state, h[t + k] for each tap k (< 0)
+    states_now: list[Variable]  # per state, h[t], saved by the forward loop
+    outputs_now: list[Variable]  # per output that is not fed back, y[t]
+    output_grads: dict[int, Variable]  # per output the cost reads row by row, dC/dy[t]
+    carries: list[list[Variable]]  # per float state, what later steps sent to h[t], h[t-1]..
+    totals: list[Variable]  # per differentiated non-sequence, its gradient so far
+    non_sequences: list[Variable]
+
+
+@dataclass
+class StepGradients:
+    """The body's vector-Jacobian product at one step, by group of the body's inputs
+    (None where the gradient is undefined: it is reported, not carried)."""
+
+    seq_taps: list[Variable | None]  # one per tap of each sequence, in order
+    state_taps: list[list[Variable]]  # per state, one per tap
+    non_sequences: list[Variable | None]  # one per differentiated non-sequence
 
 
 class _Backward:
     """The pieces of one backward scan, gathered by `build`."""
 
-    def __init__(self, op: Scan, n: Variable, seqs: list, inits: list, non_seqs: list,
-                 outputs: list, grads: dict) -> None:
+    def __init__(self, op: Scan, n: Variable, outer: OuterGroups, outputs: list,
+                 grads: dict) -> None:
         self.op, self.n = op, T.cast(n, "int64")
-        self.inits, self.non_seqs, self.outputs, self.grads = inits, non_seqs, outputs, grads
-        inner = op.fgraph.inputs
-        n_seq_slots = sum(map(len, op.seq_taps))
-        n_state_slots = sum(map(len, op.state_taps))
-        self.seq_slots = inner[:n_seq_slots]
-        self.state_slots = inner[n_seq_slots:n_seq_slots + n_state_slots]
-        self.shared_slots = inner[n_seq_slots + n_state_slots:
-                                  n_seq_slots + n_state_slots + op.n_shared]
-        self.non_seq_slots = inner[len(inner) - op.n_non_seqs:]
+        self.outer, self.outputs, self.grads = outer, outputs, grads
+        self.inits, self.non_seqs = outer.initial, outer.non_sequences
+        self.slots = op.inner_slots()
         # The forward sequences, cut to the rows the loop read and put in step
         # order (going backwards, reversed, with the taps mirrored).
         self.windows, self.window_taps = [], []
-        for taps, s in zip(op.seq_taps, seqs):
+        for taps, s in zip(op.seq_taps, outer.sequences):
             span = seq_span(taps)
             if op.go_backwards:
                 self.windows.append(s[s.shape[0] - (self.n + span):][::-1])
@@ -165,10 +187,9 @@ class _Backward:
             else:
                 self.windows.append(s[:self.n + span])
                 self.window_taps.append(list(taps))
-        self.seqs = seqs
         # Each state's whole history, initial rows first: h[t + k] is row t + k + L.
         self.histories = []
-        for j, (taps, init) in enumerate(zip(op.state_taps, inits)):
+        for j, (taps, init) in enumerate(zip(op.state_taps, self.inits)):
             rows = init.dimshuffle("x", *range(init.ndim)) if taps == (-1,) else init[:-min(taps)]
             self.histories.append(T.concatenate([rows, outputs[j]]))
         self.float_states = [j for j in range(op.n_states) if _float(outputs[j])]
@@ -181,161 +202,204 @@ class _Backward:
                 self.start_carry[j] = last
                 grads[j] = None
         # Differentiate each distinct float non-sequence once (one may be given twice).
-        self.wrt_non_seqs = [m for m, v in enumerate(non_seqs)
-                             if _float(v) and v not in non_seqs[:m]]
+        self.wrt_non_seqs = [m for m, v in enumerate(self.non_seqs)
+                             if _float(v) and v not in self.non_seqs[:m]]
         # Outer inputs whose gradient the body says is undefined, and why.
         self.undefined: dict[int, str] = {}
 
+    def lag(self, j: int) -> int:
+        """How many steps back state j reads: the number of its carries."""
+        return -min(self.op.state_taps[j])
+
     # -- the backward step ----------------------------------------------------
-    def step(self, *args: Variable) -> list[Variable]:
+    def unpack(self, args: list[Variable]) -> StepValues:
+        """The backward step's arguments, in the order `build` gave them to scan:
+        sequences, then fed-back values (carries, totals), then non-sequences."""
+        op, take = self.op, _taker(args)
+        seq_taps = [take(len(taps)) for taps in self.window_taps]
+        histories = [take(len(taps) + 1) for taps in op.state_taps]  # state taps, then tap 0
+        outputs_now = take(op.n_nit_sot)
+        output_grads = {k: take(1)[0] for k in sorted(self.grads) if self.grads[k] is not None}
+        carries = [take(self.lag(j)) for j in self.float_states]
+        totals = take(len(self.wrt_non_seqs))
+        return StepValues(seq_taps, [h[:-1] for h in histories], [h[-1] for h in histories],
+                          outputs_now, output_grads, carries, totals, take(op.n_non_seqs))
+
+    def body_on(self, values: StepValues) -> tuple[list[Variable], list[Variable]]:
+        """The forward body, cloned on the backward step's values: (its outputs,
+        placeholders for the shared variables the loop updates)."""
+        slots = self.slots
+        memo = dict(zip(slots.sequence_slots(), [v for taps in values.seq_taps for v in taps]))
+        memo.update(zip(slots.state_slots(), [v for taps in values.state_taps for v in taps]))
+        memo.update(zip(slots.non_sequences, values.non_sequences))
+        unknown = [v.type() for v in slots.shared]
+        memo.update(zip(slots.shared, unknown))
+        fgraph = self.op.fgraph
+        equiv = clone_get_equiv(fgraph.inputs, fgraph.outputs, copy_inputs=False, memo=memo)
+        return [equiv[o] for o in fgraph.outputs], unknown
+
+    def seeds(self, values: StepValues, body_out: list[Variable]) -> dict[Variable, Variable]:
+        """What reaches each output of the body at this step: the cost's gradient of
+        that row, plus, for a state, the carry that later steps sent back.
+
+        Each seed is ADDED by `grad` to what flows back to its variable from the
+        body's other outputs (an LSTM's h reads c, which is also an output), and a
+        variable the step returns twice gets both seeds."""
+        op, seeds = self.op, {}
+
+        def seed(out: Variable, g: Variable) -> None:
+            seeds[out] = seeds[out] + g if out in seeds else g
+        for carries, j in zip(values.carries, self.float_states):
+            seed(body_out[j], carries[0])
+            if j in values.output_grads:
+                seed(body_out[j], values.output_grads[j])
+        for k in range(op.n_nit_sot):
+            if op.n_states + k in values.output_grads:
+                seed(body_out[op.n_states + k], values.output_grads[op.n_states + k])
+        return seeds
+
+    def vjp(self, values: StepValues, body_out: list[Variable], unknown: list[Variable],
+            seeds: dict[Variable, Variable]) -> StepGradients:
+        """The body's vector-Jacobian product from `seeds`, for the sequence taps,
+        the state taps and the differentiated non-sequences."""
         from minitheano.gradient import grad
 
-        op, args = self.op, list(args)
-        take = _taker(args)
-        seq_args = [take(len(taps)) for taps in self.window_taps]
-        hist_args = [take(len(taps) + 1) for taps in op.state_taps]  # state taps, then tap 0
-        nit_now = take(op.n_nit_sot)
-        g_now = {k: take(1)[0] for k in sorted(self.grads) if self.grads[k] is not None}
-        carries = [take(-min(op.state_taps[j])) for j in self.float_states]
-        accs = take(len(self.wrt_non_seqs))
-        non_seq_args = take(op.n_non_seqs)
-
-        # The forward body, on the backward step's values.
-        memo = dict(zip(self.seq_slots, [a for group in seq_args for a in group]))
-        memo.update(zip(self.state_slots, [a for group in hist_args for a in group[:-1]]))
-        memo.update(zip(self.non_seq_slots, non_seq_args))
-        unknown = [v.type() for v in self.shared_slots]
-        memo.update(zip(self.shared_slots, unknown))
-        equiv = clone_get_equiv(op.fgraph.inputs, op.fgraph.outputs, copy_inputs=False,
-                                memo=memo)
-        body_out = [equiv[o] for o in op.fgraph.outputs]
-
-        # What reaches each output at this step: the cost's gradient, plus the
-        # carry for a state.
-        known = {}
-        for pos, j in enumerate(self.float_states):
-            total = carries[pos][0]
-            if j in g_now:
-                total = total + g_now[j]
-            known[body_out[j]] = total
-        for k in range(op.n_nit_sot):
-            if op.n_states + k in g_now:
-                known[body_out[op.n_states + k]] = g_now[op.n_states + k]
-        state_wrt = [a for group in hist_args for a in group[:-1]]
-        seq_wrt = [a for group in seq_args for a in group]
-        wrt = seq_wrt + state_wrt + [non_seq_args[m] for m in self.wrt_non_seqs]
-        vjp = grad(None, wrt, known_grads=known, disconnected_inputs="ignore",
-                   return_disconnected="disconnected", null_gradients="return")
+        op = self.op
+        seq_wrt = [v for taps in values.seq_taps for v in taps]
+        state_wrt = [v for taps in values.state_taps for v in taps]
+        non_seq_wrt = [values.non_sequences[m] for m in self.wrt_non_seqs]
+        result = grad(None, seq_wrt + state_wrt + non_seq_wrt, known_grads=seeds,
+                      disconnected_inputs="ignore", return_disconnected="disconnected",
+                      null_gradients="return")
         # Values the forward loop saved need not be recomputed.
-        saved = {body_out[j]: hist_args[j][-1] for j in range(op.n_states)}
-        saved.update((body_out[op.n_states + k], nit_now[k]) for k in range(op.n_nit_sot))
-        saved = {o: v for o, v in saved.items() if o.owner is not None}
-        vjp = _use_saved(vjp, saved)
-        for g in vjp:
+        saved = dict(zip(body_out[:op.n_states], values.states_now))
+        saved.update(zip(body_out[op.n_states:op.n_states + op.n_nit_sot], values.outputs_now))
+        result = _use_saved(result, {o: v for o, v in saved.items() if o.owner is not None})
+        for g in result:
             if not (is_disconnected(g) or is_undefined(g)) and \
                     any(u in unknown for u in graph_inputs([g])):
                 raise NotImplementedError(
                     f"{op}: the gradient needs the values, at each step, of a shared variable "
                     f"the loop updates; return them as outputs of the step instead")
-        g_seq = vjp[:len(seq_wrt)]
-        g_state = vjp[len(seq_wrt):len(seq_wrt) + len(state_wrt)]
-        g_non_seq = vjp[len(seq_wrt) + len(state_wrt):]
+        take = _taker(result)
+        grads = StepGradients(take(len(seq_wrt)),
+                              [take(len(taps)) for taps in op.state_taps],
+                              take(len(non_seq_wrt)))
         # An undefined gradient (argmax of a sequence) is reported for that input.
         owners = [i for i, taps in enumerate(op.seq_taps) for _ in taps]
-        for pos, g in enumerate(g_seq):
+        for pos, g in enumerate(grads.seq_taps):
             if is_undefined(g):
                 self.undefined[owners[pos]] = g.type.why
-                g_seq[pos] = None
-        for pos, g in enumerate(g_non_seq):
+                grads.seq_taps[pos] = None
+        first_non_seq = op.n_seqs + op.n_states + op.n_shared
+        for pos, g in enumerate(grads.non_sequences):
             if is_undefined(g):
-                self.undefined[op.n_seqs + op.n_states + op.n_shared
-                               + self.wrt_non_seqs[pos]] = g.type.why
-                g_non_seq[pos] = None
+                self.undefined[first_non_seq + self.wrt_non_seqs[pos]] = g.type.why
+                grads.non_sequences[pos] = None
+        return grads
 
+    def step(self, *args: Variable) -> list[Variable]:
+        """One step of the backward loop: the new carries, the new totals of the
+        non-sequences' gradients, and this step's rows of the sequences' gradients."""
+        values = self.unpack(list(args))
+        body_out, unknown = self.body_on(values)
+        g = self.vjp(values, body_out, unknown, self.seeds(values, body_out))
+        carries, totals = values.carries, values.totals
         # --8<-- [start:ex-ch07-bptt-accumulate]
         new_carries = []
-        offset = 0
-        by_state = {}
-        for j, taps in enumerate(op.state_taps):
-            by_state[j] = dict(zip(taps, g_state[offset:offset + len(taps)]))
-            offset += len(taps)
         for pos, j in enumerate(self.float_states):
+            sent_now = dict(zip(self.op.state_taps[j], g.state_taps[j]))
             lag = len(carries[pos])
             for i in range(1, lag + 1):
                 # What reaches h[t - i]: what later steps sent, plus this step's tap -i.
                 later = carries[pos][i] if i < lag else None
-                now = by_state[j].get(-i)
-                new_carries.append(_plus(later, now, like=carries[pos][0]))
-        new_accs = [_plus(acc, g, like=acc) for acc, g in zip(accs, g_non_seq)]
+                new_carries.append(_plus(later, sent_now.get(-i), like=carries[pos][0]))
+        new_totals = [_plus(total, g_m, like=total)
+                      for total, g_m in zip(totals, g.non_sequences)]
         # --8<-- [end:ex-ch07-bptt-accumulate]
-        seq_rows = [_plus(None, g, like=a) for g, a in zip(g_seq, seq_wrt)
-                    if _float(a)]
-        return new_carries + new_accs + seq_rows
+        seq_rows = [_plus(None, g_k, like=x)
+                    for g_k, x in zip(g.seq_taps, [v for taps in values.seq_taps for v in taps])
+                    if _float(x)]
+        return new_carries + new_totals + seq_rows
 
     # -- the loop and its results ---------------------------------------------
-    def build(self, n_steps: Variable | None, shared: list) -> list[Variable]:
-        from minitheano.scan.build import scan
-
+    def build(self) -> list[Variable]:
+        """The backward scan, and from its results the gradient of each outer input."""
         op, n = self.op, self.n
         trunc = op.truncate_gradient
         steps = T.minimum(n, trunc) if trunc > 0 else n
+        results = self._backward_loop(steps)
+        # Whether the backward loop reached the start (else the initial state gets 0).
+        reached = T.gt(steps, 0) if trunc <= 0 else T.and_(T.gt(steps, 0), T.le(n, trunc))
+        ran = T.gt(steps, 0)
+        g_inits: dict[int, Variable] = {}
+        for j, carries in zip(self.float_states, results.carries):
+            finals = [c[-1] for c in carries]  # sent to h[-1], ..., h[-lag]
+            init = self.inits[j]
+            if op.state_taps[j] == (-1,):
+                value = finals[0]
+            else:
+                value = T.set_subtensor(T.zeros_like(init)[:len(finals)], T.stack(finals[::-1]))
+            g_inits[j] = ifelse(reached, value, T.zeros_like(init))
+        g_non_seqs = {m: ifelse(ran, total[-1], T.zeros_like(self.non_seqs[m]))
+                      for m, total in zip(self.wrt_non_seqs, results.totals)}
+        g_seqs = self._sequence_grads(iter(results.seq_rows), steps)
+
+        outer = self.outer
+        grads = [g_seqs.get(i, disconnected_type()) for i in range(op.n_seqs)]
+        grads += [g_inits.get(j, disconnected_type()) for j in range(op.n_states)]
+        grads += [grad_not_implemented(op, len(grads), sv, "a shared variable the loop updates")
+                  for sv in outer.shared]
+        grads += [g_non_seqs.get(m, disconnected_type()) for m in range(op.n_non_seqs)]
+        inputs = [*outer.sequences, *outer.initial, *outer.shared, *outer.non_sequences]
+        for k, why in self.undefined.items():
+            grads[k] = grad_undefined(op, k, inputs[k], why)
+        return ([disconnected_type()] if op.has_n_steps else []) + grads
+
+    def _backward_loop(self, steps: Variable) -> BackwardResults:
+        """The backward scan: over the forward sequences and states (step order
+        reversed), carrying each float state's carries and each non-sequence's
+        total, and giving a row per step for each float sequence tap."""
+        from minitheano.scan.build import scan
+
+        op = self.op
         sequences = [dict(input=w, taps=taps) for w, taps in zip(self.windows, self.window_taps)]
         sequences += [dict(input=h, taps=[*taps, 0])
                       for h, taps in zip(self.histories, op.state_taps)]
         sequences += [self.outputs[op.n_states + k] for k in range(op.n_nit_sot)]
         sequences += [self.grads[k] for k in sorted(self.grads) if self.grads[k] is not None]
-        zeros = []
+        starts = []
         for j in self.float_states:
             row = self.inits[j] if op.state_taps[j] == (-1,) else self.inits[j][0]
             first = self.start_carry.get(j)
             first = T.zeros_like(row) if first is None else \
                 T.patternbroadcast(T.cast(first, row.dtype), row.broadcastable)
-            zeros += [first] + [T.zeros_like(row)] * (-min(op.state_taps[j]) - 1)
-        zeros += [T.zeros_like(self.non_seqs[m]) for m in self.wrt_non_seqs]
-        n_seq_rows = sum(1 for slot in self.seq_slots if _float(slot))
+            starts += [first] + [T.zeros_like(row)] * (self.lag(j) - 1)
+        starts += [T.zeros_like(self.non_seqs[m]) for m in self.wrt_non_seqs]
+        n_seq_rows = sum(1 for slot in self.slots.sequence_slots() if _float(slot))
         results, _ = scan(self.step, sequences=sequences,
-                          outputs_info=zeros + [None] * n_seq_rows, non_sequences=self.non_seqs,
-                          n_steps=steps, go_backwards=True, mode=op.mode,
-                          name=f"grad_of_{op.name or 'scan_fn'}")
-        results = results if isinstance(results, list) else [results] if results else []
-        # Whether the backward loop reached the start (else the initial state gets 0).
-        reached = T.gt(steps, 0) if trunc <= 0 else T.and_(T.gt(steps, 0), T.le(n, trunc))
-        ran = T.gt(steps, 0)
-        it = iter(results)
-        g_inits: dict[int, Variable] = {}
-        for j in self.float_states:
-            lag = -min(op.state_taps[j])
-            finals = [next(it)[-1] for _ in range(lag)]  # sent to h[-1], ..., h[-lag]
-            init = self.inits[j]
-            if op.state_taps[j] == (-1,):
-                value = finals[0]
-            else:
-                value = T.set_subtensor(T.zeros_like(init)[:lag], T.stack(finals[::-1]))
-            g_inits[j] = ifelse(reached, value, T.zeros_like(init))
-        g_non_seqs = {m: ifelse(ran, next(it)[-1], T.zeros_like(self.non_seqs[m]))
-                      for m in self.wrt_non_seqs}
-        g_seqs = self._sequence_grads(it, steps)
-
-        grads = [g_seqs.get(i, disconnected_type()) for i in range(op.n_seqs)]
-        grads += [g_inits.get(j, disconnected_type()) for j in range(op.n_states)]
-        grads += [grad_not_implemented(op, len(grads), sv, "a shared variable the loop updates")
-                  for sv in shared]
-        grads += [g_non_seqs.get(m, disconnected_type()) for m in range(op.n_non_seqs)]
-        outer = [*self.seqs, *self.inits, *shared, *self.non_seqs]
-        for k, why in self.undefined.items():
-            grads[k] = grad_undefined(op, k, outer[k], why)
-        return ([disconnected_type()] if op.has_n_steps else []) + grads
+                          outputs_info=starts + [None] * n_seq_rows,
+                          non_sequences=self.non_seqs, n_steps=steps, go_backwards=True,
+                          mode=op.mode, name=f"grad_of_{op.name or 'scan_fn'}")
+        if results is None:  # nothing to carry, no totals, no sequence rows
+            results = []
+        elif not isinstance(results, list):
+            results = [results]
+        take = _taker(results)
+        carries = [take(self.lag(j)) for j in self.float_states]
+        return BackwardResults(carries, take(len(self.wrt_non_seqs)), take(n_seq_rows))
 
     def _sequence_grads(self, rows: Any, steps: Variable) -> dict[int, Variable]:
         """Scatter each tap's rows (backward order) into a gradient per sequence."""
         op, n = self.op, self.n
         result = {}
-        slot = iter(self.seq_slots)
-        for i, (taps, window, seq) in enumerate(zip(self.window_taps, self.windows, self.seqs)):
+        slots = self.slots.sequences
+        for i, (taps, window, seq) in enumerate(zip(self.window_taps, self.windows,
+                                                    self.outer.sequences)):
             first = -min(min(taps), 0)
             total = None
-            for k in taps:
-                if not _float(next(slot)):
+            for k, slot in zip(taps, slots[i]):
+                if not _float(slot):
                     continue
                 g_rows = next(rows)[::-1]  # step n - steps, ..., n - 1
                 start = n - steps + k + first
@@ -350,6 +414,17 @@ class _Backward:
             else:
                 result[i] = T.set_subtensor(T.zeros_like(seq)[:n + span], total)
         return result
+
+
+@dataclass
+class BackwardResults:
+    """The backward scan's outputs, by group: per float state its carries (each a
+    row per step), per differentiated non-sequence its running total, and a
+    row per step for each float sequence tap."""
+
+    carries: list[list[Variable]]
+    totals: list[Variable]
+    seq_rows: list[Variable]
 
 
 def _last_row_only(g: Variable | None) -> Variable | None:

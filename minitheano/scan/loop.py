@@ -27,6 +27,7 @@ ops can treat like any array, not a numpy scalar.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,11 +58,68 @@ class ScanStepError(ValueError):
     """A step of a scan produced a value of the wrong shape."""
 
 
-def _store(out_cell: list, buf: np.ndarray, lag: int, j: int) -> tuple:
-    """What the loop needs to save output j after each step: where the inner
-    graph left it, the buffer, the row offset, the buffer's length, the shape
-    every step must have."""
-    return (out_cell, buf, lag, len(buf), buf.shape[1:], j)
+# A while loop may stop long before n: its buffers start with room for this
+# many steps, and double when full.
+WHILE_LOOP_FIRST_ROWS = 64
+
+
+@dataclass(slots=True)
+class SequenceFeed:
+    """One tap of a sequence: at step t, row `start + direction * t` goes into `cell`."""
+
+    cell: list
+    sequence: np.ndarray
+    start: int
+    direction: int  # 1, or -1 for a loop going backwards
+
+
+@dataclass(slots=True)
+class TapFeed:
+    """One tap of a state: at step t, row (t + offset) % size of its buffer goes into `cell`."""
+
+    cell: list
+    buffer: np.ndarray
+    offset: int
+    size: int
+
+
+@dataclass(slots=True)
+class OutputStore:
+    """Output j after each step: the body leaves its value in `cell`; it is checked
+    against `shape` and saved in row (t + lag) % size of `buffer` (lag: the
+    initial rows of a state, before step 0's row)."""
+
+    cell: list
+    buffer: np.ndarray
+    lag: int
+    size: int
+    shape: tuple
+    j: int
+
+    @classmethod
+    def of(cls, cell: list, buffer: np.ndarray, lag: int, j: int) -> OutputStore:
+        return cls(cell, buffer, lag, len(buffer), buffer.shape[1:], j)
+
+
+@dataclass(slots=True)
+class HandBack:
+    """State j, of which only the last step is kept: after each step its new value
+    goes from the body's output cell straight back into its input cell."""
+
+    out_cell: list
+    in_cell: list
+    shape: tuple
+    j: int
+
+
+@dataclass
+class StateFeeds:
+    """How the states reach the body and are saved: buffers (stores and their
+    taps) or hand-backs."""
+
+    stores: list[OutputStore]
+    taps: list[TapFeed]
+    hand_backs: list[HandBack]
 
 
 class ScanLoop:
@@ -77,7 +135,13 @@ class ScanLoop:
         cells = [[None] for _ in fg.inputs]
         self.vm = link_graph(fg, mode.linker, dict(zip(fg.inputs, cells)),
                              keep=set(fg.inputs) | set(fg.outputs), allow_gc=False)
-        self.in_cells = cells
+        cell_of = dict(zip(fg.inputs, cells))
+        slots = op.inner_slots()
+        # The body's input cells, by group (as the op's inner slots).
+        self.seq_cells = [[cell_of[v] for v in taps] for taps in slots.sequences]
+        self.state_cells = [[cell_of[v] for v in taps] for taps in slots.states]
+        self.shared_cells = [cell_of[v] for v in slots.shared]
+        self.non_seq_cells = [cell_of[v] for v in slots.non_sequences]
         self.out_cells = [self.vm.storage[v] for v in fg.outputs]
         self.inner_outputs = fg.outputs
         # The states whose new value goes straight back into the body's input
@@ -90,45 +154,73 @@ class ScanLoop:
 
     def run(self, inputs: list[Any], output_cells: list[list]) -> None:
         op = self.op
-        n_steps, seqs, inits, shared, non_seqs = op.outer_groups(inputs)
-        n = self._n_steps(n_steps, seqs)
-        cells = iter(self.in_cells)
-
-        # Sequences: tap k of sequence s at step t reads s[t + k - first], where
-        # s[first] is time 0 (first = -min(taps, 0): the taps before it need
-        # room).  Going backwards, time runs from the last step allowed down to 0.
-        seq_feeds = []
-        for taps, seq in zip(op.seq_taps, seqs):
-            first = -min(min(taps), 0)
-            for k in taps:
-                if op.go_backwards:
-                    start = len(seq) - seq_span(taps) - 1 + k + first
-                    seq_feeds.append((next(cells), seq, start, -1))
-                else:
-                    seq_feeds.append((next(cells), seq, k + first, 1))
-        # States: one buffer each; tap k reads row (L + t + k) % size.
+        outer = op.outer_groups(inputs)
+        n = self._n_steps(outer.n_steps, outer.sequences)
+        seq_feeds = self._sequence_feeds(outer.sequences)
         # Room for `rows` steps: all n, except in a while loop (until), which may
         # stop long before n; its buffers start small and grow as it runs.
-        rows = min(n, 64) if op.until else n
-        stores, tap_feeds, hand_backs = [], [], []
-        for j, (taps, init) in enumerate(zip(op.state_taps, inits)):
+        rows = min(n, WHILE_LOOP_FIRST_ROWS) if op.until else n
+        states = self._state_feeds(outer.initial, rows)
+        for cell, value in zip(self.shared_cells + self.non_seq_cells,
+                               outer.shared + outer.non_sequences):
+            cell[0] = value
+        shared_moves = list(zip(self.shared_cells, self.out_cells[op.n_states + op.n_nit_sot:]))
+        taken = self._steps(n, rows, seq_feeds, states, shared_moves)
+
+        # The results: whole histories (without the initial rows) or last steps.
+        if n == 0:
+            states.stores += self._nit_sot_stores(0, inputs)
+        for store in states.stores:
+            j, buf = store.j, store.buffer
+            if op.keep_last[j]:
+                output_cells[j][0] = (buf[(taken - 1 + store.lag) % store.size, ...] if taken
+                                      else self._empty(j))
+            else:
+                output_cells[j][0] = buf[store.lag:store.lag + taken]
+        for hand_back in states.hand_backs:
+            output_cells[hand_back.j][0] = (hand_back.in_cell[0] if taken
+                                            else self._empty(hand_back.j))
+        for cell, (shared_cell, _) in zip(output_cells[op.n_states + op.n_nit_sot:],
+                                          shared_moves):
+            cell[0] = shared_cell[0]
+
+    def _sequence_feeds(self, seqs: list) -> list[SequenceFeed]:
+        """Tap k of sequence s at step t reads s[t + k + first], where s[first] is
+        time 0 (first = -min(taps, 0): the taps before it need room).  Going
+        backwards, time runs from the last step allowed down to 0."""
+        feeds = []
+        for taps, cells, seq in zip(self.op.seq_taps, self.seq_cells, seqs):
+            first = -min(min(taps), 0)
+            for k, cell in zip(taps, cells):
+                if self.op.go_backwards:
+                    start = len(seq) - seq_span(taps) - 1 + k + first
+                    feeds.append(SequenceFeed(cell, seq, start, -1))
+                else:
+                    feeds.append(SequenceFeed(cell, seq, k + first, 1))
+        return feeds
+
+    def _state_feeds(self, inits: list, rows: int) -> StateFeeds:
+        """One buffer per state, its initial rows first; tap k reads row
+        (L + t + k) % size.  A state handed back needs no buffer."""
+        feeds = StateFeeds([], [], [])
+        for j, (taps, cells, init) in enumerate(zip(self.op.state_taps, self.state_cells,
+                                                    inits)):
             buf, lag = self._state_buffer(j, taps, init, rows)
             if self.hand_back[j]:
-                cell = next(cells)
+                (cell,) = cells
                 cell[0] = buf[0, ...]  # the initial state, in the output's dtype
-                hand_backs.append((self.out_cells[j], cell, buf.shape[1:], j))
+                feeds.hand_backs.append(HandBack(self.out_cells[j], cell, buf.shape[1:], j))
                 continue
-            stores.append(_store(self.out_cells[j], buf, lag, j))
-            for k in taps:
-                tap_feeds.append((next(cells), buf, lag + k, len(buf)))
-        shared_cells = [next(cells) for _ in shared]
-        for cell, value in zip(shared_cells, shared):
-            cell[0] = value
-        for cell, value in zip(cells, non_seqs):
-            cell[0] = value
-        shared_moves = list(zip(shared_cells, self.out_cells[op.n_states + op.n_nit_sot:]))
+            feeds.stores.append(OutputStore.of(self.out_cells[j], buf, lag, j))
+            for k, cell in zip(taps, cells):
+                feeds.taps.append(TapFeed(cell, buf, lag + k, len(buf)))
+        return feeds
 
+    def _steps(self, n: int, rows: int, seq_feeds: list[SequenceFeed], states: StateFeeds,
+               shared_moves: list) -> int:
+        """Run the body n times (fewer if until(...) stops it); the steps taken."""
         run, stop = self.vm.run, self.stop_cell
+        stores, tap_feeds, hand_backs = states.stores, states.taps, states.hand_backs
         t = 0
         taken = n  # the steps taken: fewer if until(...) stops the loop
         try:
@@ -136,22 +228,23 @@ class ScanLoop:
             for t in range(n):
                 if t == rows:  # a while loop filled its buffers: double them
                     rows = self._grow(stores, tap_feeds, rows, n)
-                for cell, seq, start, direction in seq_feeds:
-                    cell[0] = seq[start + direction * t, ...]
-                for cell, buf, offset, size in tap_feeds:
-                    cell[0] = buf[(t + offset) % size, ...]
+                for feed in seq_feeds:
+                    feed.cell[0] = feed.sequence[feed.start + feed.direction * t, ...]
+                for tap in tap_feeds:
+                    tap.cell[0] = tap.buffer[(t + tap.offset) % tap.size, ...]
                 run()
                 if t == 0:  # the first step tells the shape of the other outputs
                     stores += self._nit_sot_stores(rows)
-                for out_cell, buf, lag, size, shape, j in stores:
-                    value = out_cell[0]
-                    if value.shape != shape:
-                        self._wrong_shape(j, t, value, shape)
-                    buf[(t + lag) % size] = value
-                for out_cell, cell, shape, j in hand_backs:
-                    if out_cell[0].shape != shape:
-                        self._wrong_shape(j, t, out_cell[0], shape)
-                    cell[0] = out_cell[0]
+                for store in stores:
+                    value = store.cell[0]
+                    if value.shape != store.shape:
+                        self._wrong_shape(store.j, t, value, store.shape)
+                    store.buffer[(t + store.lag) % store.size] = value
+                for hand_back in hand_backs:
+                    value = hand_back.out_cell[0]
+                    if value.shape != hand_back.shape:
+                        self._wrong_shape(hand_back.j, t, value, hand_back.shape)
+                    hand_back.in_cell[0] = hand_back.out_cell[0]
                 for cell, out_cell in shared_moves:
                     cell[0] = out_cell[0]
                 if stop[0]:
@@ -162,21 +255,7 @@ class ScanLoop:
             raise
         except Exception as e:
             raise self._annotate(e, t, n) from None
-
-        # The results: whole histories (without the initial rows) or last steps.
-        if n == 0:
-            stores += self._nit_sot_stores(0, inputs)
-        for _, buf, lag, size, _, j in stores:
-            if op.keep_last[j]:
-                output_cells[j][0] = (buf[(taken - 1 + lag) % size, ...] if taken
-                                      else self._empty(j))
-            else:
-                output_cells[j][0] = buf[lag:lag + taken]
-        for _, cell, _, j in hand_backs:
-            output_cells[j][0] = cell[0] if taken else self._empty(j)
-        for cell, (shared_cell, _) in zip(output_cells[op.n_states + op.n_nit_sot:],
-                                          shared_moves):
-            cell[0] = shared_cell[0]
+        return taken
 
     # -- pieces of run -----------------------------------------------------------
     def _n_steps(self, n_steps: Any, seqs: list) -> int:
@@ -208,24 +287,27 @@ class ScanLoop:
         buf[:lag] = rows[:lag]
         return buf, lag
 
-    def _grow(self, stores: list, tap_feeds: list, rows: int, n: int) -> int:
+    def _grow(self, stores: list[OutputStore], tap_feeds: list[TapFeed], rows: int,
+              n: int) -> int:
         """Give every history buffer room for twice as many steps (at most n), in
         place in `stores` and `tap_feeds`; the new number of rows."""
         new_rows = min(2 * rows, n)
         moved = {}
-        for k, (out_cell, buf, lag, _, _, j) in enumerate(stores):
-            if self.op.keep_last[j]:
+        for store in stores:
+            if self.op.keep_last[store.j]:
                 continue  # a ring of the last steps: its size does not depend on n
-            bigger = np.empty((lag + new_rows, *buf.shape[1:]), dtype=buf.dtype)
+            buf = store.buffer
+            bigger = np.empty((store.lag + new_rows, *buf.shape[1:]), dtype=buf.dtype)
             bigger[:len(buf)] = buf
             moved[id(buf)] = bigger
-            stores[k] = _store(out_cell, bigger, lag, j)
-        for k, (cell, buf, offset, _) in enumerate(tap_feeds):
-            if id(buf) in moved:
-                tap_feeds[k] = (cell, moved[id(buf)], offset, len(moved[id(buf)]))
+            store.buffer, store.size = bigger, len(bigger)
+        for tap in tap_feeds:
+            if id(tap.buffer) in moved:
+                tap.buffer = moved[id(tap.buffer)]
+                tap.size = len(tap.buffer)
         return new_rows
 
-    def _nit_sot_stores(self, n: int, inputs: list[Any] | None = None) -> list[tuple]:
+    def _nit_sot_stores(self, n: int, inputs: list[Any] | None = None) -> list[OutputStore]:
         """Buffers for the outputs that are not fed back, shaped like their first
         step's values (n rows, or 1 if only the last is kept).  With no step
         at all, the body's shape inference says what a step would have given."""
@@ -240,7 +322,7 @@ class ScanLoop:
             else:
                 shape = shapes[k]
             rows = 1 if op.keep_last[j] else n
-            stores.append(_store(cell, np.empty((rows, *shape), dtype=otype.dtype), 0, j))
+            stores.append(OutputStore.of(cell, np.empty((rows, *shape), dtype=otype.dtype), 0, j))
         return stores
 
     def _zero_step_shapes(self, inputs: list[Any]) -> list[tuple]:
@@ -256,12 +338,11 @@ class ScanLoop:
         n_out = range(op.n_states, op.n_states + op.n_nit_sot)
         guess = [tuple(1 if b else 0 for b in self.node.outputs[j].type.broadcastable[1:])
                  for j in n_out]
-        non_seq_values = op.outer_groups(inputs)[4]
+        non_seq_values = op.outer_groups(inputs).non_sequences
         symbols = [[TensorType("int64", ())() for _ in np.shape(v)] for v in inputs]
-        groups = op.outer_groups(symbols)
-        non_seq_slots = op.fgraph.inputs[len(op.fgraph.inputs) - op.n_non_seqs:]
+        non_seq_slots = op.inner_slots().non_sequences
         try:
-            shapes = op._inner_output_shapes(*groups[1:], allowed=non_seq_slots)
+            shapes = op._inner_output_shapes(op.outer_groups(symbols), allowed=non_seq_slots)
         except Exception:  # noqa: BLE001 - no shape inference: the guess
             return guess
         wanted = [[s if isinstance(s, Variable) else _int_constant(s) for s in shapes[j]]

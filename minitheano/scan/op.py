@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,34 @@ from minitheano.graph.basic import Apply, Variable, graph_inputs
 from minitheano.graph.fg import FunctionGraph
 from minitheano.graph.op import Op
 from minitheano.tensor.type import TensorType
+
+
+@dataclass
+class OuterGroups:
+    """A Scan node's outer inputs, by group (or anything listed in their order:
+    their shapes, their values)."""
+
+    n_steps: Any  # None unless the node has an n_steps input
+    sequences: list
+    initial: list  # one per recurrent output (state)
+    shared: list  # shared variables the loop updates
+    non_sequences: list
+
+
+@dataclass
+class InnerSlots:
+    """The body's inputs, by group: one slot per tap of each sequence and state."""
+
+    sequences: list[list[Variable]]  # per sequence, a slot per tap
+    states: list[list[Variable]]  # per state, a slot per tap
+    shared: list[Variable]
+    non_sequences: list[Variable]
+
+    def sequence_slots(self) -> list[Variable]:
+        return [slot for slots in self.sequences for slot in slots]
+
+    def state_slots(self) -> list[Variable]:
+        return [slot for slots in self.states for slot in slots]
 
 
 class Scan(Op):
@@ -94,8 +123,8 @@ class Scan(Op):
         return f"for{{cpu,{self.name or 'scan_fn'}}}"
 
     # -- where things are in the inputs and outputs ------------------------------
-    def outer_groups(self, inputs: Sequence[Any]) -> tuple[Any, list, list, list, list]:
-        """(n_steps or None, sequences, initial states, shared values, non-sequences)."""
+    def outer_groups(self, inputs: Sequence[Any]) -> OuterGroups:
+        """The outer inputs (or their shapes, their values) by group."""
         k = 1 if self.has_n_steps else 0
         n_steps = inputs[0] if self.has_n_steps else None
         seqs = list(inputs[k:k + self.n_seqs])
@@ -103,32 +132,41 @@ class Scan(Op):
         inits = list(inputs[k:k + self.n_states])
         k += self.n_states
         shared = list(inputs[k:k + self.n_shared])
-        return n_steps, seqs, inits, shared, list(inputs[k + self.n_shared:])
+        return OuterGroups(n_steps, seqs, inits, shared, list(inputs[k + self.n_shared:]))
+
+    def inner_slots(self) -> InnerSlots:
+        """The body's inputs by group."""
+        slots = iter(self.fgraph.inputs)
+        seqs = [[next(slots) for _ in taps] for taps in self.seq_taps]
+        states = [[next(slots) for _ in taps] for taps in self.state_taps]
+        shared = [next(slots) for _ in range(self.n_shared)]
+        return InnerSlots(seqs, states, shared, list(slots))
 
     # -- building the node --------------------------------------------------------
     def make_node(self, *inputs: Any) -> Apply:
-        n_steps, seqs, inits, shared, non_seqs = self.outer_groups(inputs)
-        if len(non_seqs) != self.n_non_seqs:
-            raise TypeError(f"{self} takes {self.n_non_seqs} non-sequences, got {len(non_seqs)}")
-        inner = iter(self.fgraph.inputs)
+        outer = self.outer_groups(inputs)
+        if len(outer.non_sequences) != self.n_non_seqs:
+            raise TypeError(f"{self} takes {self.n_non_seqs} non-sequences, got "
+                            f"{len(outer.non_sequences)}")
+        inner = self.inner_slots()
         # Each outer input must give the inner graph values of the type it expects.
-        for taps, seq in zip(self.seq_taps, seqs):
-            for _ in taps:
-                _check_type(next(inner), seq, drop_first=True, what="sequence")
+        for slots, seq in zip(inner.sequences, outer.sequences):
+            for slot in slots:
+                _check_type(slot, seq, drop_first=True, what="sequence")
         state_types = []
-        for taps, init in zip(self.state_taps, inits):
-            for _ in taps:
-                slot = next(inner)
+        for taps, slots, init in zip(self.state_taps, inner.states, outer.initial):
+            for slot in slots:
                 _check_type(slot, init, drop_first=taps != (-1,), what="initial state")
-            state_types.append(slot.type)
-        for v in list(shared) + list(non_seqs):
-            _check_type(next(inner), v, drop_first=False, what="input")
+            state_types.append(slots[-1].type)
+        for slot, v in zip(inner.shared + inner.non_sequences,
+                           outer.shared + outer.non_sequences):
+            _check_type(slot, v, drop_first=False, what="input")
         outputs = [t() if last else _sequence_of(t)
                    for t, last in zip(state_types, self.keep_last)]
         for k, out in enumerate(self.fgraph.outputs[self.n_states:self.n_states + self.n_nit_sot]):
             last = self.keep_last[self.n_states + k]
             outputs.append(out.type() if last else _sequence_of(out.type))
-        outputs += [sv.type() for sv in shared]
+        outputs += [sv.type() for sv in outer.shared]
         return Apply(self, list(inputs), outputs)
 
     def compiled_for(self, mode: Any) -> Scan:
@@ -184,34 +222,35 @@ class Scan(Op):
                                       f"shape before it runs")
         k = 1 if self.has_n_steps else 0
         n = self.n_steps_shape(node, input_shapes[k:])
-        _, seq_shapes, init_shapes, shared_shapes, non_seq_shapes = self.outer_groups(input_shapes)
+        outer = self.outer_groups(input_shapes)
         shapes = []
-        for j, shape in enumerate(init_shapes):
+        for j, shape in enumerate(outer.initial):
             state = tuple(shape) if self.state_taps[j] == (-1,) else tuple(shape[1:])
             shapes.append(state if self.keep_last[j] else (n, *state))
-        inner = self._inner_output_shapes(seq_shapes, init_shapes, shared_shapes, non_seq_shapes)
+        inner = self._inner_output_shapes(outer)
         for k in range(self.n_nit_sot):
             shape = inner[self.n_states + k]
             shapes.append(shape if self.keep_last[self.n_states + k] else (n, *shape))
-        shapes += [tuple(s) for s in shared_shapes]
+        shapes += [tuple(s) for s in outer.shared]
         return shapes
 
-    def _inner_output_shapes(self, seq_shapes, init_shapes, shared_shapes, non_seq_shapes,
-                             allowed: Sequence[Variable] = ()):
+    def _inner_output_shapes(self, outer_shapes: OuterGroups,
+                             allowed: Sequence[Variable] = ()) -> list[tuple]:
         """The shape of each inner output, from the outer inputs' shapes, by asking
         every inner node's infer_shape.  A length that depends on the inner
         values (not only on shapes, or the inner variables `allowed`) cannot
         be answered: NotImplementedError."""
         known: dict[Variable, tuple] = {}
-        inner = iter(self.fgraph.inputs)
-        for taps, shape in zip(self.seq_taps, seq_shapes):
-            for _ in taps:
-                known[next(inner)] = tuple(shape[1:])
-        for taps, shape in zip(self.state_taps, init_shapes):
-            for _ in taps:
-                known[next(inner)] = tuple(shape) if taps == (-1,) else tuple(shape[1:])
-        for shape in list(shared_shapes) + list(non_seq_shapes):
-            known[next(inner)] = tuple(shape)
+        inner = self.inner_slots()
+        for slots, shape in zip(inner.sequences, outer_shapes.sequences):
+            for slot in slots:
+                known[slot] = tuple(shape[1:])
+        for taps, slots, shape in zip(self.state_taps, inner.states, outer_shapes.initial):
+            for slot in slots:
+                known[slot] = tuple(shape) if taps == (-1,) else tuple(shape[1:])
+        for slot, shape in zip(inner.shared + inner.non_sequences,
+                               outer_shapes.shared + outer_shapes.non_sequences):
+            known[slot] = tuple(shape)
         for v in self.fgraph.variables:
             if v not in known and v.owner is None:  # constants
                 known[v] = tuple(np.shape(v.data))

@@ -23,6 +23,7 @@ from minitheano.graph.null import disconnected_type
 from minitheano.graph.op import Op
 from minitheano.scalar.basic import FLOAT_DTYPES, ScalarOp, ScalarType, float_dtype
 from minitheano.scalar.composite import Composite
+from minitheano.tensor import kernel as K
 from minitheano.tensor.type import TensorType, TensorVariable
 
 
@@ -155,6 +156,15 @@ class Elemwise(Op):
                 raise TypeError(f"{self}: output {o} ({outputs[o].type}) cannot be written "
                                 f"into input {i} ({inputs[i].type})")
         return Apply(self, inputs, outputs)
+
+    # -- compiled code (chapters 5 and 6) -----------------------------------
+    def kernel(self, node: Apply) -> K.ElemwiseKernel:
+        """One loop over every position: the scalar op (a Composite's whole inner
+        graph) as a straight-line program."""
+        program = K.scalar_program(self.scalar_op, tuple(v.type.dtype for v in node.inputs))
+        return K.ElemwiseKernel(tuple(K.operand(v) for v in node.inputs),
+                                tuple(K.operand(v) for v in node.outputs), program,
+                                self.inplace)
 
     # -- running ------------------------------------------------------------
     def make_py_thunk(self, node: Apply, input_cells: list[list],

@@ -15,6 +15,7 @@ from minitheano.graph.basic import Apply
 from minitheano.graph.op import Op
 from minitheano.scalar import math as smath
 from minitheano.scalar.basic import ScalarOp
+from minitheano.tensor import kernel as K
 from minitheano.tensor.basic import as_elemwise_inputs, as_tensor_variable
 from minitheano.tensor.elemwise import Elemwise
 from minitheano.tensor.type import TensorType, TensorVariable
@@ -152,6 +153,16 @@ class Dot(Op):
     def infer_shape(self, fgraph, node, input_shapes):
         xs, ys = input_shapes
         return [tuple(xs[:-1]) + tuple(ys[1:])]
+
+    def kernel(self, node: Apply) -> K.DotKernel | None:
+        """Matrix times matrix of one float dtype (chapter 6's tiled kernel); the C
+        linker has none and keeps numpy.dot (BLAS)."""
+        x, y = node.inputs
+        dtype = node.outputs[0].type.dtype
+        if x.ndim != 2 or y.ndim != 2 or not x.dtype == y.dtype == dtype \
+                or not dtype.startswith("float"):
+            return None
+        return K.DotKernel(K.operand(x), K.operand(y), dtype)
 
     def grad(self, inputs, output_grads):
         # --8<-- [start:ex-ch04-dot-grad]

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from minitheano.graph.basic import Apply
+from minitheano.graph.basic import Apply, Constant
 from minitheano.graph.op import Op
 from minitheano.scalar import math as smath
 from minitheano.scalar.basic import ScalarOp
+from minitheano.tensor import kernel as K
 from minitheano.tensor.basic import as_tensor_variable
 from minitheano.tensor.elemwise import DimShuffle
 from minitheano.tensor.type import TensorType, TensorVariable
@@ -77,6 +78,14 @@ class CAReduce(Op):
     def infer_shape(self, fgraph, node, input_shapes):
         (shape,) = input_shapes
         return [tuple(s for d, s in enumerate(shape) if d not in self.axis)]
+
+    def kernel(self, node: Apply) -> K.ReduceKernel | None:
+        """A fold of one of the scalar ops the printers know (K.REDUCTIONS)."""
+        name = getattr(self.scalar_op, "name", "")
+        if name not in K.REDUCTIONS or isinstance(node.inputs[0], Constant):
+            return None
+        return K.ReduceKernel(name, K.operand(node.inputs[0]), self.axis,
+                              node.outputs[0].type.dtype)
 
     def __str__(self) -> str:
         return f"{type(self).__name__}{{axis={list(self.axis)}}}"
@@ -272,6 +281,15 @@ class Argmax(Op):
     def grad(self, inputs, output_grads):
         return [_zero_grad(inputs[0])]
 
+    def kernel(self, node: Apply) -> K.ReduceKernel | None:
+        if isinstance(node.inputs[0], Constant):
+            return None
+        return K.ReduceKernel(self.kernel_op, K.operand(node.inputs[0]), self.axis,
+                              node.outputs[0].type.dtype)
+
+    # The fold a ReduceKernel names.
+    kernel_op = "argmax"
+
     def __str__(self) -> str:
         return f"{type(self).__name__}{{axis={list(self.axis)}}}"
 
@@ -280,6 +298,7 @@ class Argmin(Argmax):
     """The int64 index of the smallest element over some axes."""
 
     numpy_fn = staticmethod(np.argmin)
+    kernel_op = "argmin"
 
 
 def _reduce(op_class: type, x: typing.Any, axis: typing.Any, keepdims: bool) -> TensorVariable:

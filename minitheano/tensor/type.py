@@ -176,6 +176,12 @@ class TensorType(Type):
 class TensorVariable(Variable):
     """A symbolic array: numpy's operators and methods build graph instead of computing."""
 
+    # `numpy_array * x` would otherwise let numpy loop over the array, multiplying each
+    # element by `x` into an object array; with no __array_ufunc__ numpy's operators
+    # step aside and Python calls x.__rmul__, which builds graph (Theano set
+    # __array_priority__ for the same reason).
+    __array_ufunc__ = None
+
     # -- what kind of array ------------------------------------------------
     @property
     def dtype(self) -> str:

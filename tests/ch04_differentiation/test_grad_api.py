@@ -187,10 +187,10 @@ def test_known_grads_start_the_walk():
     (gx,) = T.grad(None, [x], known_grads={h: gh})
     xv, ghv = np.array([0.1, -0.7]), np.array([2.0, 3.0])
     np.testing.assert_allclose(run([x, gh], gx, xv, ghv), ghv * (1 - np.tanh(xv) ** 2))
-    # A known gradient is the whole gradient of its variable (Theano's rule).
+    # A known gradient is added to what flows back from the cost through h.
     cost = T.sum(h * 5)
     gx = T.grad(cost, x, known_grads={h: gh})
-    np.testing.assert_allclose(run([x, gh], gx, xv, ghv), ghv * (1 - np.tanh(xv) ** 2))
+    np.testing.assert_allclose(run([x, gh], gx, xv, ghv), (ghv + 5) * (1 - np.tanh(xv) ** 2))
     with pytest.raises(ValueError, match="dimensions"):
         T.grad(None, x, known_grads={h: T.dmatrix()})
     with pytest.raises(ValueError):

@@ -116,9 +116,10 @@ def is_valid(so: Path) -> bool:
     return _fingerprint(data) == expected
 
 
-def library_path(source: str) -> Path:
-    """The path of a valid library built from `source`: from the cache, or compiled now."""
-    cxx = config.cxx
+def library_path(source: str, cxx: str | None = None) -> Path:
+    """The path of a valid library built from `source`: from the cache, or compiled now.
+    `cxx`: another compiler than config.cxx (chapter 6's emulator needs C++)."""
+    cxx = cxx or config.cxx
     flag_list = flags()
     key = cache_key(source, cxx, flag_list)
     directory = Path(config.compiledir)

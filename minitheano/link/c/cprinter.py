@@ -1,6 +1,6 @@
 """Printing scalar code as C: types, casts, constants and the body of a fused loop (chapter 5).
 
-A loop body is a `ScalarProgram` (link/kernel.py): numbered values, each
+A loop body is a `ScalarProgram` (tensor/kernel.py): numbered values, each
 computed by one scalar op from earlier ones.  `ScalarPrinter.body` prints it
 as one C declaration per value,
 
@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from minitheano.link.kernel import ScalarProgram
+from minitheano.scalar import math as smath
+from minitheano.tensor.kernel import ScalarProgram
 
 CTYPES = {"bool": "bool", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
           "int64": "int64_t", "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
@@ -126,7 +127,8 @@ _KINDS = {"b": "bool", "i": "int", "u": "uint", "f": "float"}
 
 
 class ScalarPrinter:
-    """Spellings of scalar C, and the body of a loop."""
+    """Spellings of scalar C, the body of a loop, and how a reduction folds: what
+    chapter 5's C printer and chapter 6's CUDA printer share."""
 
     # What chapter 6 changes: how helpers are declared, infinity and nan.
     qualifier = "static inline"
@@ -198,6 +200,27 @@ class ScalarPrinter:
         if dtype == "int32" and value == -2**31:
             return "INT32_MIN"
         return f"{value}u" if dtype.startswith("uint") else str(value)
+
+    # -- reductions ------------------------------------------------------------------
+    def fold(self, op: str, acc: str, value: str, dtype: str) -> str:
+        """The C expression folding `value` into `acc` for reduction `op` ("add",
+        "maximum"...): the scalar op's own code, whichever the target."""
+        return getattr(smath, op).c_code(self, [acc, value], [dtype] * 2, dtype)
+
+    def start_value(self, op: str, dtype: str) -> str:
+        """The value a fold starts from: its identity; for max and min the
+        extreme value of the dtype (an empty max is an error anyway)."""
+        if op in ("maximum", "minimum"):
+            low = op == "maximum"
+            if dtype.startswith("float"):
+                return f"-{self.infinity}" if low else self.infinity
+            if dtype == "bool":
+                return self.literal(not low, dtype)
+            info = np.iinfo(dtype)
+            return self.literal(info.min if low else info.max, dtype)
+        if op == "and_":  # every bit set
+            return "true" if dtype == "bool" else f"({self.ctype(dtype)})~0"
+        return self.literal(1 if op == "mul" else 0, dtype)
 
     # -- loop bodies ---------------------------------------------------------------
     def name(self, program: ScalarProgram, value: int) -> str:

@@ -33,7 +33,6 @@ from minitheano.link.kernel import (
     ReduceKernel,
     SoftmaxKernel,
 )
-from minitheano.scalar import math as smath
 
 # runtime.h, without the lines that mark regions for the book.
 RUNTIME = "".join(line for line in
@@ -176,21 +175,6 @@ class CPrinter(ScalarPrinter):
         return _function(f"int {name}({params})", body)
 
     # -- reductions ------------------------------------------------------------------
-    def _start(self, op: str, dtype: str) -> str:
-        """The value a fold starts from: its identity; for max and min the
-        extreme value of the dtype (an empty max is an error anyway)."""
-        if op in ("maximum", "minimum"):
-            low = op == "maximum"
-            if dtype.startswith("float"):
-                return f"-{self.infinity}" if low else self.infinity
-            if dtype == "bool":
-                return self.literal(not low, dtype)
-            info = np.iinfo(dtype)
-            return self.literal(info.min if low else info.max, dtype)
-        if op == "and_":  # every bit set
-            return "true" if dtype == "bool" else f"({self.ctype(dtype)})~0"
-        return self.literal(1 if op == "mul" else 0, dtype)
-
     def _refuse_empty(self, k: ReduceKernel) -> list[str]:
         """max, min and argmax over an axis of length 0 are undefined: an error."""
         if not k.axes:
@@ -201,10 +185,9 @@ class CPrinter(ScalarPrinter):
     def reduce(self, name: str, k: ReduceKernel) -> list[str]:
         x, t_in, t = k.input, self.ctype(k.input.dtype), self.ctype(k.out_dtype)
         out = Operand(k.out_dtype, tuple(x.broadcastable[d] for d in k.kept))
-        scalar_op = getattr(smath, k.op)
-        fold = scalar_op.c_code(self, ["acc", "v"], [k.out_dtype] * 2, k.out_dtype)
-        fold_out = scalar_op.c_code(self, ["*o", "v"], [k.out_dtype] * 2, k.out_dtype)
-        fold_memory = scalar_op.c_code(self, ["y0[i]", "v"], [k.out_dtype] * 2, k.out_dtype)
+        fold = self.fold(k.op, "acc", "v", k.out_dtype)
+        fold_out = self.fold(k.op, "*o", "v", k.out_dtype)
+        fold_memory = self.fold(k.op, "y0[i]", "v", k.out_dtype)
         body = self._check_arrays([("in0", x), ("out0", out)], ["out0"])
         same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
         if same:
@@ -212,7 +195,7 @@ class CPrinter(ScalarPrinter):
         if k.op in ("maximum", "minimum"):
             body += self._refuse_empty(k)
         # Every output element starts at the fold's start value...
-        body += [f"const {t} start = {self._start(k.op, k.out_dtype)};",
+        body += [f"const {t} start = {self.start_value(k.op, k.out_dtype)};",
                  "mt_loop L;", f"mt_loop_init(&L, {out.ndim}, out0->dimensions);",
                  "mt_loop_add(&L, out0, 0x0);"]
         body += _block("if (mt_loop_simplify(&L))", [

@@ -1,6 +1,6 @@
 """The C linker: one compiled module per function, and thunks that call it (chapter 5).
 
-`c_thunks` describes every node it can (link/kernel.py), prints all the
+`c_thunks` describes every node it can (each op's `kernel(node)`, tensor/kernel.py), prints all the
 kernels into ONE C module (one compiler run per function, cached on disk),
 loads it with ctypes, and gives each node a thunk of the same shape as the
 Python VM's: a function of no arguments that reads its input cells and

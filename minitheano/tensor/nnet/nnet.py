@@ -22,6 +22,7 @@ from minitheano.graph.null import grad_not_implemented, grad_undefined
 from minitheano.graph.op import Op
 from minitheano.scalar import math as smath
 from minitheano.scalar.basic import INT_DTYPES, UINT_DTYPES
+from minitheano.tensor import kernel as K
 from minitheano.tensor.basic import as_tensor_variable
 from minitheano.tensor.elemwise import Elemwise
 from minitheano.tensor.type import TensorType, TensorVariable
@@ -119,6 +120,9 @@ class Softmax(Op):
     def infer_shape(self, fgraph, node, input_shapes):
         return list(input_shapes)
 
+    def kernel(self, node: Apply) -> K.SoftmaxKernel:
+        return K.SoftmaxKernel("softmax", K.operand(node.inputs[0]))
+
     def L_op(self, inputs, outputs, output_grads):
         (y,), (g,) = outputs, output_grads
         return [softmax_grad(g, y)]  # y is given: no need to compute the softmax again
@@ -181,6 +185,9 @@ class LogSoftmax(Op):
 
     def infer_shape(self, fgraph, node, input_shapes):
         return list(input_shapes)
+
+    def kernel(self, node: Apply) -> K.SoftmaxKernel:
+        return K.SoftmaxKernel("log_softmax", K.operand(node.inputs[0]))
 
     def L_op(self, inputs, outputs, output_grads):
         (y,), (g,) = outputs, output_grads
@@ -289,6 +296,9 @@ class CrossentropyCategorical1Hot(Op):
     def infer_shape(self, fgraph, node, input_shapes):
         return [input_shapes[0][:1]]
 
+    def kernel(self, node: Apply) -> K.CrossentropyKernel:
+        return K.CrossentropyKernel(K.operand(node.inputs[0]), node.inputs[1].type.dtype)
+
     def grad(self, inputs, output_grads):
         coding, y_idx = inputs
         (g,) = output_grads
@@ -314,6 +324,12 @@ class CrossentropyCategorical1HotGrad(Op):
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [input_shapes[1]]
+
+    def kernel(self, node: Apply) -> K.CrossentropyGradKernel | None:
+        g, coding, y_idx = node.inputs
+        if g.ndim != 1 or g.dtype != coding.dtype or coding.ndim != 2:
+            return None
+        return K.CrossentropyGradKernel(K.operand(coding), y_idx.type.dtype)
 
     def grad(self, inputs, output_grads):
         g, coding, y_idx = inputs

@@ -1,0 +1,249 @@
+"""How each CUDA kernel is launched: the grid, the block and the arguments (chapter 6).
+
+A kernel printed by link/cuda/printer.py is only half of the story: the host
+decides, for each call, how many threads run it and what numbers they get.
+That decision is made here, in Python, once per call, and it is the same
+whoever runs the kernel (the CPU emulator or a real GPU through PyCUDA), so
+the emulator runs exactly the grid the GPU would.
+
+The arrays are "device arrays" of a `Device` (link/cuda/device.py): objects
+with a shape, a dtype, strides in bytes and an address.  For the emulator
+they are numpy arrays; for PyCUDA, GPUArrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from minitheano.link.cuda.printer import MAX_BLOCK, TILE, WARP
+from minitheano.tensor.kernel import (
+    CrossentropyGradKernel,
+    CrossentropyKernel,
+    DotKernel,
+    ElemwiseKernel,
+    Kernel,
+    ReduceKernel,
+    SoftmaxKernel,
+)
+
+ELEMWISE_BLOCK = 256   # threads per block of a grid-stride kernel
+MAX_GRID = 1024        # blocks of a grid-stride kernel: each thread then takes several elements
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One kernel launch: which function, grid (x, y), block (x, y), the arguments."""
+    function: str
+    grid: tuple[int, int]
+    block: tuple[int, int]
+    args: tuple[Any, ...]
+
+
+@dataclass
+class Plan:
+    """What one node's call does: its launches, its outputs, and a flag array
+    the kernels set on bad input (None when they cannot)."""
+    launches: list[Launch]
+    outputs: list[Any]
+    flag: Any = None
+
+
+def _blocks(n: int, block: int) -> int:
+    return min(max((n + block - 1) // block, 1), MAX_GRID)
+
+
+def reduction_block(n: int) -> int:
+    """The block size for folding n elements: the power of two covering n,
+    between one warp and MAX_BLOCK (no idle warps for short runs)."""
+    size = WARP
+    while size < n and size < MAX_BLOCK:
+        size *= 2
+    return size
+
+
+def element_strides(array: Any) -> list[int]:
+    """The strides of a device array counted in elements."""
+    itemsize = np.dtype(array.dtype).itemsize
+    if any(s % itemsize for s in array.strides):
+        raise ValueError(f"strides {array.strides} are not multiples of the item size")
+    return [s // itemsize for s in array.strides]
+
+
+def is_c_contiguous(shape: tuple[int, ...], strides: list[int]) -> bool:
+    expected = 1
+    for n, s in zip(reversed(shape), reversed(strides)):
+        if n != 1 and s != expected:
+            return False
+        expected *= n
+    return True
+
+
+# --8<-- [start:merge]
+def merge_dimensions(shape: list[int],
+                     strides: list[list[int]]) -> tuple[list[int], list[list[int]]]:
+    """Fewer, longer dimensions for the same walk: drop length-1 dimensions, and
+    join dimension d to d-1 when every array steps over d-1 exactly as over a
+    whole run of d (stride[d-1] == stride[d] * shape[d])."""
+    keep = [d for d, n in enumerate(shape) if n != 1]
+    new_shape, new_strides = [], [[] for _ in strides]
+    for d in keep:
+        if new_shape and all(s[-1] == a[d] * shape[d] for s, a in zip(new_strides, strides)):
+            new_shape[-1] *= shape[d]
+            for s, a in zip(new_strides, strides):
+                s[-1] = a[d]
+        else:
+            new_shape.append(shape[d])
+            for s, a in zip(new_strides, strides):
+                s.append(a[d])
+    return new_shape, new_strides
+# --8<-- [end:merge]
+
+
+def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
+    """The launches computing `kernel` (printed under `name`) on device arrays `inputs`."""
+    if isinstance(kernel, ElemwiseKernel):
+        return _elemwise(device, name, kernel, inputs)
+    if isinstance(kernel, ReduceKernel):
+        return _reduce(device, name, kernel, inputs[0])
+    if isinstance(kernel, SoftmaxKernel):
+        return _softmax(device, name, kernel, inputs[0])
+    if isinstance(kernel, CrossentropyKernel):
+        return _crossentropy(device, name, kernel, inputs)
+    if isinstance(kernel, CrossentropyGradKernel):
+        return _crossentropy_grad(device, name, kernel, inputs)
+    if isinstance(kernel, DotKernel):
+        return _dot(device, name, kernel, inputs)
+    raise NotImplementedError(f"no CUDA launch for {type(kernel).__name__}")
+
+
+def _elemwise(device: Any, name: str, k: ElemwiseKernel, inputs: list[Any]) -> Plan:
+    shape = [1] * k.ndim
+    for x, op in zip(inputs, k.inputs):
+        for d, n in enumerate(x.shape):
+            if op.broadcastable[d] and n != 1:
+                raise ValueError(f"input of shape {x.shape} has length {n} along dimension "
+                                 f"{d}, declared broadcastable (length 1)")
+            if n != 1:
+                if shape[d] not in (1, n):
+                    raise ValueError(f"shapes {[tuple(i.shape) for i in inputs]} do not "
+                                     f"broadcast together (dimension {d})")
+                shape[d] = n
+    for x in inputs:  # a length-0 dimension wins over length 1
+        for d, n in enumerate(x.shape):
+            if n == 0:
+                shape[d] = 0
+    outputs = [device.empty(tuple(shape), op.dtype) for op in k.outputs]
+    n = int(np.prod(shape))
+    if n == 0:
+        return Plan([], outputs)
+    looped = [x for x, op in zip(inputs, k.inputs) if not op.is_scalar]
+    grid = (_blocks(n, ELEMWISE_BLOCK), 1)
+    pointers = [device.address(x) for x in inputs] + [device.address(y) for y in outputs]
+    if all(tuple(x.shape) == tuple(shape) and is_c_contiguous(x.shape, element_strides(x))
+           for x in looped):
+        return Plan([Launch(f"{name}_c", grid, (ELEMWISE_BLOCK, 1), (n, *pointers))], outputs)
+    strides = [[0 if x.shape[d] == 1 else s for d, s in enumerate(element_strides(x))]
+               for x in looped]
+    strides += [element_strides(y) for y in outputs]
+    merged, merged_strides = merge_dimensions(shape, strides)
+    pad = k.ndim - len(merged)  # the kernel has k.ndim dimensions: leading ones of length 1
+    merged = [1] * pad + merged
+    merged_strides = [[0] * pad + s for s in merged_strides]
+    args = (n, *merged, *[s for per_array in merged_strides for s in per_array], *pointers)
+    return Plan([Launch(f"{name}_s", grid, (ELEMWISE_BLOCK, 1), args)], outputs)
+
+
+def _reduce(device: Any, name: str, k: ReduceKernel, x: Any) -> Plan:
+    strides = element_strides(x)
+    kept_shape = [x.shape[d] for d in k.kept]
+    red_shape = [x.shape[d] for d in k.axes]
+    n_out, n_red = int(np.prod(kept_shape)), int(np.prod(red_shape))
+    if n_red == 0 and n_out > 0 and k.op in ("maximum", "minimum"):
+        raise ValueError(f"zero-size array to reduction operation {k.op} which has no identity")
+    out = device.empty(tuple(kept_shape), k.out_dtype)
+    if n_out == 0:
+        return Plan([], [out])
+    args = (n_out, n_red, *kept_shape, *[strides[d] for d in k.kept], *red_shape,
+            *[strides[d] for d in k.axes], device.address(x), device.address(out))
+    launch = Launch(name, (min(n_out, MAX_GRID), 1), (reduction_block(n_red), 1), args)
+    return Plan([launch], [out])
+
+
+def _rows(device: Any, x: Any) -> tuple[Any, int, int, int]:
+    """x seen as rows along its last axis: (x, or a contiguous copy when its
+    leading dimensions cannot be walked with one stride; rows; row stride; column stride)."""
+    shape, strides = list(x.shape), element_strides(x)
+    if len(shape) == 1:
+        return x, 1, 0, strides[0]
+    lead, lead_strides = merge_dimensions(shape[:-1], [strides[:-1]])
+    if len(lead) > 1:
+        x = device.contiguous(x)
+        return _rows(device, x)
+    rows = int(np.prod(shape[:-1]))
+    return x, rows, lead_strides[0][0] if lead else 0, strides[-1]
+
+
+def _softmax(device: Any, name: str, k: SoftmaxKernel, x: Any) -> Plan:
+    out = device.empty(tuple(x.shape), k.input.dtype)
+    x, rows, xr, xc = _rows(device, x)
+    m = x.shape[-1]
+    if rows * m == 0:
+        if rows and not m:
+            raise ValueError("softmax of an empty row: its max is undefined")
+        return Plan([], [out])
+    launch = Launch(name, (min(rows, MAX_GRID), 1), (reduction_block(m), 1),
+                    (rows, m, xr, xc, device.address(x), device.address(out)))
+    return Plan([launch], [out])
+
+
+def _crossentropy(device: Any, name: str, k: CrossentropyKernel, inputs: list[Any]) -> Plan:
+    coding, y = inputs
+    rows, classes = coding.shape
+    if y.shape[0] != rows:
+        raise ValueError(f"{rows} rows of probabilities but {y.shape[0]} class indices")
+    out = device.empty((rows,), k.coding.dtype)
+    flag = device.zeros((1,), "int32")
+    if rows == 0:
+        return Plan([], [out], flag)
+    cs, ys = element_strides(coding), element_strides(y)
+    args = (rows, classes, cs[0], cs[1], ys[0], device.address(coding), device.address(y),
+            device.address(out), device.address(flag))
+    return Plan([Launch(name, (_blocks(rows, ELEMWISE_BLOCK), 1), (ELEMWISE_BLOCK, 1), args)],
+                [out], flag)
+
+
+def _crossentropy_grad(device: Any, name: str, k: CrossentropyGradKernel,
+                       inputs: list[Any]) -> Plan:
+    g, coding, y = inputs
+    rows, classes = coding.shape
+    if y.shape[0] != rows or g.shape[0] != rows:
+        raise ValueError(f"{rows} rows of probabilities, {y.shape[0]} class indices and "
+                         f"{g.shape[0]} gradients")
+    out = device.empty((rows, classes), k.coding.dtype)
+    flag = device.zeros((1,), "int32")
+    if rows * classes == 0:
+        return Plan([], [out], flag)
+    gs, cs, ys = element_strides(g), element_strides(coding), element_strides(y)
+    args = (rows, classes, gs[0], cs[0], cs[1], ys[0], device.address(g),
+            device.address(coding), device.address(y), device.address(out),
+            device.address(flag))
+    grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
+    return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
+
+
+def _dot(device: Any, name: str, k: DotKernel, inputs: list[Any]) -> Plan:
+    a, b = inputs
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"Dot: shapes {tuple(a.shape)} and {tuple(b.shape)} are not aligned")
+    rows, inner, cols = a.shape[0], a.shape[1], b.shape[1]
+    out = device.empty((rows, cols), k.dtype)
+    if rows * cols == 0:
+        return Plan([], [out])
+    sa, sb = element_strides(a), element_strides(b)
+    grid = ((cols + TILE - 1) // TILE, (rows + TILE - 1) // TILE)
+    args = (rows, cols, inner, sa[0], sa[1], sb[0], sb[1], device.address(a),
+            device.address(b), device.address(out))
+    return Plan([Launch(name, grid, (TILE, TILE), args)], [out])

@@ -1,0 +1,317 @@
+"""Printing kernel descriptions as CUDA kernels (chapter 6).
+
+The descriptions are chapter 5's (tensor/kernel.py) and so is the scalar
+code: `CudaPrinter` is a `ScalarPrinter` (link/c/cprinter.py) like the C
+printer, and the body of an elementwise kernel comes out of the very same
+`body()` call.  What differs between the two targets is a handful of fields:
+
+    field             C (chapter 5)                 CUDA (here)
+    function head     int k0(mt_array *in0, ...)    extern "C" __global__ void k0(long n, ...)
+    helper qualifier  static inline                 __device__ static inline
+    index of element  for (i = 0; i < n; i++)       i = blockIdx.x * blockDim.x + threadIdx.x,
+                                                    i += blockDim.x * gridDim.x (grid-stride)
+    reduction combine one accumulator, in order     per thread, then a shared-memory tree
+                                                    (__syncthreads), then warp shuffles
+
+Every kernel takes plain scalars and pointers (no structs), so the same
+argument list serves `cuLaunchKernel` (PyCUDA) and the CPU emulator.  The
+host side that chooses the grid and merges dimensions is link/cuda/launch.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from minitheano.link.c.cprinter import ScalarPrinter
+from minitheano.tensor.kernel import (
+    CrossentropyGradKernel,
+    CrossentropyKernel,
+    DotKernel,
+    ElemwiseKernel,
+    Kernel,
+    ReduceKernel,
+    SoftmaxKernel,
+)
+
+WARP = 32          # threads that run in lockstep on NVIDIA hardware
+MAX_BLOCK = 256    # threads of a reduction block (its shared buffer's length)
+TILE = 16          # the tiled matmul's tile is TILE x TILE; its block too
+
+PRELUDE = f"""\
+#include <stdint.h>
+#define MT_WARP {WARP}
+#define MT_MAX_BLOCK {MAX_BLOCK}
+#define MT_TILE {TILE}
+#define MT_FULL_MASK 0xffffffffu"""
+
+# __shfl_down_sync moves 4- and 8-byte values (and halves): not bool or int8/16.
+SHUFFLE_DTYPES = ("int32", "int64", "uint32", "uint64", "float32", "float64")
+
+
+@dataclass(frozen=True)
+class CudaFunction:
+    """One printed kernel: its name, its parameters (C type, name) in order,
+    its text, and whether it synchronizes threads (barriers, warp shuffles)."""
+    name: str
+    params: tuple[tuple[str, str], ...]
+    text: str
+    barriers: bool
+
+
+def _block(head: str, body: list[str], tail: str = "}") -> list[str]:
+    return [head + " {"] + ["    " + line for line in body] + [tail]
+
+
+class CudaPrinter(ScalarPrinter):
+    """Prints kernel descriptions as CUDA C; every name starts with the given prefix."""
+
+    qualifier = "__device__ static inline"
+    head = 'extern "C" __global__ void'
+    # The first element a thread takes, and how far it jumps to its next one.
+    first_index = "blockIdx.x * (long)blockDim.x + threadIdx.x"
+    index_step = "(long)blockDim.x * gridDim.x"
+
+    def functions(self, name: str, kernel: Kernel) -> list[CudaFunction]:
+        """The kernels for one description; NotImplementedError if it has no CUDA."""
+        if isinstance(kernel, ElemwiseKernel):
+            return self.elemwise(name, kernel)
+        if isinstance(kernel, ReduceKernel):
+            return [self.reduce(name, kernel)]
+        if isinstance(kernel, SoftmaxKernel):
+            return [self.softmax(name, kernel)]
+        if isinstance(kernel, CrossentropyKernel):
+            return [self.crossentropy(name, kernel)]
+        if isinstance(kernel, CrossentropyGradKernel):
+            return [self.crossentropy_grad(name, kernel)]
+        if isinstance(kernel, DotKernel):
+            return [self.dot(name, kernel)]
+        raise NotImplementedError(f"no CUDA printer for {type(kernel).__name__}")
+
+    def module(self, functions: list[CudaFunction]) -> str:
+        """The whole .cu text: the prelude, the helpers the kernels asked for, the kernels."""
+        parts = [PRELUDE, *self.helpers.values(), *(f.text for f in functions)]
+        return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+    def _function(self, name: str, params: list[tuple[str, str]], body: list[str],
+                  barriers: bool = False) -> CudaFunction:
+        head = f"{self.head} {name}({', '.join(f'{t} {p}' for t, p in params)})"
+        text = "\n".join([head, "{"] + ["    " + line for line in body] + ["}"])
+        return CudaFunction(name, tuple(params), text, barriers)
+
+    def _grid_stride(self, count: str, body: list[str], index: str = "i") -> list[str]:
+        """`body` for every index below `count`: each thread starts at its place in
+        the whole grid and jumps by the grid's size, so any grid covers any count."""
+        # --8<-- [start:ex-ch06-grid-stride]
+        return _block(f"for (long {index} = {self.first_index}; {index} < {count}; "
+                      f"{index} += {self.index_step})", body)
+        # --8<-- [end:ex-ch06-grid-stride]
+
+    # -- elementwise -------------------------------------------------------------------
+    # --8<-- [start:elemwise]
+    def elemwise(self, name: str, k: ElemwiseKernel) -> list[CudaFunction]:
+        """Two kernels: `<name>_c` when every array is contiguous with the output
+        (one flat index for all), `<name>_s` for any strides and broadcasting
+        (the flat index is split into coordinates, each array has its strides)."""
+        program = k.program
+        if self.checks(program):
+            raise NotImplementedError("CUDA kernels do not report value errors yet")
+        looped = [j for j, op in enumerate(k.inputs) if not op.is_scalar]
+        pointers = [(f"const {self.ctype(op.dtype)} *", f"x{j}") for j, op in enumerate(k.inputs)]
+        pointers += [(f"{self.ctype(op.dtype)} *", f"y{o}") for o, op in enumerate(k.outputs)]
+        # Inputs with one value everywhere are read once, before the loop.
+        once = [f"const {self.ctype(op.dtype)} v{j} = x{j}[0];"
+                for j, op in enumerate(k.inputs) if op.is_scalar] + self.constants(program)
+        loads: list[str | None] = [None] * len(k.inputs)
+        for j in looped:
+            loads[j] = f"x{j}[i]"
+        stores = [f"y{o}[i]" for o in range(len(k.outputs))]
+        contiguous = self._function(
+            f"{name}_c", [("long", "n"), *pointers],
+            once + self._grid_stride("n", self.body(program, loads, stores)))
+        if k.ndim == 0:
+            return [contiguous]
+        # The strided kernel: shape d0..d{nd-1}, and array a's stride along d in
+        # elements, s<a>_<d> (0 where it is broadcast).
+        nd, arrays = k.ndim, [f"x{j}" for j in looped] + [f"y{o}" for o in range(len(k.outputs))]
+        params = [("long", "n")] + [("long", f"d{d}") for d in range(nd)]
+        params += [("long", f"s{a}_{d}") for a in arrays for d in range(nd)]
+        split = [f"long rest = i, {', '.join(f'o{a} = 0' for a in arrays)}, c;"]
+        for d in reversed(range(nd)):  # the last dimension varies fastest
+            split.append(f"c = rest % d{d}; rest /= d{d};" if d else "c = rest;")
+            split.append(" ".join(f"o{a} += c * s{a}_{d};" for a in arrays))
+        for j in looped:
+            loads[j] = f"x{j}[ox{j}]"
+        stores = [f"y{o}[oy{o}]" for o in range(len(k.outputs))]
+        strided = self._function(
+            f"{name}_s", params + pointers,
+            once + self._grid_stride("n", split + self.body(program, loads, stores)))
+        return [contiguous, strided]
+    # --8<-- [end:elemwise]
+
+    # -- folds of a whole block --------------------------------------------------------
+    def _fold(self, name: str, op: str, dtype: str) -> str:
+        """A device function combining two values as reduction `op` does."""
+        t = self.ctype(dtype)
+        code = self.fold(op, "a", "b", dtype)
+        helper = f"{name}_{op}"
+        self.helpers[(helper, dtype)] = (f"{self.qualifier} {t} {helper}({t} a, {t} b) "
+                                         f"{{ return {code}; }}")
+        return helper
+
+    # --8<-- [start:block-fold]
+    def _block_fold(self, fold: str, dtype: str) -> str:
+        """A device function folding one value per thread of the block into one
+        value, which every thread gets back.  blockDim.x is a power of two
+        between MT_WARP and MT_MAX_BLOCK; `buf` is MT_MAX_BLOCK long."""
+        t, helper = self.ctype(dtype), f"{fold}_block"
+        # The tree: each step folds the upper half of buf onto the lower half, until
+        # one warp's worth is left.
+        # --8<-- [start:ex-ch06-tree-step]
+        tree = ["for (unsigned half = blockDim.x / 2; half >= MT_WARP; half /= 2) {",
+                "    if (t < half)",
+                f"        buf[t] = {fold}(buf[t], buf[t + half]);",
+                "    __syncthreads();",
+                "}"]
+        # --8<-- [end:ex-ch06-tree-step]
+        self.helpers[(helper, dtype)] = "\n".join(
+            [f"__device__ static {t} {helper}({t} v, {t} *buf)", "{",
+             "    const unsigned t = threadIdx.x;",
+             "    buf[t] = v;",
+             "    __syncthreads();",
+             "    /* the tree: each step folds the upper half onto the lower half */",
+             *["    " + line for line in tree],
+             "    /* the first warp finishes with shuffles: no shared memory, no barrier */",
+             "    if (t < MT_WARP) {",
+             "        v = buf[t];",
+             "        for (int offset = MT_WARP / 2; offset > 0; offset /= 2)",
+             f"            v = {fold}(v, __shfl_down_sync(MT_FULL_MASK, v, offset));",
+             "        if (t == 0)",
+             "            buf[0] = v;",
+             "    }",
+             "    __syncthreads();",
+             "    v = buf[0];",
+             "    __syncthreads();  /* everyone has read buf[0] before it is used again */",
+             "    return v;", "}"])
+        return helper
+    # --8<-- [end:block-fold]
+
+    # -- reductions ---------------------------------------------------------------------
+    def reduce(self, name: str, k: ReduceKernel) -> CudaFunction:
+        """One block per output element (grid-stride over them): each thread folds
+        a strided share of the reduced elements, then the block folds the threads'."""
+        if k.op not in ("add", "mul", "maximum", "minimum", "and_", "or_", "xor") \
+                or k.out_dtype not in SHUFFLE_DTYPES:
+            raise NotImplementedError(f"no CUDA reduction {k.op} in {k.out_dtype}")
+        t_in, t = self.ctype(k.input.dtype), self.ctype(k.out_dtype)
+        fold = self._fold(name, k.op, k.out_dtype)
+        block_fold = self._block_fold(fold, k.out_dtype)
+        nk, nr = len(k.kept), len(k.axes)
+        params = [("long", "n_out"), ("long", "n_red")]
+        params += [("long", f"kd{d}") for d in range(nk)] + [("long", f"ks{d}") for d in range(nk)]
+        params += [("long", f"rd{d}") for d in range(nr)] + [("long", f"rs{d}") for d in range(nr)]
+        params += [(f"const {t_in} *", "x"), (f"{t} *", "y")]
+        base = ["long rest = o, base = 0, c;"]
+        for d in reversed(range(nk)):
+            base += [f"c = rest % kd{d}; rest /= kd{d};" if d else "c = rest;",
+                     f"base += c * ks{d};"]
+        offset = ["long rest = r, at = base, c;"]
+        for d in reversed(range(nr)):
+            offset += [f"c = rest % rd{d}; rest /= rd{d};" if d else "c = rest;",
+                       f"at += c * rs{d};"]
+        load = self.cast("x[at]", k.input.dtype, k.out_dtype)
+        per_thread = _block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)",
+                            offset + [f"acc = {fold}(acc, {load});"])
+        one_output = base + [f"{t} acc = {self.start_value(k.op, k.out_dtype)};"] + per_thread
+        one_output += [f"acc = {block_fold}(acc, buf);", "if (threadIdx.x == 0)",
+                       "    y[o] = acc;"]
+        body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
+        body += _block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
+        return self._function(name, params, body, barriers=True)
+
+    # -- softmax ------------------------------------------------------------------------
+    def softmax(self, name: str, k: SoftmaxKernel) -> CudaFunction:
+        """One block per row: the row's max, the sum of exp(x - max), then each
+        element (three passes over the row, two block folds)."""
+        d = k.input.dtype
+        t, exp, log = self.ctype(d), self.math("exp", d), self.math("log", d)
+        larger = self._fold(name, "maximum", d)
+        top, total = self._block_fold(larger, d), self._block_fold(self._fold(name, "add", d), d)
+        params = [("long", "rows"), ("long", "m"), ("long", "xr"), ("long", "xc"),
+                  (f"const {t} *", "x"), (f"{t} *", "y")]
+        each = "for (long j = threadIdx.x; j < m; j += blockDim.x)"
+        row = ["const " + t + " *xrow = x + r * xr;", f"{t} *yrow = y + r * m;",
+               f"{t} v = -{self.infinity};"]
+        row += _block(each, [f"v = {larger}(v, xrow[j * xc]);"])
+        row += [f"const {t} high = {top}(v, buf);", "v = 0;"]
+        row += _block(each, [f"v += {exp}(xrow[j * xc] - high);"])
+        row += [f"const {t} sum = {total}(v, buf);"]
+        if k.kind == "softmax":
+            row += _block(each, [f"yrow[j] = {exp}(xrow[j * xc] - high) / sum;"])
+        else:
+            row += [f"const {t} lse = {log}(sum);"]
+            row += _block(each, ["yrow[j] = xrow[j * xc] - high - lse;"])
+        body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
+        body += _block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
+        return self._function(name, params, body, barriers=True)
+
+    # -- cross-entropy against class indices ---------------------------------------------
+    def crossentropy(self, name: str, k: CrossentropyKernel) -> CudaFunction:
+        """A thread per row: -log(coding[r, y[r]]); a class index out of range sets *bad."""
+        d = k.coding.dtype
+        t, ti = self.ctype(d), self.ctype(k.index_dtype)
+        params = [("long", "rows"), ("long", "classes"), ("long", "cr"), ("long", "cc"),
+                  ("long", "ys"), (f"const {t} *", "coding"), (f"const {ti} *", "yidx"),
+                  (f"{t} *", "out"), ("int *", "bad")]
+        row = ["const long c = (long)yidx[r * ys];",
+               "if (c < 0 || c >= classes) {", "    *bad = 1;", "    continue;", "}",
+               f"out[r] = -{self.math('log', d)}(coding[r * cr + c * cc]);"]
+        return self._function(name, params, self._grid_stride("rows", row, "r"))
+
+    def crossentropy_grad(self, name: str, k: CrossentropyGradKernel) -> CudaFunction:
+        """A thread per element of dx: -g[r] / coding[r, c] where c == y[r], else 0."""
+        d = k.coding.dtype
+        t, ti = self.ctype(d), self.ctype(k.index_dtype)
+        params = [("long", "rows"), ("long", "classes"), ("long", "gs"), ("long", "cr"),
+                  ("long", "cc"), ("long", "ys"), (f"const {t} *", "g"),
+                  (f"const {t} *", "coding"), (f"const {ti} *", "yidx"), (f"{t} *", "dx"),
+                  ("int *", "bad")]
+        element = ["const long r = i / classes, c = i % classes;",
+                   "const long want = (long)yidx[r * ys];",
+                   "if (want < 0 || want >= classes)", "    *bad = 1;",
+                   f"dx[i] = c == want ? -g[r * gs] / coding[r * cr + c * cc] : ({t})0;"]
+        return self._function(name, params, self._grid_stride("rows * classes", element))
+
+    # -- matrix product ------------------------------------------------------------------
+    # --8<-- [start:dot]
+    def dot(self, name: str, k: DotKernel) -> CudaFunction:
+        """c = a . b with TILE x TILE blocks, one thread per element of c.  The
+        block walks along k one tile at a time: its threads copy a tile of a and
+        one of b into shared memory (each thread one element of each), wait,
+        then each multiplies a row of the one by a column of the other."""
+        t = self.ctype(k.dtype)
+        params = [("long", "rows"), ("long", "cols"), ("long", "inner"),
+                  ("long", "ar"), ("long", "ac"), ("long", "br"), ("long", "bc"),
+                  (f"const {t} *", "a"), (f"const {t} *", "b"), (f"{t} *", "c")]
+        body = [f"__shared__ {t} ta[MT_TILE][MT_TILE];",
+                f"__shared__ {t} tb[MT_TILE][MT_TILE];",
+                "const int tx = threadIdx.x, ty = threadIdx.y;",
+                "const long row = blockIdx.y * (long)MT_TILE + ty;",
+                "const long col = blockIdx.x * (long)MT_TILE + tx;",
+                f"{t} acc = 0;"]
+        # Thread (tx, ty) copies one element of each tile: a[row, k0 + tx] and
+        # b[k0 + ty, col]; outside the matrices a tile holds zeros (they add nothing).
+        # --8<-- [start:ex-ch06-tile-loads]
+        loads = [f"ta[ty][tx] = row < rows && k0 + tx < inner ? "
+                 f"a[row * ar + (k0 + tx) * ac] : ({t})0;",
+                 f"tb[ty][tx] = k0 + ty < inner && col < cols ? "
+                 f"b[(k0 + ty) * br + col * bc] : ({t})0;"]
+        # --8<-- [end:ex-ch06-tile-loads]
+        body += _block("for (long k0 = 0; k0 < inner; k0 += MT_TILE)", [
+            "/* outside the matrices, a tile holds zeros: they add nothing */", *loads,
+            "__syncthreads();  /* the tiles are complete */",
+            "for (int j = 0; j < MT_TILE; j++)",
+            "    acc += ta[ty][j] * tb[j][tx];",
+            "__syncthreads();  /* everyone is done with them before the next are loaded */"])
+        body += ["if (row < rows && col < cols)", "    c[row * cols + col] = acc;"]
+        return self._function(name, params, body, barriers=True)
+    # --8<-- [end:dot]

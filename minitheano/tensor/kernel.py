@@ -1,0 +1,200 @@
+"""Kernel descriptions: what a compiled loop computes, without saying in which language
+(chapters 5 and 6).
+
+An op that can run as compiled code *describes* its node: its `kernel(node)`
+method returns plain data.  A fused elementwise node gives an
+`ElemwiseKernel` (a scalar program applied at every position of some arrays,
+with their dtypes and broadcastable patterns), a reduction a `ReduceKernel`
+(a scalar op folded over some axes), softmax a `SoftmaxKernel`, a matrix
+product a `DotKernel`.  Printers turn these into text: `link/c/loops.py`
+into C loops for the CPU, `link/cuda/` into CUDA kernels.  Both print the
+*same* descriptions and the same scalar code (link/c/cprinter.py); they
+differ in the loops around it and in a few spellings.
+
+The description lives with the op (Elemwise.kernel, CAReduce.kernel,
+Softmax.kernel, ...), never in a table of class names kept somewhere else:
+renaming or subclassing an op cannot silently lose its compiled path.  A
+printer that has no text for some description raises NotImplementedError
+and the node runs its Python `perform` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from minitheano.graph.basic import Variable
+from minitheano.scalar.basic import ScalarOp, ScalarType
+from minitheano.scalar.composite import Composite
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One array argument: its dtype and which dimensions are declared broadcastable."""
+    dtype: str
+    broadcastable: tuple[bool, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.broadcastable)
+
+    @property
+    def is_scalar(self) -> bool:
+        """One value for every position (0-d, or length 1 everywhere): read it once."""
+        return all(self.broadcastable)
+
+
+@dataclass(frozen=True)
+class Step:
+    """`values[out] = op(values[args])`: one scalar op of a loop body."""
+    op: ScalarOp
+    args: tuple[int, ...]
+    out: int
+    dtype: str
+
+
+@dataclass(frozen=True)
+class ScalarProgram:
+    """The body of an elementwise loop, as a straight-line program on numbered values.
+
+    Values 0..n_inputs-1 are the inputs (one element of each input array),
+    `constants` give some values literally, each step computes one more, and
+    `outputs` say which values are stored.
+    """
+    in_dtypes: tuple[str, ...]
+    constants: tuple[tuple[int, Any, str], ...]   # (value, Python number, dtype)
+    steps: tuple[Step, ...]
+    outputs: tuple[int, ...]
+
+    def dtype(self, value: int) -> str:
+        if value < len(self.in_dtypes):
+            return self.in_dtypes[value]
+        for v, _, d in self.constants:
+            if v == value:
+                return d
+        return next(s.dtype for s in self.steps if s.out == value)
+
+
+def scalar_program(scalar_op: ScalarOp, in_dtypes: tuple[str, ...]) -> ScalarProgram:
+    """The straight-line program of a scalar op: one step, or a Composite's inner
+    graph in topological order (nested Composites are opened up)."""
+    constants: list[tuple[int, Any, str]] = []
+    steps: list[Step] = []
+    count = [len(in_dtypes)]
+
+    def new_value() -> int:
+        count[0] += 1
+        return count[0] - 1
+
+    def emit(op: ScalarOp, args: list[int], out_dtypes: list[str]) -> list[int]:
+        if not isinstance(op, Composite):
+            out = new_value()
+            steps.append(Step(op, tuple(args), out, out_dtypes[0]))
+            return [out]
+        values: dict[Variable, int] = dict(zip(op.inputs, args))
+
+        def value_of(v: Variable) -> int:
+            if v not in values:  # a constant of the inner graph
+                values[v] = new_value()
+                constants.append((values[v], v.data.item(), v.type.dtype))
+            return values[v]
+
+        for node in op.nodes:
+            outs = emit(node.op, [value_of(v) for v in node.inputs],
+                        [o.type.dtype for o in node.outputs])
+            values.update(zip(node.outputs, outs))
+        return [value_of(o) for o in op.outputs]
+
+    probe = scalar_op.make_node(*[_scalar(d) for d in in_dtypes])
+    outputs = emit(scalar_op, list(range(len(in_dtypes))), [o.type.dtype for o in probe.outputs])
+    return ScalarProgram(tuple(in_dtypes), tuple(constants), tuple(steps), tuple(outputs))
+
+
+def _scalar(dtype: str) -> Variable:
+    return ScalarType(dtype)()
+
+
+@dataclass(frozen=True)
+class ElemwiseKernel:
+    """`outputs[k][i] = program(inputs[0][i], inputs[1][i], ...)` at every position i.
+
+    `inplace` lists (output, input) pairs: that output is written into that
+    input's buffer (chapter 3 decided it was safe).
+    """
+    inputs: tuple[Operand, ...]
+    outputs: tuple[Operand, ...]
+    program: ScalarProgram
+    inplace: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def ndim(self) -> int:
+        return self.outputs[0].ndim
+
+
+# The scalar ops a reduction can fold (CAReduce's commutative, associative ones).
+REDUCTIONS = ("add", "mul", "maximum", "minimum", "and_", "or_", "xor")
+
+
+@dataclass(frozen=True)
+class ReduceKernel:
+    """Fold a scalar op over `axes` of `input`: `out[kept] = op(..., in[kept, reduced], ...)`.
+
+    `op` is "add", "mul", "maximum", "minimum", "and_", "or_", "xor", or
+    "argmax"/"argmin" (the position, counted in C order over the reduced axes).
+    Elements are converted to `out_dtype` before they are combined (numpy sums
+    int8 in int64).
+    """
+    op: str
+    input: Operand
+    axes: tuple[int, ...]
+    out_dtype: str
+
+    @property
+    def kept(self) -> tuple[int, ...]:
+        return tuple(d for d in range(self.input.ndim) if d not in self.axes)
+
+
+@dataclass(frozen=True)
+class SoftmaxKernel:
+    """Softmax or log-softmax along the last axis of `input` ("softmax", "log_softmax")."""
+    kind: str
+    input: Operand
+
+
+@dataclass(frozen=True)
+class CrossentropyKernel:
+    """-log(coding[i, y[i]]) for each row i of `coding`, y an integer vector of
+    class indices (out of range: an error)."""
+    coding: Operand
+    index_dtype: str
+
+
+
+@dataclass(frozen=True)
+class CrossentropyGradKernel:
+    """The gradient of CrossentropyKernel with respect to `coding`:
+    dx[i, j] = -g[i] / coding[i, y[i]] where j == y[i], 0 elsewhere."""
+    coding: Operand
+    index_dtype: str
+
+
+@dataclass(frozen=True)
+class DotKernel:
+    """out = a . b for two matrices (numpy.dot), all three of dtype `dtype`."""
+    a: Operand
+    b: Operand
+    dtype: str
+
+
+Kernel = (ElemwiseKernel | ReduceKernel | SoftmaxKernel | CrossentropyKernel
+          | CrossentropyGradKernel | DotKernel)
+
+
+def operand(v: Variable) -> Operand:
+    """The Operand of a tensor variable: its dtype and broadcastable pattern."""
+    return Operand(v.type.dtype, tuple(v.type.broadcastable))
+
+
+__all__ = ["CrossentropyGradKernel", "CrossentropyKernel", "DotKernel", "ElemwiseKernel",
+           "Kernel", "Operand", "ReduceKernel", "ScalarProgram", "SoftmaxKernel", "Step",
+           "operand", "scalar_program"]

@@ -1,0 +1,213 @@
+"""device=cuda: the seeds' examples and an MLP training step through the CUDA kernels
+(run by the emulator here), compared with the C backend and numpy; the transfers the
+compiled graph shows; the doctor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import minitheano as theano
+from minitheano import tensor as T
+from minitheano.compile.mode import Mode
+from minitheano.graph.basic import Constant
+from minitheano.link.cuda import emulator
+from minitheano.link.cuda.transfer import GpuFromHost, GpuKernelOp, HostFromGpu
+from minitheano.printing import debugprint
+from minitheano.tensor import nnet
+
+
+@pytest.fixture
+def cuda():
+    before = theano.config.device
+    theano.config.device = "cuda"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the one-time "emulated" warning
+            yield
+    finally:
+        theano.config.device = before
+
+
+def ops(f):
+    return [n.op for n in f.maker.fgraph.toposort()]
+
+
+def test_logistic_runs_on_the_device(cuda):
+    x = T.dmatrix("x")
+    logistic = theano.function([x], 1 / (1 + T.exp(-x)))
+    values = np.array([[0, 1], [-1, -2]], dtype="float64")
+    np.testing.assert_allclose(logistic(values), 1 / (1 + np.exp(-values)), rtol=1e-15)
+    kinds = [type(op) for op in ops(logistic)]
+    assert kinds == [GpuFromHost, GpuKernelOp, HostFromGpu]
+    text = debugprint(logistic, file="str")
+    assert "HostFromGpu" in text and "GpuFromHost" in text and "GpuElemwise" in text
+
+
+def test_the_warning_says_once_that_kernels_are_emulated(monkeypatch):
+    monkeypatch.setattr(emulator, "_warned", False)
+    with pytest.warns(UserWarning, match="emulated on the CPU"):
+        emulator.warn_emulated()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        emulator.warn_emulated()  # the second time: silent
+
+
+def train(mode, steps=10):
+    """The seed's training loop with theano.grad: W fitted so that x . W = target."""
+    x, target = T.dvector("x"), T.dscalar("target")
+    W = theano.shared(np.asarray([0.2, 0.7]), "W")
+    y = (x * W).sum()
+    cost = (target - y) ** 2
+    f = theano.function([x, target], y, updates=[(W, W - 0.1 * theano.grad(cost, W))],
+                        mode=mode)
+    return [float(f([1.0, 1.0], 20.0)) for _ in range(steps)], W.get_value(), f
+
+
+def test_training_loop(cuda):
+    got, w, f = train(None)
+    expected, w_c, _ = train(Mode("c"))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    np.testing.assert_allclose(w, w_c, rtol=1e-12)
+    assert any(isinstance(op, GpuKernelOp) for op in ops(f))
+
+
+def mlp_step(mode, rng):
+    """One SGD step of a one-hidden-layer net on 20 examples of 7 features, 3 classes."""
+    x, y = T.matrix("x"), T.ivector("y")
+    W1 = theano.shared(rng.standard_normal((7, 16)).astype(theano.config.floatX), "W1")
+    b1 = theano.shared(np.zeros(16, theano.config.floatX), "b1")
+    W2 = theano.shared(rng.standard_normal((16, 3)).astype(theano.config.floatX), "W2")
+    hidden = T.tanh(T.dot(x, W1) + b1)
+    p = nnet.softmax(T.dot(hidden, W2))
+    loss = nnet.categorical_crossentropy(p, y).mean()
+    params = [W1, b1, W2]
+    updates = [(v, v - 0.1 * g) for v, g in zip(params, theano.grad(loss, params))]
+    f = theano.function([x, y], loss, updates=updates, mode=mode)
+    data = rng.standard_normal((20, 7)).astype(theano.config.floatX)
+    labels = rng.integers(0, 3, 20).astype("int32")
+    losses = [float(f(data, labels)) for _ in range(3)]
+    return losses, [v.get_value() for v in params], f
+
+
+def test_mlp_step(cuda):
+    got, params, f = mlp_step(None, np.random.default_rng(0))
+    expected, params_c, _ = mlp_step(Mode("c"), np.random.default_rng(0))
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    for a, b in zip(params, params_c):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    gpu = [str(op) for op in ops(f) if isinstance(op, GpuKernelOp)]
+    assert any("Dot" in s for s in gpu) and any("Elemwise" in s for s in gpu)
+
+
+def test_transfers_are_merged(cuda):
+    # Three GPU nodes in a chain: x moves in once (for both operands of the dot),
+    # the constant 2 moves in, the sum moves out, nothing between.
+    x = T.dmatrix("x")
+    f = theano.function([x], T.sum(T.dot(x, x) * 2, axis=0))
+    nodes = f.maker.fgraph.toposort()
+    moved_in = [n.inputs[0] for n in nodes if isinstance(n.op, GpuFromHost)]
+    assert moved_in[0] is f.maker.fgraph.inputs[0] and len(moved_in) == 2
+    assert isinstance(moved_in[1], Constant)
+    assert [type(n.op) for n in nodes].count(HostFromGpu) == 1
+    values = np.arange(6.0).reshape(2, 3)[:, :2]
+    np.testing.assert_allclose(f(values), (values @ values * 2).sum(0))
+
+
+def test_an_op_without_a_kernel_runs_on_the_host(cuda):
+    x = T.dmatrix("x")
+    f = theano.function([x], T.exp(x)[::-1] + 1)  # the slice has no CUDA kernel
+    kinds = [type(op).__name__ for op in ops(f)]
+    assert "HostFromGpu" in kinds and "GpuFromHost" in kinds
+    values = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(f(values), np.exp(values)[::-1] + 1)
+
+
+def test_flag_and_gpu_mode_from_the_environment():
+    code = ("import numpy, minitheano as th, minitheano.tensor as T\n"
+            "x = T.dvector('x'); f = th.function([x], T.exp(x))\n"
+            "print(th.config.device, f.maker.mode.linker, f(numpy.zeros(2)))\n"
+            "g = th.function([x], T.exp(x), mode='GPU'); print(g.maker.mode.linker)\n")
+    env = {**os.environ, "MINITHEANO_FLAGS": "device=cuda," + os.environ.get(
+        "MINITHEANO_FLAGS", "")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True)
+    assert out.stdout.split() == ["cuda", "cuda", "[1.", "1.]", "cuda"]
+    assert "emulated on the CPU" in out.stderr
+
+
+def test_doctor_without_nvcc_on_the_path(tmp_path):
+    # A PATH with python and g++ but no nvcc.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("g++",):
+        os.symlink(subprocess.check_output(["which", tool], text=True).strip(), bin_dir / tool)
+    env = {**os.environ, "PATH": str(bin_dir)}
+    out = subprocess.run([sys.executable, "-m", "minitheano", "doctor"], capture_output=True,
+                         text=True, env=env, check=True).stdout
+    assert "nvcc       no   nvcc (the CUDA compiler) is not on the PATH" in out
+    assert "emulator   yes" in out
+    assert "PyCUDA     no" in out
+    assert "device=cuda runs the kernels emulated on the CPU" in out
+
+
+def test_device_cuda_with_nothing_to_run_it_says_what_is_missing(monkeypatch):
+    from minitheano.link.cuda import device
+
+    device.get_device.cache_clear()
+    monkeypatch.setattr(device, "emulator_problem", lambda: "g++ is not on the PATH")
+    try:
+        with pytest.raises(RuntimeError, match="no GPU .*PyCUDA.*no emulator .*g\\+\\+"):
+            device.get_device()
+    finally:
+        device.get_device.cache_clear()
+
+
+def test_bad_class_index_on_the_device_is_the_ops_error(cuda):
+    coding, y = T.dmatrix("coding"), T.ivector("y")
+    f = theano.function([coding, y], nnet.crossentropy_categorical_1hot(coding, y))
+    assert any(isinstance(op, GpuKernelOp) for op in ops(f))
+    with pytest.raises(IndexError, match="class index 3 .*out of range for 3 classes"):
+        f(np.full((2, 3), 0.5), np.array([0, 3], "int32"))
+    np.testing.assert_allclose(f(np.full((2, 3), 0.5), np.array([0, 2], "int32")),
+                               -np.log([0.5, 0.5]))
+
+
+def test_shared_variables_live_on_the_device(cuda):
+    from minitheano.link.cuda.sharedvar import GpuSharedVariable
+
+    start = np.arange(6.0).reshape(2, 3)
+    W = theano.shared(start, "W")
+    assert isinstance(W, GpuSharedVariable)
+    start[0, 0] = 100.0                      # the device has its own copy
+    assert W.get_value()[0, 0] == 0.0
+    got = W.get_value()
+    got[0, 1] = 100.0                        # and get_value gives a host copy
+    assert W.get_value()[0, 1] == 1.0
+    W.set_value(np.ones((2, 3)))
+    np.testing.assert_array_equal(W.get_value(borrow=True), np.ones((2, 3)))
+    internal = W.get_value(borrow=True, return_internal_type=True)
+    assert internal is W.get_value(borrow=True, return_internal_type=True)
+    with pytest.raises(TypeError, match="set_value of shared variable W"):
+        W.set_value(np.ones((2, 3), "complex128"))
+
+
+def test_a_training_step_moves_only_the_minibatch_in(cuda):
+    losses, params, f = mlp_step(None, np.random.default_rng(0))
+    expected, params_c, _ = mlp_step(Mode("c"), np.random.default_rng(0))
+    np.testing.assert_allclose(losses, expected, rtol=1e-10)
+    nodes = f.maker.fgraph.toposort()
+    moved_in = [n.inputs[0] for n in nodes if isinstance(n.op, GpuFromHost)]
+    shared = [v for v in moved_in if getattr(v, "on_device", False)]
+    assert not shared, f"shared variables moved in each call: {shared}"
+    gpu_reads = {v.name for n in nodes if isinstance(n.op, GpuKernelOp) for v in n.inputs}
+    assert {"W1", "W2"} <= gpu_reads
+    # The new values of W1, b1 and W2 are stored on the device, with no trip to the host.
+    updates = f.maker.fgraph.outputs[1:]
+    assert len(updates) == 3
+    assert all(isinstance(u.owner.op, GpuKernelOp) for u in updates), updates
