@@ -1,4 +1,4 @@
-"""Time workloads on numpy, PyTensor (C backend) and minitheano in one run; print ratios.
+"""Time workloads on numpy, JAX, torch, PyTensor (C backend) and minitheano in one run.
 
     python bench/run.py                      # every workload
     python bench/run.py --only call_overhead # one module (or one workload by name)
@@ -10,6 +10,8 @@ round), each sample times a calibrated number of calls, and the fastest of
 time, so the minimum is the most repeatable estimate.  Ratios of such
 minima are stable to about +-15% here.  Compile time is the fastest of
 `--compile-samples` builds (PyTensor's C cache is warm after the first).
+The ratios printed are minitheano's time over each other system's; a peer
+that is not installed is skipped with a note (bench/requirements.txt).
 """
 
 from __future__ import annotations
@@ -145,31 +147,30 @@ def report(results: list[dict], machine: dict, samples: int, compile_samples: in
     head = [f"{machine['date']}  {machine['platform']}, {machine.get('cpu', '?')}, "
             f"{machine['cores']} cores",
             "  ".join(f"{k} {v}" for k, v in machine["versions"].items())]
-    if machine.get("skipped"):
-        head.append(f"skipped: {machine['skipped']}")
-    call_rows = [[f"per call (fastest of {samples})", "numpy", "pytensor", "torch",
-                  "minitheano", "mt/pytensor", "mt/numpy", "mt/torch"]]
-    comp_rows = [[f"compile (fastest of {compile_samples})", "pytensor", "minitheano",
-                  "mt/pytensor"]]
+    for system, why in machine.get("skipped", {}).items():
+        head.append(f"skipped {system}: {why}")
+    present = [s for s in systems.SYSTEMS if any(s in r["per_call_s"] for r in results)]
+    peers = [s for s in present if s != "minitheano"]
+    call_rows = [[f"per call (fastest of {samples})"] + present + [f"mt/{s}" for s in peers]]
+    compiled = [s for s in present if s != "numpy"]
+    comp_rows = [[f"compile (fastest of {compile_samples})"] + compiled
+                 + [f"mt/{s}" for s in compiled if s != "minitheano"]]
     for r in results:
         t, c = r["per_call_s"], r["compile_s"]
-        call_rows.append([r["workload"], fmt_time(t.get("numpy")), fmt_time(t.get("pytensor")),
-                          fmt_time(t.get("torch")), fmt_time(t.get("minitheano")),
-                          ratio(t.get("minitheano"), t.get("pytensor")),
-                          ratio(t.get("minitheano"), t.get("numpy")),
-                          ratio(t.get("minitheano"), t.get("torch"))])
-        comp_rows.append([r["workload"], fmt_time(c.get("pytensor")),
-                          fmt_time(c.get("minitheano")),
-                          ratio(c.get("minitheano"), c.get("pytensor"))])
+        call_rows.append([r["workload"]] + [fmt_time(t.get(s)) for s in present]
+                         + [ratio(t.get("minitheano"), t.get(s)) for s in peers])
+        comp_rows.append([r["workload"]] + [fmt_time(c.get(s)) for s in compiled]
+                         + [ratio(c.get("minitheano"), c.get(s)) for s in compiled
+                            if s != "minitheano"])
     notes = [f"{r['workload']}: " + ", ".join(f"{s} {n}" for s, n in r["notes"].items())
              for r in results if r.get("notes")]
     text = "\n".join(head) + "\n\n" + table(call_rows) + "\n\n" + table(comp_rows)
-    bw_rows = [["bandwidth (GB/s)", "numpy", "pytensor", "minitheano", "np.copyto"]]
+    bw_rows = [["bandwidth (GB/s)"] + present + ["np.copyto"]]
     for r in results:
         if "bytes_per_call" in r:
             t, gb = r["per_call_s"], r["bytes_per_call"] / 1e9
-            bw_rows.append([r["workload"]] + [f"{gb / t[s]:.2f}" if s in t else "-" for s in
-                                              ("numpy", "pytensor", "minitheano")]
+            bw_rows.append([r["workload"]] + [f"{gb / t[s]:.2f}" if s in t else "-"
+                                              for s in present]
                            + [f"{r['copy_bytes_per_s'] / 1e9:.2f}"])
     if len(bw_rows) > 1:
         text += "\n\n" + table(bw_rows)
@@ -200,13 +201,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="BLAS threads for every system (read before numpy loads)")
     args = parser.parse_args(argv)
 
-    active = list(systems.SYSTEMS)
-    skipped = systems.pytensor_skip_reason()
-    if skipped:
-        active.remove("pytensor")
-        print(f"note: {skipped}; running without it", file=sys.stderr)
-    if systems.torch_skip_reason():  # torch is a peer of chapter 8's workloads only
-        active.remove("torch")
+    skipped = systems.skip_reasons()
+    active = [s for s in systems.SYSTEMS if s not in skipped]
+    for why in skipped.values():
+        print(f"note: {why}; running without it", file=sys.stderr)
     machine = {"date": datetime.date.today().isoformat(), "cpu": cpu_name(),
                "platform": f"{platform.system()} {platform.machine()}",
                "cores": os.cpu_count(), "versions": systems.versions(), "skipped": skipped}

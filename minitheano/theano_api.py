@@ -125,6 +125,9 @@ THEANO_1_0: dict[str, ModuleNames] = {
                                  "differentiable, but it holds the whole product in memory",
             "ExtractDiag": "diagonals of matrices only (Theano: any two axes)",
             "AllocDiag": "a vector on the offset-th diagonal of a square matrix, as numpy.diag",
+            "blas": "Gemm, gemm_no_inplace and gemm_inplace (b*Z + a*dot(X, Y) in one BLAS "
+                    "call, put in by FAST_RUN's gemm rewrite); Theano's Gemv, Ger and Dot22 "
+                    "are not: other products call numpy.dot, which calls BLAS",
         },
         missing={
             "choose": NOT_YET,
@@ -143,7 +146,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "AllocEmpty": "outputs are allocated by numpy; there is no uninitialized alloc",
             "Tensor": "Theano's old name for TensorType: use TensorType",
             "opt": "the rewrites are in minitheano.rewrite (chapter 3)",
-            "blas": "matrix products call numpy.dot, which calls BLAS",
             "io": "Theano's MPI send and receive ops are not provided",
             "real": NO_COMPLEX, "imag": NO_COMPLEX, "angle": NO_COMPLEX,
             "complex": NO_COMPLEX, "conj": NO_COMPLEX, "complex_from_polar": NO_COMPLEX,

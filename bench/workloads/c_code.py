@@ -9,7 +9,8 @@
 * `logistic_1000`: the seed's `1 / (1 + exp(-x))` on a 1000x1000 matrix.
 * `mlp_step_*`: one SGD step of a 64-256-10 tanh/softmax classifier on a
   batch of 256 (forward, cross-entropy, gradients, four updates).  numpy's
-  column is the same step written by hand.
+  column is the same step written by hand; JAX's is `jax.value_and_grad`
+  jitted with the update, torch's is eager autograd with in-place updates.
 """
 
 from __future__ import annotations
@@ -28,6 +29,20 @@ def _fused(n: int) -> dict:
     def numpy():
         return lambda: a * b + np.exp(-a) * np.tanh(b) - np.sqrt(np.abs(a))
 
+    def jax():
+        import jax
+        import jax.numpy as jnp
+
+        f = jax.jit(lambda x, y: x * y + jnp.exp(-x) * jnp.tanh(y) - jnp.sqrt(jnp.abs(x)))
+        ja, jb = jnp.asarray(a), jnp.asarray(b)
+        return lambda: f(ja, jb).block_until_ready()
+
+    def torch():
+        import torch
+
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        return lambda: ta * tb + torch.exp(-ta) * torch.tanh(tb) - torch.sqrt(torch.abs(ta))
+
     def pytensor():
         import pytensor.tensor as pt
 
@@ -43,7 +58,8 @@ def _fused(n: int) -> dict:
         f = minitheano.function([x, y], x * y + T.exp(-x) * T.tanh(y) - T.sqrt(abs(x)))
         return lambda: f(a, b)
 
-    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+    return {"numpy": numpy, "jax": jax, "torch": torch, "pytensor": pytensor,
+            "minitheano": minitheano}
 
 
 def fused_1e6() -> dict:
@@ -69,6 +85,19 @@ def logistic_1000() -> dict:
     def numpy():
         return lambda: 1 / (1 + np.exp(-m))
 
+    def jax():
+        import jax
+
+        f = jax.jit(lambda x: 1 / (1 + jax.numpy.exp(-x)))
+        jm = jax.numpy.asarray(m)
+        return lambda: f(jm).block_until_ready()
+
+    def torch():
+        import torch
+
+        tm = torch.from_numpy(m)
+        return lambda: 1 / (1 + torch.exp(-tm))
+
     def pytensor():
         import pytensor.tensor as pt
 
@@ -84,7 +113,8 @@ def logistic_1000() -> dict:
         f = minitheano.function([x], 1 / (1 + T.exp(-x)))
         return lambda: f(m)
 
-    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+    return {"numpy": numpy, "jax": jax, "torch": torch, "pytensor": pytensor,
+            "minitheano": minitheano}
 
 
 def _mlp_data(dtype: str) -> dict[str, np.ndarray]:
@@ -139,6 +169,48 @@ def _mlp(dtype: str) -> dict:
             return loss
         return step
 
+    def jax():
+        import jax
+        import jax.numpy as jnp
+
+        def loss(params, x, y):
+            W1, b1, W2, b2 = params
+            z = jnp.tanh(x @ W1 + b1) @ W2 + b2
+            return jnp.mean(jax.nn.logsumexp(z, axis=1) - z[jnp.arange(BATCH), y])
+
+        @jax.jit
+        def step(params, x, y):
+            value, grads = jax.value_and_grad(loss)(params, x, y)
+            return value, [q - LEARNING_RATE * g for q, g in zip(params, grads)]
+
+        params = [jnp.asarray(data[k]) for k in ("W1", "b1", "W2", "b2")]
+        jx, jy = jnp.asarray(X), jnp.asarray(labels)
+
+        def call():
+            nonlocal params
+            value, params = step(params, jx, jy)
+            return value.block_until_ready()
+        return call
+
+    def torch():
+        import torch
+
+        params = [torch.from_numpy(data[k].copy()).requires_grad_()
+                  for k in ("W1", "b1", "W2", "b2")]
+        W1, b1, W2, b2 = params
+        tx, ty = torch.from_numpy(X), torch.from_numpy(labels)
+
+        def call():
+            z = torch.tanh(tx @ W1 + b1) @ W2 + b2
+            loss = torch.nn.functional.cross_entropy(z, ty)
+            loss.backward()
+            with torch.no_grad():
+                for q in params:
+                    q -= LEARNING_RATE * q.grad
+                    q.grad = None
+            return loss.detach()
+        return call
+
     def pytensor():
         import pytensor
         import pytensor.tensor as pt
@@ -161,7 +233,8 @@ def _mlp(dtype: str) -> dict:
         f = minitheano.function(inputs, loss, updates=updates)
         return lambda: f(X, labels)
 
-    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+    return {"numpy": numpy, "jax": jax, "torch": torch, "pytensor": pytensor,
+            "minitheano": minitheano}
 
 
 def mlp_step_f64() -> dict:

@@ -3,6 +3,8 @@
 On a scalar or a 2x2 matrix the arithmetic costs almost nothing: what is
 measured is the machinery around it, checking arguments, running the
 schedule, returning the outputs.  numpy's own expression is the floor.
+JAX's jitted function and torch's eager expression get their own arrays,
+made once, as their users would have them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,19 @@ def add_dscalars() -> dict:
     def numpy():
         return lambda: a + b
 
+    def jax():
+        import jax
+
+        f = jax.jit(lambda x, y: x + y)
+        ja, jb = jax.numpy.asarray(a), jax.numpy.asarray(b)
+        return lambda: f(ja, jb).block_until_ready()
+
+    def torch():
+        import torch
+
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        return lambda: ta + tb
+
     def pytensor():
         import pytensor.tensor as pt
 
@@ -34,7 +49,25 @@ def add_dscalars() -> dict:
         f = minitheano.function([x, y], x + y)
         return lambda: f(a, b)
 
-    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+    return {"numpy": numpy, "jax": jax, "torch": torch, "pytensor": pytensor,
+            "minitheano": minitheano}
+
+
+def add_dscalars_fastcall() -> dict:
+    """`x + y` on float64 scalars, minitheano called through compile/fastcall.py's C path."""
+    builders = add_dscalars()
+    a, b = np.array(1.5), np.array(2.5)
+
+    def minitheano():
+        import minitheano
+        import minitheano.tensor as T
+        from minitheano.compile.fastcall import fast_function
+
+        x, y = T.dscalars("x", "y")
+        f = fast_function(minitheano.function([x, y], x + y))
+        return lambda: f(a, b)
+
+    return dict(builders, minitheano=minitheano)
 
 
 def logistic_2x2() -> dict:
@@ -43,6 +76,19 @@ def logistic_2x2() -> dict:
 
     def numpy():
         return lambda: 1 / (1 + np.exp(-m))
+
+    def jax():
+        import jax
+
+        f = jax.jit(lambda x: 1 / (1 + jax.numpy.exp(-x)))
+        jm = jax.numpy.asarray(m)
+        return lambda: f(jm).block_until_ready()
+
+    def torch():
+        import torch
+
+        tm = torch.from_numpy(m)
+        return lambda: 1 / (1 + torch.exp(-tm))
 
     def pytensor():
         import pytensor.tensor as pt
@@ -59,7 +105,8 @@ def logistic_2x2() -> dict:
         f = minitheano.function([x], 1 / (1 + T.exp(-x)))
         return lambda: f(m)
 
-    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+    return {"numpy": numpy, "jax": jax, "torch": torch, "pytensor": pytensor,
+            "minitheano": minitheano}
 
 
-WORKLOADS = [add_dscalars, logistic_2x2]
+WORKLOADS = [add_dscalars, add_dscalars_fastcall, logistic_2x2]

@@ -22,6 +22,23 @@ def logistic_grad_1000() -> dict:
             return s * (1 - s)
         return call
 
+    def jax():
+        import jax
+
+        f = jax.jit(jax.grad(lambda x: jax.numpy.sum(1 / (1 + jax.numpy.exp(-x)))))
+        jm = jax.numpy.asarray(m)
+        return lambda: f(jm).block_until_ready()
+
+    def torch():
+        import torch
+
+        tm = torch.from_numpy(m).requires_grad_()
+
+        def call():
+            (g,) = torch.autograd.grad(torch.sum(1 / (1 + torch.exp(-tm))), tm)
+            return g
+        return call
+
     def pytensor():
         import pytensor.tensor as pt
         from pytensor import grad
@@ -38,7 +55,8 @@ def logistic_grad_1000() -> dict:
         f = minitheano.function([x], T.grad(T.sum(1 / (1 + T.exp(-x))), x))
         return lambda: f(m)
 
-    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+    return {"numpy": numpy, "jax": jax, "torch": torch, "pytensor": pytensor,
+            "minitheano": minitheano}
 
 
 WORKLOADS = [logistic_grad_1000]

@@ -115,6 +115,10 @@ class FunctionMaker:
         self.fgraph.protected = {v for v, i in zip(self.fgraph.inputs, self.inputs)
                                  if not i.mutable}
         self.fgraph.protected.update(self.fgraph.inputs[n_in:])
+        # The same, from the graph's own inputs (a clone's): a rewrite may let an update
+        # overwrite its variable's old value in place (rewrite/blas.py).
+        cloned = dict(zip(self.shared, self.fgraph.inputs[n_in:]))
+        self.fgraph.update_of = {cloned[sv]: k for k, sv in self.fgraph.update_targets.items()}
         rewrite_graph(self.fgraph, mode)
         self._protect_outputs()
 
@@ -224,6 +228,9 @@ class FunctionMaker:
         fg = self.fgraph
         n_out = self.n_outputs
         out_borrow = [o.borrow for o in self.outputs] + [False] * (len(fg.outputs) - n_out)
+        for sv, k in getattr(fg, "update_of", {}).items():
+            # An update written into its own variable's buffer (in place) is no alias.
+            out_borrow[k] = alias_root(fg.outputs[k]) is sv
         # For each variable an output may alias: may a borrowed output keep it?
         lendable: dict[Variable, bool] = {v: i.borrow for v, i in zip(fg.inputs, self.inputs)}
         lendable.update((v, True) for v in fg.inputs[len(self.inputs):])

@@ -4,7 +4,7 @@
 
     FAST_COMPILE   merge, canonicalize, merge
     FAST_RUN       merge, canonicalize, merge, stabilize, specialize, merge,
-                   fusion, inplace
+                   gemm, fusion, inplace, gemm_inplace
 
 `mode.excluding(name)` leaves out a phase or a single rewrite (or turns off a
 switch such as 'cancel_div'); `mode.including(name)` adds a phase to a mode
@@ -13,7 +13,7 @@ that does not have it (`Mode('py', 'fast_compile').including('fusion')`).
 Reading order: engine.py (local rewrites, the equilibrium driver, the
 record), patterns.py (rewrites written as data), then the rewrites in the
 order they run: merge.py, canonicalize.py, algebra.py, constant_folding.py,
-shape.py, stabilize.py, softmax.py, fusion.py, inplace.py.  sympy_bridge.py
+shape.py, stabilize.py, softmax.py, blas.py, fusion.py, inplace.py.  sympy_bridge.py
 is the tool that checks them.  scan.py, scan_memory.py and ifelse.py rewrite
 loops and branches (chapter 7).
 """
@@ -36,6 +36,7 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     softmax,
     stabilize,
 )
+from minitheano.rewrite.blas import gemm_inplace_rewrite, gemm_rewrite
 from minitheano.rewrite.engine import (
     LOCAL_REWRITES,
     SWITCHES,
@@ -53,11 +54,13 @@ from minitheano.rewrite.merge import merge_rewrite
 
 PIPELINE = [Step("merge", merge_rewrite), Step("canonicalize"), Step("merge", merge_rewrite),
             Step("stabilize"), Step("specialize"), Step("merge", merge_rewrite),
-            Step("fusion", fusion_rewrite), Step("inplace", inplace_rewrite)]
+            Step("gemm", gemm_rewrite), Step("fusion", fusion_rewrite),
+            Step("inplace", inplace_rewrite), Step("gemm_inplace", gemm_inplace_rewrite)]
 OPTIMIZERS = {
     "none": [],
     "fast_compile": ["merge", "canonicalize"],
-    "fast_run": ["merge", "canonicalize", "stabilize", "specialize", "fusion", "inplace"],
+    "fast_run": ["merge", "canonicalize", "stabilize", "specialize", "gemm", "fusion",
+                 "inplace", "gemm_inplace"],
 }
 
 
@@ -71,6 +74,10 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
     of what fired (also kept as `fgraph.rewrite_record`)."""
     optimizer = mode if isinstance(mode, str) else mode.optimizer
     excluded = set(getattr(mode, "excluded", ()))
+    if getattr(mode, "linker", None) == "cuda":
+        # Gemm is a BLAS call on the host: on the device a product and its update stay
+        # a device dot and a device elementwise kernel (chapter 6), kept on the device.
+        excluded |= {"gemm", "gemm_inplace"}
     included = set(getattr(mode, "included", ()))
     unknown = (excluded | included) - known_names()
     if unknown:

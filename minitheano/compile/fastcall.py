@@ -1,0 +1,110 @@
+"""A compiled function's call without Python frames: a CPython extension (chapter 5).
+
+`Function.__call__` (chapter 2) is the readable path: check each argument,
+store it in its cell, run the VM, hand back the output.  On a scalar `x + y`
+that Python costs about as much as the arithmetic's whole C kernel.
+`fast_function(f)` returns a callable doing the same common case in C
+(`fastcall.c`): a `FastCall` object called by the vectorcall protocol, which
+checks that each argument is a numpy array of the exact dtype and number of
+dimensions, stores them, calls the VM's `run`, stores the updates' new values
+(a training step) and returns the outputs.  Any
+other call (keywords, a list, another dtype, a wrong count) is passed to `f`
+itself, so the errors and conversions are the Python path's.
+
+The extension is compiled once per machine and interpreter by chapter 5's
+build step and cache (`link/c/build.py`: the key covers the source, which
+names this interpreter's Python.h).  Without a compiler, or for a function the
+fast path does not cover (an input of a broadcastable or non-tensor type),
+`fast_function` returns `f` unchanged.
+
+This is the first half of issue 17's "call path without ctypes": the kernels
+are still called through the VM's thunks (ctypes); running the schedule in C
+as well is the next step (bench/README.md).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.machinery
+import importlib.util
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from minitheano.link.c import build
+
+MODULE = "minitheano_fastcall"
+_SOURCE = Path(__file__).with_name("fastcall.c")
+
+
+class _ArrayHead(ctypes.Structure):
+    """The start of numpy's array struct (PyArrayObject), up to descr."""
+    _fields_ = [("ob_refcnt", ctypes.c_ssize_t), ("ob_type", ctypes.c_void_p),
+                ("data", ctypes.c_void_p), ("nd", ctypes.c_int),
+                ("dimensions", ctypes.c_void_p), ("strides", ctypes.c_void_p),
+                ("base", ctypes.c_void_p), ("descr", ctypes.c_void_p)]
+
+
+def _layout_matches() -> bool:
+    """Does this numpy's array struct start as `_ArrayHead` says (checked on arrays)?"""
+    for probe in (np.zeros((2, 3)), np.zeros(4, dtype="float32")):
+        head = _ArrayHead.from_address(id(probe))
+        if (head.data != probe.ctypes.data or head.nd != probe.ndim
+                or head.descr != id(probe.dtype)):
+            return False
+    return True
+
+
+_module: Any = None
+_problem: str | None = None
+
+
+def extension() -> Any:
+    """The compiled extension module, or None (then `problem()` says why)."""
+    global _module, _problem
+    if _module is not None or _problem is not None:
+        return _module
+    _problem = build.compiler_problem()
+    if _problem is None and not _layout_matches():
+        _problem = "numpy's array struct does not have the layout fastcall.c reads"
+    if _problem is not None:
+        return None
+    include = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    source = (f'#define PYTHON_H "{include}"\n#define MODULE_NAME_STR "{MODULE}"\n'
+              f"#define MODULE_INIT PyInit_{MODULE}\n" + _SOURCE.read_text())
+    try:
+        path = build.library_path(source)
+        loader = importlib.machinery.ExtensionFileLoader(MODULE, str(path))
+        spec = importlib.util.spec_from_file_location(MODULE, path, loader=loader)
+        module = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
+    except (build.CompileError, ImportError, OSError) as e:
+        _problem = f"the fastcall extension did not build or load: {e}"
+        return None
+    module.set_descr_offset(_ArrayHead.descr.offset)
+    _module = module
+    return module
+
+
+def problem() -> str | None:
+    """Why `fast_function` returns functions unchanged here, or None."""
+    extension()
+    return _problem
+
+
+def fast_function(f: Any) -> Any:
+    """`f` (a compiled Function) with its common call in C, or `f` itself when
+    the fast path does not apply here (see the module's doc)."""
+    types = [i.variable.type for i in f.maker.inputs]
+    if (not all(hasattr(t, "numpy_dtype") for t in types)
+            or any(any(t.broadcastable) for t in types)):
+        return f
+    module = extension()
+    if module is None:
+        return f
+    return module.FastCall(f, tuple(f._input_cells), tuple(t.numpy_dtype for t in types),
+                           tuple(t.ndim for t in types), np.ndarray, f._run,
+                           tuple(f._output_cells), f._n_out, f._single,
+                           tuple(f._update_cells), tuple(f._owned_output_cells))
