@@ -43,6 +43,7 @@ class Term:
     args: list[Term] = field(default_factory=list)
     numpy: Callable | None = None  # numpy function of the args' values; None: an input
     error: Callable | None = None  # (values, errors, result) -> error bound of the result
+    smooth: bool = True  # differentiable wherever it is finite: finite differences apply
 
     @property
     def dtype(self) -> str:
@@ -182,6 +183,8 @@ BINARY_FLOAT = {"pow": (lambda a, b: a ** b, np.power)}
 COMPARE = {"lt": T.lt, "gt": T.gt, "le": T.le, "ge": T.ge, "eq": T.eq, "neq": T.neq}
 COMPARE_NP = {"lt": np.less, "gt": np.greater, "le": np.less_equal, "ge": np.greater_equal,
               "eq": np.equal, "neq": np.not_equal}
+SMOOTH = {"exp", "log", "log1p", "expm1", "sqrt", "tanh", "sin", "cos", "sigmoid", "neg",
+          "sqr", "add", "sub", "mul", "true_div", "pow", "sum", "mean", "prod"}
 REDUCE = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min, "mean": np.mean}
 
 
@@ -197,7 +200,8 @@ def elemwise(name: str, sym_fn: Callable, np_fn: Callable, args: list[Term]) -> 
     shape = broadcast_shape(args)
     numpy = cast_to(sym.dtype, np_fn)
     text = f"{name}({', '.join(a.text for a in args)})"
-    return Term(sym, shape, text, args, numpy, elemwise_error(np_fn))
+    smooth = name in SMOOTH and all(a.smooth for a in args)
+    return Term(sym, shape, text, args, numpy, elemwise_error(np_fn), smooth)
 
 
 def switch_term(cond: Term, a: Term, b: Term) -> Term:
@@ -208,7 +212,7 @@ def switch_term(cond: Term, a: Term, b: Term) -> Term:
         picked = np.where(c, errors[1], errors[2])  # an uncertain condition: anything
         return np.where(ec > 0, np.inf, picked) + rounding(result)
     return Term(sym, broadcast_shape([cond, a, b]), f"switch({cond.text}, {a.text}, {b.text})",
-                [cond, a, b], cast_to(sym.dtype, np.where), error)
+                [cond, a, b], cast_to(sym.dtype, np.where), error, smooth=False)
 
 
 def padded(term: Term, ndim: int) -> tuple[tuple[int, ...], tuple[bool, ...]]:
@@ -263,7 +267,7 @@ def reduce_term(name: str, term: Term, axis: int | None, keepdims: bool) -> Term
             bound = np.where(bound > 0, np.inf, 0.0)
         return np.asarray(bound + rounding(np.asarray(result)), dtype=np.float64)
     text = f"{name}({term.text}, axis={axis}, keepdims={keepdims})"
-    return Term(sym, shape, text, [term], numpy, error)
+    return Term(sym, shape, text, [term], numpy, error, name in SMOOTH and term.smooth)
 
 
 def dot_term(a: Term, b: Term) -> Term:
@@ -282,22 +286,27 @@ def dot_term(a: Term, b: Term) -> Term:
         if sym.dtype not in FLOATS:
             bound = np.where(bound > 0, np.inf, 0.0)
         return np.asarray(bound + rounding(np.asarray(result)), dtype=np.float64)
-    return Term(sym, shape, f"dot({a.text}, {b.text})", [a, b], numpy, error)
+    return Term(sym, shape, f"dot({a.text}, {b.text})", [a, b], numpy, error,
+                a.smooth and b.smooth)
 
 
 def moved(term: Term, sym, np_op: Callable, text: str) -> Term:
     """A term whose elements are some of `term`'s, moved (indexing, dimshuffle)."""
     shape = np_op(np.empty(term.shape)).shape
-    return Term(sym, shape, text, [term], lambda x: np.asarray(np_op(x)), same_error(np_op))
+    return Term(sym, shape, text, [term], lambda x: np.asarray(np_op(x)), same_error(np_op),
+                smooth=term.smooth)
 
 
 # -- the strategy -------------------------------------------------------------------------------
 @st.composite
-def batches(draw, graphs: int = 4) -> Batch:
+def batches(draw, graphs: int = 4, dtypes: tuple[str, ...] = FLOATS * 3 + INTS,
+            smooth: bool = False) -> Batch:
+    """`graphs` graphs over shared inputs of `dtypes`; only differentiable ops
+    if `smooth` (for finite differences)."""
     world = draw(st.lists(st.sampled_from(LENGTHS), max_size=MAX_NDIM)).copy()
     inputs = []
     for i in range(draw(st.integers(1, 3))):
-        dtype = draw(st.sampled_from(FLOATS * 3 + INTS))
+        dtype = draw(st.sampled_from(dtypes))
         ndim = draw(st.integers(0, len(world)))
         shape, bcast = [], []
         for n in world[len(world) - ndim:]:
@@ -312,7 +321,7 @@ def batches(draw, graphs: int = 4) -> Batch:
         if len(made) >= steps:
             break
         term = draw(step(pool))
-        if term is not None:
+        if term is not None and (term.smooth or not smooth):
             pool.append(term)
             made.append(term)
     if not made:

@@ -50,6 +50,7 @@ SAFETY = 16.0  # the bound is first-order: allow this many times it
 GRAD_RTOL = {"float32": 2e-3, "float64": 1e-8}
 GRAPHS_PER_BATCH = 4
 DEFAULT_BATCHES = 75  # x 4 graphs
+SMOOTH_BATCHES = 20  # x 4 graphs, also checked with finite differences
 # The slow run: more graphs per compiled function (one compiler run checks 12 graphs).
 SLOW_GRAPHS_PER_BATCH = 12
 PROGRESS_EVERY = 500  # graphs: the slow run logs its figures so far
@@ -128,6 +129,9 @@ def check_batch(batch: Batch, figures: Figures | None = None) -> None:
                     compare_grads(g, want, term.dtype,
                                   f"{name}, gradient wrt {term.text}\n{describe(batch)}"
                                   f"\nvalues: {values}")
+            if all(t.dtype == "float64" and t.smooth for t in batch.outputs + batch.inputs):
+                check_finite_differences(functions[REFERENCE_MODE], batch, values,
+                                         reference_grads, rng)
             if figures is not None:
                 figures.gradients += n_grads
     if figures is not None:
@@ -163,6 +167,32 @@ def same_specials(c: np.ndarray, python: np.ndarray, context: str) -> None:
                        f"{context}")
 
 
+def check_finite_differences(f, batch: Batch, values: dict[str, np.ndarray],
+                             grads: list[np.ndarray], rng: np.random.Generator) -> None:
+    """The gradient along a random direction against a central difference of the cost
+    (float64 graphs of differentiable ops only)."""
+    n = len(batch.outputs)
+
+    def cost(point: list[np.ndarray]) -> float:
+        with np.errstate(all="ignore"):
+            outs = f(*point)[:n]
+        return float(sum((np.asarray(o) * (k + 1.5)).sum() for k, o in enumerate(outs)))
+
+    point = [np.array(v) for v in values.values()]
+    direction = [rng.normal(size=v.shape) for v in point]
+    slope = sum(float((g * d).sum()) for g, d in zip(grads, direction))
+    if not np.isfinite(slope) or not np.isfinite(cost(point)):
+        return  # outside the domain (a log of a negative...): no derivative to check
+    for h in (1e-6, 1e-7, 1e-5):  # one of the steps must agree (a pole may be near)
+        plus = cost([p + h * d for p, d in zip(point, direction)])
+        minus = cost([p - h * d for p, d in zip(point, direction)])
+        numeric = (plus - minus) / (2 * h)
+        if abs(numeric - slope) <= 1e-4 * (abs(slope) + abs(numeric)) + 1e-6:
+            return
+    raise Mismatch(f"directional derivative {slope!r}, finite differences {numeric!r}\n"
+                   f"{describe(batch)}\nvalues: {values}")
+
+
 def compare_grads(got: np.ndarray, want: np.ndarray, dtype: str, context: str) -> None:
     g, w = np.asarray(got, np.float64), np.asarray(want, np.float64)
     if g.shape != w.shape:
@@ -177,9 +207,18 @@ def compare_grads(got: np.ndarray, want: np.ndarray, dtype: str, context: str) -
 
 
 @settings(max_examples=DEFAULT_BATCHES, derandomize=True, database=None,
-          suppress_health_check=HEALTH)
+          suppress_health_check=HEALTH, deadline=None)
 @given(batches(GRAPHS_PER_BATCH))
 def test_every_backend_agrees_with_numpy(batch):
+    check_batch(batch)
+
+
+@settings(max_examples=SMOOTH_BATCHES, derandomize=True, database=None,
+          suppress_health_check=HEALTH, deadline=None)
+@given(batches(GRAPHS_PER_BATCH, dtypes=("float64",), smooth=True))
+def test_gradients_agree_with_finite_differences(batch):
+    """Differentiable float64 graphs: check_batch also compares each gradient with
+    a central difference along a random direction."""
     check_batch(batch)
 
 
@@ -193,7 +232,7 @@ def test_every_backend_agrees_with_numpy_on_10000_graphs():
     start = time.perf_counter()
     log = os.environ.get("MINITHEANO_DIFFERENTIAL_LOG")
 
-    @settings(max_examples=SLOW_BATCHES, database=None, suppress_health_check=HEALTH)
+    @settings(max_examples=SLOW_BATCHES, database=None, suppress_health_check=HEALTH, deadline=None)
     @given(batches(SLOW_GRAPHS_PER_BATCH))
     def run(batch):
         try:
