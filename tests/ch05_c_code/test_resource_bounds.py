@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -42,3 +44,28 @@ def test_alloc_of_an_empty_shape_with_a_huge_length():
     f = theano.function([n], T.alloc(np.float32(1), n, 2**62))
     with pytest.raises(ValueError, match=r"\(0, 4611686018427387904\)"):
         f(0)
+
+
+def rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    pytest.skip("no /proc/self/status here")
+
+
+@pytest.mark.parametrize("calls", [10**5, pytest.param(10**6, marks=pytest.mark.slow)])
+def test_many_calls_do_not_leak(calls):
+    """A C function called again and again keeps its memory: the arrays it returns
+    are freed or reused (an unbounded leak of even 16 bytes a call would show)."""
+    x, y = T.dvectors("x", "y")
+    f = theano.function([x, y], [T.exp(x) * y + 1, (x * y).sum()])
+    a, b = np.arange(8.0), np.ones(8)
+    for _ in range(10**4):  # warm up: buffers, caches, free lists
+        f(a, b)
+    before = rss_bytes()
+    for _ in range(calls):
+        out, total = f(a, b)
+    grown = rss_bytes() - before
+    assert grown < 16 * calls / 4 + 2**20, f"{grown} bytes more after {calls} calls"
+    np.testing.assert_allclose(out, np.exp(a) + 1)
+    assert total == a.sum()
