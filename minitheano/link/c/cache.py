@@ -160,7 +160,7 @@ def install(built: Path, source: Path, so: Path) -> None:
                          f"compiler (config.cxx)") from None
     ok = built.with_suffix(".ok")
     write(ok, fingerprint(data))
-    for path in (so, sidecar(so)):  # something in the way that a file cannot replace
+    for path in (so, sidecar(so), so.with_suffix(".c")):  # in the way of a file
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
     try:
