@@ -303,11 +303,12 @@ def batches(draw, graphs: int = 4, dtypes: tuple[str, ...] = FLOATS * 3 + INTS,
             smooth: bool = False) -> Batch:
     """`graphs` graphs over shared inputs of `dtypes`; only differentiable ops
     if `smooth` (for finite differences)."""
-    world = draw(st.lists(st.sampled_from(LENGTHS), max_size=MAX_NDIM)).copy()
+    ndim = draw(st.sampled_from([3, 2, 3, 2, 1, 0]))  # mostly matrices and up
+    world = [draw(st.sampled_from(LENGTHS)) for _ in range(ndim)]
     inputs = []
     for i in range(draw(st.integers(1, 3))):
         dtype = draw(st.sampled_from(dtypes))
-        ndim = draw(st.integers(0, len(world)))
+        ndim = draw(st.sampled_from(range(len(world), -1, -1)))  # the full rank first
         shape, bcast = [], []
         for n in world[len(world) - ndim:]:
             ones = n != 1 and draw(st.booleans()) and draw(st.booleans())  # a broadcast dim
