@@ -72,7 +72,9 @@ class ScalarType(Type):
         converted = np.asarray(data, dtype=self.dtype)
         if converted.ndim != 0:
             raise TypeError(f"{self} cannot hold a value of shape {converted.shape}")
-        if not allow_downcast and not np.all(converted == np.asarray(data)):
+        # equal_nan: a NaN is held exactly (a folded constant may be one).
+        if not allow_downcast and not np.array_equal(converted, np.asarray(data),
+                                                     equal_nan=True):
             raise TypeError(f"{self} cannot hold {data!r} without losing precision")
         return converted[()]
 

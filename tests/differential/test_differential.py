@@ -53,7 +53,7 @@ DEFAULT_BATCHES = 75  # x 4 graphs
 SMOOTH_BATCHES = 20  # x 4 graphs, also checked with finite differences
 # The slow run: more graphs per compiled function (one compiler run checks 12 graphs).
 SLOW_GRAPHS_PER_BATCH = 12
-PROGRESS_EVERY = 500  # graphs: the slow run logs its figures so far
+PROGRESS_EVERY = 240  # graphs: the slow run logs its figures so far
 SLOW_BATCHES = int(os.environ.get("MINITHEANO_DIFFERENTIAL_BATCHES", "850"))
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
@@ -93,7 +93,10 @@ def describe(batch: Batch) -> str:
 
 
 def check_batch(batch: Batch, figures: Figures | None = None) -> None:
-    functions, n_grads = compile_all(batch)
+    try:
+        functions, n_grads = compile_all(batch)
+    except Exception as e:
+        raise Mismatch(f"compiling raised {type(e).__name__}: {e}\n{describe(batch)}") from e
     rng = np.random.default_rng(batch.seed)
     for special in (True, False):
         values = {t.text: input_values(t, rng, special) for t in batch.inputs}
