@@ -286,28 +286,28 @@ def test_library_path_replaced_by_a_directory(compiledir):
     assert so.is_file() and cache.is_valid(so)
 
 
-def test_foreign_library_under_a_key_is_rebuilt(compiledir):
-    """A valid library of another source, with a matching sidecar, under this key."""
-    mine, other = fresh_source("sin"), fresh_source("exp")
-    so, foreign = build.library_path(mine), build.library_path(other)
-    so.write_bytes(foreign.read_bytes())
-    cache.sidecar(so).write_text(cache.sidecar(foreign).read_text())
-    assert cache.is_valid(so)  # intact: only its key can tell
-    run_kernel(mine, np.sin)  # sin, not exp
-    assert cache.is_valid(so) and so.read_bytes() != foreign.read_bytes()
-
-
-def test_library_without_a_key_is_rebuilt(compiledir, tmp_path):
-    """A library built some other way (no mt_cache_key) is not trusted either."""
-    source = fresh_source("tanh")
-    so = build.library_path(source)
-    (tmp_path / "plain.c").write_text(source)
-    subprocess.run([config.cxx, "plain.c", "-o", "plain.so", *build.flags()], cwd=tmp_path,
+def small_library(tmp_path: Path, c_source: str) -> bytes:
+    """A valid shared library of a few lines (quick to compile)."""
+    (tmp_path / "small.c").write_text(c_source)
+    subprocess.run([config.cxx, "small.c", "-o", "small.so", "-shared", "-fPIC"], cwd=tmp_path,
                    check=True)
-    so.write_bytes((tmp_path / "plain.so").read_bytes())
-    cache.sidecar(so).write_text(cache.fingerprint(so.read_bytes()))
-    run_kernel(source, np.tanh)
-    assert b"mt_cache_key" in so.read_bytes()
+    return (tmp_path / "small.so").read_bytes()
+
+
+@pytest.mark.parametrize("stamp", ['return "0123456789abcdef0123456789abcdef";', None],
+                         ids=["another key", "no key"])
+def test_foreign_library_under_a_key_is_rebuilt(compiledir, tmp_path, stamp):
+    """A valid library that was not built for this key (another key compiled in, or
+    none: built some other way), with a matching sidecar, is not trusted."""
+    source = fresh_source("sin")
+    so = build.library_path(source)
+    body = f"const char *{cache.KEY_FUNCTION}(void) {{ {stamp} }}" if stamp else "int k0;"
+    foreign = small_library(tmp_path, body)
+    so.write_bytes(foreign)
+    cache.sidecar(so).write_text(cache.fingerprint(foreign))
+    assert cache.is_valid(so)  # intact: only its key can tell
+    run_kernel(source, np.sin)
+    assert cache.is_valid(so) and so.read_bytes() != foreign
 
 
 def test_stale_build_directories_are_removed(compiledir):
@@ -353,10 +353,11 @@ def test_interrupted_compile_leaves_nothing_and_the_next_compile_succeeds(compil
 
 # -- python -m minitheano cache check -----------------------------------------------------------
 def test_cache_check_removes_bad_entries(compiledir):
-    good, truncated, foreign = (build.library_path(fresh_source(f))
-                                for f in ("exp", "sin", "cos"))
-    truncated.write_bytes(truncated.read_bytes()[:100])
-    foreign.write_bytes(good.read_bytes())
+    good = build.library_path(fresh_source("exp"))
+    truncated, foreign = (compiledir / f"{cache.PREFIX}{k * 32}.so" for k in "12")
+    truncated.write_bytes(good.read_bytes()[:100])
+    cache.sidecar(truncated).write_text(cache.sidecar(good).read_text())
+    foreign.write_bytes(good.read_bytes())  # intact, but built for another key
     cache.sidecar(foreign).write_text(cache.sidecar(good).read_text())
     orphan = compiledir / f"{cache.PREFIX}{'0' * 32}.c"
     orphan.write_text("/* its library is gone */")
