@@ -133,7 +133,7 @@ def build_directory(where: Path) -> Iterator[Path]:
         tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=where))
     except OSError as e:
         raise CacheError(f"cannot write in the compile directory {where} ({_cause(e)}): "
-                         f"make it writable, or {WHAT_TO_DO}") from None
+                         f"make it writable (or free some space), or {WHAT_TO_DO}") from None
     try:
         yield tmp
     finally:
