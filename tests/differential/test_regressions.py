@@ -28,3 +28,20 @@ def test_a_nan_scalar_constant_is_held_exactly():
         assert np.isnan(ScalarType(dtype).filter(np.float64("nan")))
     with pytest.raises(TypeError, match="losing precision"):
         ScalarType("int8").filter(0.5)  # still refused: not the same number
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_mean_of_large_integers_does_not_wrap_around(mode):
+    """sum(x, dtype='float64') summed int64s in int64 (wrapping around) and then cast;
+    mean, which sums integers as float64, gave 1.4 for [2**63-1, 2**63-1, 3, 4, 2]
+    where numpy gives 3.7e18."""
+    x = T.lvector("x")
+    big = np.array([2**63 - 1, 2**63 - 1, 3, 4, 2], dtype="int64")
+    f = theano.function([x], [T.mean(x), T.sum(x, dtype="float64"), T.sum(x)], mode=mode)
+    mean, total, wrapped = f(big)
+    assert mean == np.mean(big) and total == np.sum(big, dtype="float64")
+    assert wrapped == np.sum(big) == 7  # int64 sums wrap around, as numpy's
+    y = T.bvector("y")  # a narrower accumulator wraps as numpy's does
+    g = theano.function([y], T.sum(y, dtype="int8"), mode=mode)
+    assert g(np.array([100, 100], dtype="int8")) == np.sum(np.array([100, 100], "int8"),
+                                                          dtype="int8")
