@@ -1,36 +1,35 @@
-"""`python -m minitheano cache list|clear`: the compiled-module cache of chapter 5;
-`python -m minitheano doctor`: what can run CUDA kernels here (chapter 6)."""
+"""`python -m minitheano COMMAND ...`: the package's command-line tools.
+
+    python -m minitheano cache list|clear|check   the compiled-module cache (chapter 5)
+    python -m minitheano doctor                   what can run CUDA kernels here (chapter 6)
+"""
 
 from __future__ import annotations
 
 import sys
-import time
 
-from minitheano.config import config
-from minitheano.link.c.build import cache_entries, clear_cache
+from minitheano.link.c import cache
 
-USAGE = "usage: python -m minitheano cache list|clear | doctor"
+
+def doctor(argv: list[str]) -> int:
+    if argv:
+        print("usage: python -m minitheano doctor", file=sys.stderr)
+        return 2
+    from minitheano.link.cuda.device import doctor as report  # CUDA is imported on demand
+
+    print(report())
+    return 0
+
+
+COMMANDS = {"cache": cache.command, "doctor": doctor}
+USAGE = "usage: python -m minitheano " + "|".join(COMMANDS) + " ..."
 
 
 def main(argv: list[str]) -> int:
-    if argv == ["doctor"]:
-        from minitheano.link.cuda.device import doctor
-
-        print(doctor())
-        return 0
-    if len(argv) != 2 or argv[0] != "cache" or argv[1] not in ("list", "clear"):
+    if not argv or argv[0] not in COMMANDS:
         print(USAGE, file=sys.stderr)
         return 2
-    if argv[1] == "clear":
-        print(f"removed {clear_cache()} compiled module(s) from {config.compiledir}")
-        return 0
-    entries = cache_entries()
-    print(f"{len(entries)} compiled module(s) in {config.compiledir}")
-    for path, size, mtime, title in entries:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(mtime))
-        title = title.removeprefix("/* minitheano module: ")
-        print(f"{path.name}  {size // 1024:5d} KiB  {when}  {title[:60]}")
-    return 0
+    return COMMANDS[argv[0]](argv[1:])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ and take the dtype of their neighbour (`fvector * 0.1` stays float32).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -229,6 +230,29 @@ def ones_like(x: Any, dtype: str | None = None) -> TensorVariable:
     return second(x, constant(1, dtype=dtype or x.dtype))
 
 
+MAX_ARRAY_BYTES = int(np.iinfo(np.intp).max)  # numpy indexes an array's bytes with an intp
+
+
+def empty_array(shape: Any, dtype: str) -> np.ndarray:
+    """np.empty(shape, dtype), with errors that name the shape: a negative length,
+    more bytes than an array can address, more memory than the machine gives."""
+    shape = tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"cannot allocate an array of shape {shape}: a negative length")
+    count = math.prod(shape)  # a Python int: it cannot overflow
+    nbytes = count * np.dtype(dtype).itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        raise ValueError(f"cannot allocate an array of shape {shape}: {count} elements of "
+                         f"{dtype} ({nbytes} bytes) are more than an array can hold")
+    try:
+        return np.empty(shape, dtype)
+    except ValueError as e:  # e.g. (0, 2**62): numpy's strides would overflow
+        raise ValueError(f"cannot allocate an array of shape {shape}: {e}") from None
+    except MemoryError:
+        raise MemoryError(f"cannot allocate an array of shape {shape}: {nbytes / 2**30:.1f} "
+                          f"GiB of {dtype}, more memory than there is") from None
+
+
 class Alloc(Op):
     """An array of a given shape filled with a value: `alloc(0.0, n, m)`.
 
@@ -251,7 +275,7 @@ class Alloc(Op):
 
     def perform(self, node, inputs, output_storage):
         value, *shape = inputs
-        out = np.empty([int(s) for s in shape], dtype=node.outputs[0].type.dtype)
+        out = empty_array(shape, node.outputs[0].type.dtype)
         out[...] = value
         output_storage[0][0] = out
 

@@ -125,6 +125,8 @@ def sum(x: typing.Any, axis: typing.Any = None, dtype: str | None = None,  # noq
     """The sum of the elements over `axis` (all of them by default)."""
     x = as_tensor_variable(x)
     axes = normalize_axis(axis, x.ndim)
+    if dtype is not None:  # accumulate in `dtype`, as numpy: int64s summed as float64
+        x = _T.cast(x, dtype)  # cannot wrap around
     out = Sum(axes)(x)
     if dtype is not None:
         out = _T.cast(out, dtype)

@@ -16,7 +16,7 @@ import pytest
 import minitheano as th
 from minitheano import tensor as T
 from minitheano.config import config
-from minitheano.link.c import build, thunk
+from minitheano.link.c import build, cache, thunk
 from minitheano.scalar.basic import UnaryScalarOp
 from minitheano.tensor.elemwise import Elemwise
 
@@ -47,7 +47,7 @@ def test_cache_key_names_everything_that_changes_the_library():
 
 def test_second_compile_is_free(compiledir, monkeypatch):
     so = build.library_path(SOURCE)
-    assert so.parent == compiledir and build.is_valid(so)
+    assert so.parent == compiledir and cache.is_valid(so)
     assert so.with_suffix(".c").read_text() == SOURCE  # the source, kept for reading
 
     def no_compiler(*args, **kwargs):
@@ -70,7 +70,7 @@ def test_four_processes_compiling_the_same_key(compiledir):
         paths = pool.map(_compile_in_child, [(str(compiledir), source)] * 4)
     assert len(set(paths)) == 1
     so = Path(paths[0])
-    assert build.is_valid(so)
+    assert cache.is_valid(so)
     assert not list(compiledir.glob("tmp-*"))  # every build directory was cleaned up
     assert sorted(p.suffix for p in compiledir.iterdir()) == [".c", ".ok", ".so"]
 
@@ -92,9 +92,9 @@ def test_truncated_library_is_detected_and_rebuilt(compiledir):
     so = build.library_path(source)
     data = so.read_bytes()
     so.write_bytes(data[: len(data) // 2])  # a crash while writing, a full disk...
-    assert not build.is_valid(so)
+    assert not cache.is_valid(so)
     lib = thunk.load(source, names)
-    assert build.is_valid(so) and so.read_bytes() == data
+    assert cache.is_valid(so) and so.read_bytes() == data
     out = np.empty(3)
     assert lib.kernels["k0"](np.arange(3.0), out) == 0
     np.testing.assert_allclose(out, np.exp(np.arange(3.0)))
@@ -105,7 +105,7 @@ def test_damaged_library_that_does_not_load_is_rebuilt(compiledir):
     so = build.library_path(source)
     good = so.read_bytes()
     so.write_bytes(b"\x7fELF garbage" * 10)  # checksum updated: only dlopen can tell
-    so.with_suffix(".ok").write_text(build._fingerprint(so.read_bytes()))
+    so.with_suffix(".ok").write_text(cache.fingerprint(so.read_bytes()))
     lib = thunk.load(source, names)
     assert so.read_bytes() == good
     out = np.empty(2)

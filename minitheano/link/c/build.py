@@ -1,20 +1,19 @@
-"""Compiling C modules with the system compiler, and caching them on disk (chapter 5).
+"""Compiling C modules with the system compiler (chapter 5).
 
 `library_path(source)` returns the path of a shared library built from
-`source`, compiling it only if no valid copy is in the cache:
+`source`, compiling it only if no valid copy is in the cache (cache.py):
 
-* the cache is the directory `config.compiledir` (MINITHEANO_FLAGS=compiledir=...);
 * a library's file name is its *key*: a hash of everything that decides what
   the compiler produces (the source, the compiler's version, the flags, and
   for -march=native the processor; the C library's version for its headers).
   Same key, same library: a second compile of the same function, in this
   process or any later one, costs a hash and a file check;
+* the key is also compiled into the library (a function `mt_cache_key`), and
+  the linker checks it on loading: a library proves it was built for its key;
 * several processes may compile the same key at once: each builds in a
   private temporary directory and moves its result into place with an atomic
   `os.replace`, so a reader sees either no library or a complete one (no lock
-  to leave behind when a process dies);
-* next to each library, a small sidecar file holds its size and checksum: a
-  truncated or damaged library is detected and rebuilt.
+  to leave behind when a process dies).
 
 A compile error shows the generated source with line numbers and the
 compiler's message.  With `config.cxx = ''`, or a compiler that does not
@@ -28,12 +27,12 @@ import hashlib
 import os
 import platform
 import shutil
+import signal
 import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 from minitheano.config import config
+from minitheano.link.c import cache
 
 # -O3 and a shared library, plus what keeps numpy's results exact:
 #   -fwrapv            signed integers wrap around on overflow, as numpy's do;
@@ -43,7 +42,7 @@ from minitheano.config import config
 #   -fopenmp-simd      honour `#pragma omp simd` (and nothing else of OpenMP).
 FLAGS = ("-O3", "-shared", "-fPIC", "-fwrapv", "-ffp-contract=off", "-fno-math-errno",
          "-fno-trapping-math", "-fopenmp-simd", "-march=native")
-PREFIX = "mt_"
+NO_SPACE = "No space left on device"  # strerror(ENOSPC): the compiler could not write
 
 
 class CompileError(RuntimeError):
@@ -98,108 +97,52 @@ def cache_key(source: str, cxx: str, flag_list: list[str]) -> str:
     # --8<-- [end:ex-ch05-cache-key]
 
 
-def _sidecar(so: Path) -> Path:
-    return so.with_suffix(".ok")
-
-
-def _fingerprint(data: bytes) -> str:
-    return f"{len(data)} {hashlib.sha256(data).hexdigest()}"
-
-
-def is_valid(so: Path) -> bool:
-    """Is `so` a complete library, as its sidecar says it was written?"""
-    try:
-        expected = _sidecar(so).read_text()
-        data = so.read_bytes()
-    except OSError:
-        return False
-    return _fingerprint(data) == expected
-
-
 def library_path(source: str, cxx: str | None = None) -> Path:
     """The path of a valid library built from `source`: from the cache, or compiled now.
     `cxx`: another compiler than config.cxx (chapter 6's emulator needs C++)."""
     cxx = cxx or config.cxx
     flag_list = flags()
     key = cache_key(source, cxx, flag_list)
-    directory = Path(config.compiledir)
-    so = directory / f"{PREFIX}{key}.so"
-    if is_valid(so):
+    so = cache.library(key)
+    where = cache.directory()  # CacheError: unusable, with the reason and what to do
+    if cache.is_valid(so):
         return so
-    directory.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(directory)
-    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=directory))
-    try:
-        (tmp / "mod.c").write_text(source)
-        cmd = [shutil.which(cxx) or cxx, "mod.c", "-o", "mod.so", *flag_list]
-        result = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True,
-                                env={**os.environ, "LC_ALL": "C"})
+    with cache.build_directory(where) as tmp:
+        cache.write(tmp / "mod.c", source)
+        cache.write(tmp / "key.c", cache.key_stamp(key))
+        cmd = [shutil.which(cxx) or cxx, "mod.c", "key.c", "-o", "mod.so", *flag_list]
+        result = _run_compiler(cmd, tmp)
+        if result.returncode == -signal.SIGINT:  # Ctrl-C reached the compiler first
+            raise KeyboardInterrupt
+        if result.returncode != 0 and NO_SPACE in result.stderr:
+            raise cache.CacheError(f"the disk of the compile directory {where} is full "
+                                   f"({NO_SPACE}): free some space, or {cache.WHAT_TO_DO}")
         if result.returncode != 0:
-            raise CompileError(compile_error_message(source, cmd, result.stderr))
-        (tmp / "mod.ok").write_text(_fingerprint((tmp / "mod.so").read_bytes()))
-        # The library first, its sidecar last: until the sidecar is there, a
-        # reader takes the library for missing and builds its own copy.
-        os.replace(tmp / "mod.c", so.with_suffix(".c"))
-        os.replace(tmp / "mod.so", so)
-        os.replace(tmp / "mod.ok", _sidecar(so))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            raise CompileError(compile_error_message(source, cmd, result))
+        cache.install(tmp / "mod.so", tmp / "mod.c", so)
     return so
+
+
+def _run_compiler(cmd: list[str], tmp: Path) -> subprocess.CompletedProcess:
+    try:  # LC_ALL=C: the compiler's messages in English (NO_SPACE is looked for)
+        return subprocess.run(cmd, cwd=tmp, capture_output=True, text=True,
+                              env={**os.environ, "LC_ALL": "C"})
+    except OSError as e:  # not executable, not a program...
+        raise cache.CacheError(f"cannot run the C compiler {cmd[0]!r} to build in the compile "
+                               f"directory {tmp.parent} ({e}); check config.cxx") from None
 
 
 def discard(so: Path) -> None:
     """Remove a library that would not load, so that it is rebuilt."""
-    for path in (_sidecar(so), so):
-        try:
-            path.unlink()
-        except OSError:
-            pass
+    cache.discard(so)
 
 
-def compile_error_message(source: str, cmd: list[str], stderr: str) -> str:
+def compile_error_message(source: str, cmd: list[str],
+                          result: subprocess.CompletedProcess) -> str:
     numbered = "\n".join(f"{n:5d}  {line}" for n, line in enumerate(source.splitlines(), 1))
-    return (f"the C compiler failed on a generated module.\n"
+    status = (f"was killed by signal {-result.returncode}" if result.returncode < 0
+              else f"failed (exit status {result.returncode})")
+    return (f"the C compiler {status} on a generated module.\n"
             f"Command: {' '.join(cmd)}\n"
-            f"Compiler output:\n{stderr.rstrip()}\n"
+            f"Compiler output:\n{(result.stderr + result.stdout).rstrip()}\n"
             f"Generated source (mod.c):\n{numbered}")
-
-
-def _remove_stale_temporaries(directory: Path, age: float = 3600.0) -> None:
-    """Build directories left by processes that died (an hour old)."""
-    now = time.time()
-    for tmp in directory.glob("tmp-*"):
-        try:
-            if now - tmp.stat().st_mtime > age:
-                shutil.rmtree(tmp, ignore_errors=True)
-        except OSError:
-            pass
-
-
-# -- `python -m minitheano cache list|clear` ----------------------------------------------
-def cache_entries() -> list[tuple[Path, int, float, str]]:
-    """(library, size, modification time, first line of its source) for each cached library."""
-    entries = []
-    for so in sorted(Path(config.compiledir).glob(f"{PREFIX}*.so")):
-        try:
-            stat = so.stat()
-            with open(so.with_suffix(".c")) as f:
-                title = f.readline().strip()
-        except OSError:
-            title = ""
-            stat = so.stat() if so.exists() else None
-        if stat is not None:
-            entries.append((so, stat.st_size, stat.st_mtime, title))
-    return entries
-
-
-def clear_cache() -> int:
-    """Remove every cached library; the number removed."""
-    directory = Path(config.compiledir)
-    count = 0
-    for path in directory.glob(f"{PREFIX}*"):
-        if path.suffix == ".so":
-            count += 1
-        path.unlink(missing_ok=True)
-    for tmp in directory.glob("tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-    return count

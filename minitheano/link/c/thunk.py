@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from minitheano.config import config
 from minitheano.graph.basic import Apply, Variable
-from minitheano.link.c import build
+from minitheano.link.c import build, cache
 from minitheano.link.c.loops import CPrinter
 from minitheano.link.c.op_thunks import op_thunks
 from minitheano.link.kernel import (
@@ -50,7 +51,7 @@ class Library:
 
     def __init__(self, path: Any, names: dict[str, int]) -> None:
         self.path = path
-        self.dll = ctypes.PyDLL(str(path))  # PyDLL: called with the GIL held, errors checked
+        self.dll = cache.open_library(path)  # OSError: it does not load, or not for its key
         init = self.dll.mt_init
         init.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]
         descrs = (ctypes.c_void_p * len(ALL_DTYPES))(*_DESCR_IDS)
@@ -120,9 +121,16 @@ def load(source: str, names: dict[str, int]) -> Library:
         path = build.library_path(source)
         try:
             lib = Library(path, names)
-        except OSError:  # damaged although its checksum matched: build it again, once
-            build.discard(path)
-            lib = Library(build.library_path(source), names)
+        except OSError:  # damaged although its checksum matched, or foreign: build it again
+            cache.discard(path)
+            try:
+                lib = Library(build.library_path(source), names)
+            except OSError as e:
+                cache.discard(path)
+                raise cache.CacheError(
+                    f"a library the C compiler {config.cxx!r} built in the compile directory "
+                    f"{path.parent} does not load ({e}); check the compiler (config.cxx)"
+                ) from None
         _LIBRARIES[source] = lib
     return lib
 
@@ -185,6 +193,9 @@ def compile_nodes(order: Sequence[Apply]) -> list[tuple[Kernel, Callable] | None
         lib = load(source, {name: _n_arrays(kernel) for kernel, name in names.items()})
     except NotImplementedError as e:  # a piece of the machinery is an exercise left blank
         _warn_once(f"C code is disabled ({e})")
+        return None
+    except cache.CacheError as e:  # the compile directory or the compiler misbehaves
+        _warn_once(str(e))
         return None
     return [None if k is None else (k, lib.kernels[names[k]]) for k in node_kernels]
 

@@ -1,0 +1,285 @@
+"""Differential testing: every backend against numpy and against each other (issue 16).
+
+Each generated batch of graphs (differential_graphs.py) is compiled four ways: the
+Python VM without rewrites, FAST_COMPILE, the fast_run rewrites run in Python, and
+FAST_RUN (C).  Each runs on values full of special cases (NaN, infinities, -0.0,
+subnormals, integer extremes, empty and size-1 dimensions, Fortran, strided,
+negative-stride and unaligned arrays) and on moderate values, and:
+
+* the Python VM without rewrites computes what numpy computes, element for element
+  (NaN and infinities included), within the rounding bound of each element;
+* every rewritten mode agrees with numpy wherever the result is well-conditioned
+  (a finite bound): rewrites may change ill-conditioned elements (x + y - x is y);
+* C agrees with the same rewrites run in Python everywhere, NaN for NaN;
+* gradients (of a weighted sum of the float outputs, for float inputs) agree
+  between all modes, on moderate values;
+* dtypes and shapes are the ones the graph declares, and no argument is written.
+
+The default run checks a few hundred graphs, the same every time (derandomized:
+the compile cache stays warm); `pytest -m slow` runs >= 10,000 new ones.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from differential_graphs import (
+    FLOATS,
+    UNARY_FLOAT,
+    Batch,
+    batches,
+    elemwise,
+    input_term,
+    input_values,
+    reference,
+)
+from hypothesis import HealthCheck, given, settings
+
+import minitheano as theano
+from minitheano import tensor as T
+
+MODES = {"Python, no rewrites": theano.Mode("py", None), "FAST_COMPILE": "FAST_COMPILE",
+         "fast_run in Python": theano.Mode("py", "fast_run"), "C (FAST_RUN)": "FAST_RUN"}
+REFERENCE_MODE, PYTHON_REWRITTEN, C_MODE = "Python, no rewrites", "fast_run in Python", \
+    "C (FAST_RUN)"
+SAFETY = 16.0  # the bound is first-order: allow this many times it
+GRAD_RTOL = {"float32": 2e-3, "float64": 1e-8}
+GRAPHS_PER_BATCH = 4
+DEFAULT_BATCHES = 75  # x 4 graphs
+SMOOTH_BATCHES = 20  # x 4 graphs, also checked with finite differences
+# The slow run: more graphs per compiled function (one compiler run checks 12 graphs).
+SLOW_GRAPHS_PER_BATCH = 12
+PROGRESS_EVERY = 240  # graphs: the slow run logs its figures so far
+SLOW_BATCHES = int(os.environ.get("MINITHEANO_DIFFERENTIAL_BATCHES", "850"))
+HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+
+
+class Mismatch(AssertionError):
+    pass
+
+
+@dataclass
+class Figures:
+    """What a run checked, for tests/README.md."""
+    graphs: int = 0
+    elements: int = 0
+    gradients: int = 0
+
+
+def compile_all(batch: Batch) -> tuple[dict[str, object], int]:
+    """The batch's function in every mode: its outputs, then the gradients of a
+    weighted sum of its float outputs with respect to its float inputs."""
+    outputs = [t.sym for t in batch.outputs]
+    floats = [t.sym for t in batch.outputs if t.dtype in FLOATS]
+    wrt = [t.sym for t in batch.inputs if t.dtype in FLOATS]
+    grads = []
+    if floats and wrt:
+        cost = sum((o * (k + 1.5)).sum() for k, o in enumerate(floats))
+        grads = T.grad(cost, wrt, disconnected_inputs="ignore")
+    inputs = [t.sym for t in batch.inputs]
+    return ({name: theano.function(inputs, outputs + list(grads), mode=mode,
+                                         on_unused_input="ignore")
+             for name, mode in MODES.items()}, len(grads))
+
+
+def describe(batch: Batch) -> str:
+    lines = ["inputs: " + ", ".join(f"{t.text}: {t.sym.type} {t.shape}" for t in batch.inputs)]
+    lines += [f"graph {k}: {t.text}" for k, t in enumerate(batch.outputs)]
+    return "\n".join(lines)
+
+
+def check_batch(batch: Batch, figures: Figures | None = None) -> None:
+    try:
+        functions, n_grads = compile_all(batch)
+    except Exception as e:
+        raise Mismatch(f"compiling raised {type(e).__name__}: {e}\n{describe(batch)}") from e
+    rng = np.random.default_rng(batch.seed)
+    for special in (True, False):
+        values = {t.text: input_values(t, rng, special) for t in batch.inputs}
+        saved = {k: (v.tobytes(), v.strides) for k, v in values.items()}
+        expected = reference(batch.outputs, values)
+        results = {}
+        for name, f in functions.items():
+            try:
+                with np.errstate(all="ignore"):  # NaN and inf are expected here
+                    results[name] = f(*values.values())
+            except Exception as e:
+                raise Mismatch(f"{name} raised {type(e).__name__}: {e}\n{describe(batch)}"
+                               f"\nvalues: {values}") from e
+            for k, v in values.items():
+                if (v.tobytes(), v.strides) != saved[k]:
+                    raise Mismatch(f"{name} wrote into argument {k}\n{describe(batch)}")
+        n = len(batch.outputs)
+        for name, got in results.items():
+            for k, (term, (want, bound)) in enumerate(zip(batch.outputs, expected)):
+                where = f"{name}, graph {k}, {'special' if special else 'moderate'} values"
+                context = f"{where}\n{describe(batch)}\nvalues: {values}"
+                compare(got[k], want, bound, term.dtype, exact_specials=name == REFERENCE_MODE,
+                        context=context)
+                if name == C_MODE:
+                    same_specials(got[k], results[PYTHON_REWRITTEN][k], context)
+                if figures is not None:
+                    figures.elements += want.size
+        if not special and n_grads:
+            reference_grads = results[REFERENCE_MODE][n:]
+            # A float64 gradient may carry float32 rounding (tanh(x0) * x1 with x0 a
+            # float32): the least precise input sets the tolerance.
+            least = "float32" if any(t.dtype == "float32" for t in batch.inputs) else "float64"
+            for name, got in results.items():
+                for g, want, term in zip(got[n:], reference_grads,
+                                         [t for t in batch.inputs if t.dtype in FLOATS]):
+                    compare_grads(g, want, least,
+                                  f"{name}, gradient wrt {term.text}\n{describe(batch)}"
+                                  f"\nvalues: {values}")
+            if all(t.dtype == "float64" and t.smooth for t in batch.outputs + batch.inputs):
+                check_finite_differences(functions[REFERENCE_MODE], batch, values,
+                                         reference_grads, rng)
+            if figures is not None:
+                figures.gradients += n_grads
+    if figures is not None:
+        figures.graphs += len(batch.outputs)
+
+
+def compare(got: object, want: np.ndarray, bound: np.ndarray, dtype: str, exact_specials: bool,
+            context: str) -> None:
+    got = np.asarray(got)
+    if got.dtype != np.dtype(dtype) or got.shape != want.shape:
+        raise Mismatch(f"dtype/shape {got.dtype}{got.shape}, expected {dtype}{want.shape}: "
+                       f"{context}")
+    g, w = got.astype(np.float64), want.astype(np.float64)
+    with np.errstate(all="ignore"):
+        stable = np.isfinite(bound) & np.isfinite(w)
+        bad = stable & ~(np.abs(g - w) <= SAFETY * bound)
+        if exact_specials:  # NaN for NaN, inf for inf, where numpy's answer is exact
+            special = ~np.isfinite(w) & (bound == 0)
+            bad |= special & ~((g == w) | (np.isnan(g) & np.isnan(w)))
+    if bad.any():
+        i = tuple(np.argwhere(bad)[0])
+        raise Mismatch(f"got {got[i]!r}, numpy {want[i]!r} (bound {bound[i]:.3g}) at {i}: "
+                       f"{context}")
+
+
+def same_specials(c: np.ndarray, python: np.ndarray, context: str) -> None:
+    c64, p64 = np.asarray(c, np.float64), np.asarray(python, np.float64)
+    differ = (np.isnan(c64) != np.isnan(p64)) | (np.isinf(c64) & (c64 != p64)) | (
+        np.isinf(p64) & (c64 != p64))
+    if differ.any():
+        i = tuple(np.argwhere(differ)[0])
+        raise Mismatch(f"C gave {c[i]!r}, the same graph in Python {python[i]!r} at {i}: "
+                       f"{context}")
+
+
+def check_finite_differences(f, batch: Batch, values: dict[str, np.ndarray],
+                             grads: list[np.ndarray], rng: np.random.Generator) -> None:
+    """The gradient along a random direction against a central difference of the cost
+    (float64 graphs of differentiable ops only)."""
+    n = len(batch.outputs)
+
+    def cost(point: list[np.ndarray]) -> float:
+        with np.errstate(all="ignore"):
+            outs = f(*point)[:n]
+        return float(sum((np.asarray(o) * (k + 1.5)).sum() for k, o in enumerate(outs)))
+
+    point = [np.array(v) for v in values.values()]
+    direction = [rng.normal(size=v.shape) for v in point]
+    slope = sum(float((g * d).sum()) for g, d in zip(grads, direction))
+    if not np.isfinite(slope) or not np.isfinite(cost(point)):
+        return  # outside the domain (a log of a negative...): no derivative to check
+    for h in (1e-6, 1e-7, 1e-5):  # one of the steps must agree (a pole may be near)
+        plus = cost([p + h * d for p, d in zip(point, direction)])
+        minus = cost([p - h * d for p, d in zip(point, direction)])
+        numeric = (plus - minus) / (2 * h)
+        if abs(numeric - slope) <= 1e-4 * (abs(slope) + abs(numeric)) + 1e-6:
+            return
+    raise Mismatch(f"directional derivative {slope!r}, finite differences {numeric!r}\n"
+                   f"{describe(batch)}\nvalues: {values}")
+
+
+def compare_grads(got: np.ndarray, want: np.ndarray, dtype: str, context: str) -> None:
+    g, w = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    if g.shape != w.shape:
+        raise Mismatch(f"gradient of shape {g.shape}, expected {w.shape}: {context}")
+    finite = np.isfinite(w)
+    scale = np.max(np.abs(w[finite]), initial=1.0)
+    with np.errstate(all="ignore"):
+        bad = finite & ~(np.abs(g - w) <= GRAD_RTOL[dtype] * (scale + np.abs(w)))
+    if bad.any():
+        i = tuple(np.argwhere(bad)[0])
+        raise Mismatch(f"gradient {g[i]!r}, without rewrites {w[i]!r} at {i}: {context}")
+
+
+@settings(max_examples=DEFAULT_BATCHES, derandomize=True, database=None,
+          suppress_health_check=HEALTH, deadline=None)
+@given(batches(GRAPHS_PER_BATCH))
+def test_every_backend_agrees_with_numpy(batch):
+    check_batch(batch)
+
+
+@settings(max_examples=SMOOTH_BATCHES, derandomize=True, database=None,
+          suppress_health_check=HEALTH, deadline=None)
+@given(batches(GRAPHS_PER_BATCH, dtypes=("float64",), smooth=True))
+def test_gradients_agree_with_finite_differences(batch):
+    """Differentiable float64 graphs: check_batch also compares each gradient with
+    a central difference along a random direction."""
+    check_batch(batch)
+
+
+@pytest.mark.slow
+def test_every_backend_agrees_with_numpy_on_10000_graphs():
+    """>= 10,000 new graphs.  Every mismatch is kept (the run goes on) and listed at
+    the end; MINITHEANO_DIFFERENTIAL_LOG=path also writes them there as they come.
+    The figures are printed: tests/README.md keeps them."""
+    figures = Figures()
+    mismatches: list[str] = []
+    start = time.perf_counter()
+    log = os.environ.get("MINITHEANO_DIFFERENTIAL_LOG")
+
+    @settings(max_examples=SLOW_BATCHES, database=None, suppress_health_check=HEALTH, deadline=None)
+    @given(batches(SLOW_GRAPHS_PER_BATCH))
+    def run(batch):
+        try:
+            check_batch(batch, figures)
+        except Mismatch as e:
+            mismatches.append(str(e))
+            if log:
+                with open(log, "a") as f:
+                    f.write(f"{e}\n\n")
+        if log and figures.graphs // PROGRESS_EVERY != (figures.graphs - len(batch.outputs)
+                                                         ) // PROGRESS_EVERY:
+            with open(log, "a") as f:  # figures so far, in case the run is cut short
+                f.write(f"progress: {figures.graphs} graphs, {figures.elements} elements, "
+                        f"{figures.gradients} gradients, {len(mismatches)} mismatch(es), "
+                        f"{time.perf_counter() - start:.0f} s\n")
+
+    run()
+    summary = (f"{figures.graphs} graphs, {figures.elements} output elements, "
+               f"{figures.gradients} gradients checked in {time.perf_counter() - start:.0f} s; "
+               f"{len(mismatches)} mismatch(es)")
+    print("\n" + summary)
+    if log:
+        with open(log, "a") as f:
+            f.write(summary + "\n")
+    assert not mismatches, "\n\n".join(mismatches[:5])
+
+
+def exp_batch(shape: tuple[int, ...] = (3,)) -> Batch:
+    x = input_term("x0", "float64", shape, (False,) * len(shape))
+    return Batch([x], [elemwise("exp", *UNARY_FLOAT["exp"], [x])], seed=7)
+
+
+def test_a_wrong_result_is_caught():
+    """The comparisons can fail: a reference off by 1e-12 (relative), or NaN where
+    numpy gives a number, is a mismatch."""
+    check_batch(exp_batch())
+    off = exp_batch()
+    off.outputs[0].numpy = lambda x: np.exp(x) * (1 + 1e-12)
+    with pytest.raises(Mismatch, match="graph 0"):
+        check_batch(off)
+    nan = exp_batch()
+    nan.outputs[0].numpy = lambda x: np.where(x > 0, np.nan, np.exp(x))
+    with pytest.raises(Mismatch):
+        check_batch(nan)
