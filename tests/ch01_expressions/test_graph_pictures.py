@@ -97,9 +97,10 @@ def test_arrows_join_the_right_shapes_with_input_numbers():
                       (sub, out, None), (add, out, None)}
 
 
-@pytest.mark.parametrize("graph", [logistic_graph(), deep_graph(12)], ids=["logistic", "deep"])
-def test_boxes_do_not_overlap_and_text_fits(graph):
-    root, nodes, _ = parse(graph_svg(graph, show_types=True))
+@pytest.mark.parametrize("build", [logistic_graph, lambda: deep_graph(12)],
+                         ids=["logistic", "deep"])
+def test_boxes_do_not_overlap_and_text_fits(build):
+    root, nodes, _ = parse(graph_svg(build(), show_types=True))
     boxes = [bounds(g) for g in nodes.values()]
     for a, b in itertools.combinations(boxes, 2):
         assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
