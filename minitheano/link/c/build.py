@@ -146,6 +146,33 @@ def library_path(source: str) -> Path:
     return so
 
 
+# -- kernels shared between functions ---------------------------------------------------
+# A function's kernels not yet in the cache are compiled in one module (one compiler run);
+# a small index file per kernel, named by the kernel's own key, then says which library
+# holds it, so the next function that needs that kernel loads it instead of compiling it.
+def _kernel_index(key: str) -> Path:
+    return Path(config.compiledir) / f"{PREFIX}{key}.kernel"
+
+
+def kernel_library(key: str) -> Path | None:
+    """The valid library that holds the kernel `key`, or None if it was never compiled."""
+    try:
+        name = _kernel_index(key).read_text().strip()
+    except OSError:
+        return None
+    so = Path(config.compiledir) / name
+    return so if name.startswith(PREFIX) and is_valid(so) else None
+
+
+def record_kernels(keys: list[str], so: Path) -> None:
+    """Note that library `so` holds the kernels `keys` (each index written atomically)."""
+    for key in keys:
+        index = _kernel_index(key)
+        tmp = index.with_name(f"tmp-{os.getpid()}-{index.name}")
+        tmp.write_text(so.name)
+        os.replace(tmp, index)
+
+
 def discard(so: Path) -> None:
     """Remove a library that would not load, so that it is rebuilt."""
     for path in (_sidecar(so), so):
