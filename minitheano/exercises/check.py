@@ -68,15 +68,19 @@ def belongs(node_id: str, selection: str) -> bool:
     return node_id == selection or node_id.startswith((selection + "[", selection + "::"))
 
 
-def run_pytest(root: Path, arguments: list[str]) -> tuple[int, dict[str, str]]:
-    """Run pytest in `root`; its exit code and each test's outcome (passed/failed/skipped)."""
+def run_pytest(root: Path, arguments: list[str],
+               parallel: bool = True) -> tuple[int, dict[str, str]]:
+    """Run pytest in `root`; its exit code and each test's outcome (passed/failed/skipped).
+
+    `parallel=False` keeps it to one process: for a few tests, starting a process per core
+    (pytest-xdist's `-n auto`, the project's default) costs more than it saves."""
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "outcomes.json"
         path = os.pathsep.join(dict.fromkeys([str(root), str(PACKAGE.parent)]))  # + the plugin
         env = {**os.environ, "PYTHONPATH": path, "MINITHEANO_EXERCISE_REPORT": str(report)}
-        parallel = ["-n", "0"] if importlib.util.find_spec("xdist") else []
+        one = ["-n", "0"] if not parallel and importlib.util.find_spec("xdist") else []
         command = [sys.executable, "-m", "pytest", "-p", "minitheano.exercises.outcomes",
-                   "-p", "no:cacheprovider", *parallel, *arguments]
+                   "-p", "no:cacheprovider", *one, *arguments]
         code = subprocess.call(command, cwd=root, env=env)
         outcomes = json.loads(report.read_text()) if report.exists() else {}
     return code, outcomes
@@ -149,7 +153,7 @@ def check(selection: str | None, package: Path = PACKAGE) -> int:
     else:
         tests = sorted({test for region in chosen for test in entries[region.short_name].tests})
         arguments = ["-q", "--tb=short" if len(chosen) == 1 else "--tb=line", *tests]
-    code, outcomes = run_pytest(root, arguments)
+    code, outcomes = run_pytest(root, arguments, parallel=len(chosen) > 1)
     found = results(chosen, entries, outcomes)
     print()
     for result in found:
