@@ -4,8 +4,10 @@ Always on a copy of the project, never on the checkout:
 
 * blank one exercise: its own tests (tests/exercises.toml) fail; restore it: they pass;
 * blank every exercise of chapters >= N: the tests of chapters < N still pass, for every N
-  from 3 on. (Chapters 1 and 2 are the base: chapter 1's tests already call compiled
-  functions, which is chapter 2's code, so blanking chapter 2 fails chapter 1.)
+  from 3 on (chapters 1 and 2 are the base: chapter 1's tests already call compiled
+  functions, which is chapter 2's code, so blanking chapter 2 fails chapter 1);
+* blank every exercise at once: collecting the tests still works (no test module runs
+  exercise code at import time).
 """
 
 from __future__ import annotations
@@ -81,3 +83,12 @@ def test_blanking_chapters_from_n_on_keeps_the_earlier_chapters_passing(
     assert result.returncode == 0, (
         f"with {', '.join(later)} blanked, {earlier} fail: {outcome(result)}\n"
         + "\n".join(line for line in result.stdout.splitlines() if "Error" in line)[:3000])
+
+
+def test_blanking_every_exercise_keeps_test_collection_working(tmp_path: Path) -> None:
+    """Collection never runs exercise code, so blanking any exercise cannot break it."""
+    package = copy_project(tmp_path)
+    ex.blank(None, package)
+    result = pytest_in(tmp_path, ["--collect-only", "tests"])
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "error" not in outcome(result)
