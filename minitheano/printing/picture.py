@@ -17,15 +17,22 @@ the default): in a graph of 5 to 60 nodes, an ellipse for every intermediate
 would double the number of shapes and the height of the picture while adding
 nothing an arrow does not say.  Named intermediates (`h = T.tanh(...)`; h.name = 'h')
 are the ones a reader looks for, so they keep an ellipse.
+
+A variable without a name is labelled with a short one (`short_names`): the name the
+user's code assigned it to (`x = T.dscalar()` draws `x`), else `a`, `b`, ... for an
+input and `out` for an output; its type is in the tooltip (and under it with
+`show_types`).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from minitheano.graph.basic import Apply, Constant, Variable, toposort
+from minitheano.graph.basic import Apply, Constant, Variable, graph_inputs, toposort
 from minitheano.graph.shared import SharedVariable
 from minitheano.printing.pretty import constant_text
 from minitheano.printing.targets import output_variables
@@ -91,6 +98,13 @@ def picture(obj: Any, compact: bool = True, show_types: bool = False,
     pic = Picture()
     keys: dict[Any, str] = {}  # Apply node or Variable -> shape key
     wanted = set(outputs)
+    names = short_names(graph_inputs(outputs), outputs)
+
+    def lines_of(var: Variable) -> list[str]:
+        text = names.get(var, var.name)
+        if text is None:
+            text = constant_text(var.data)[0] if isinstance(var, Constant) else str(var.type)
+        return [text, str(var.type)] if show_types else [text]
 
     def add(obj: Any, kind: str, lines: list[str], title: str, op_class: str = "") -> str:
         keys[obj] = f"n{len(pic.shapes)}"
@@ -105,11 +119,11 @@ def picture(obj: Any, compact: bool = True, show_types: bool = False,
             return keys[var], ""
         node = var.owner
         if node is None:
-            return add(var, _leaf_kind(var), _var_lines(var, show_types), _var_title(var)), ""
+            return add(var, _leaf_kind(var), lines_of(var), _var_title(var)), ""
         many = f"{var.index}\u2192" if len(node.outputs) > 1 else ""
         if var in wanted or var.name is not None or not compact:
             kind = "output" if var in wanted else "variable"
-            key = add(var, kind, _var_lines(var, show_types), _var_title(var))
+            key = add(var, kind, lines_of(var), _var_title(var))
             pic.arrows.append(Arrow(keys[node], key, many.rstrip("\u2192")))
             return key, ""
         return keys[node], many
@@ -124,7 +138,7 @@ def picture(obj: Any, compact: bool = True, show_types: bool = False,
     for var in outputs:
         key, _ = source(var)
         if var.owner is None and ("out", var) not in keys:  # an input returned as it is
-            out = add(("out", var), "output", _var_lines(var, show_types), _var_title(var))
+            out = add(("out", var), "output", lines_of(var), _var_title(var))
             pic.arrows.append(Arrow(key, out))
     return pic
 
@@ -135,14 +149,32 @@ def _leaf_kind(var: Variable) -> str:
     return "shared" if isinstance(var, SharedVariable) else "input"
 
 
-def _var_lines(var: Variable, show_types: bool) -> list[str]:
-    if var.name is not None:
-        text = var.name
-    elif isinstance(var, Constant):
-        text = constant_text(var.data)[0]
-    else:
-        text = str(var.type)
-    return [text, str(var.type)] if show_types and text != str(var.type) else [text]
+ASSIGNMENT = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>.*)$")
+
+
+def short_names(inputs: list[Variable], outputs: list[Variable]) -> dict[Variable, str]:
+    """Labels for the unnamed inputs and outputs of a picture (see the module's docstring)."""
+    unnamed = [v for v in dict.fromkeys([*inputs, *outputs])
+               if v.name is None and not isinstance(v, Constant)]
+    from_code: dict[Variable, str] = {}
+    for var in unnamed:
+        match = ASSIGNMENT.match(var.trace.source()) if var.trace is not None else None
+        if match and "function(" not in match["value"]:  # `f = theano.function(...)`: not it
+            from_code[var] = match["name"]
+    taken = {v.name for v in [*inputs, *outputs] if v.name is not None}
+    counts = {name: list(from_code.values()).count(name) for name in from_code.values()}
+    names = {v: n for v, n in from_code.items() if counts[n] == 1 and n not in taken}
+    taken |= set(names.values())
+    letters = (c for c in string.ascii_lowercase if c not in taken)
+    plain_outputs = [v for v in outputs if v in unnamed and v not in names]
+    for var in unnamed:
+        if var in names:
+            continue
+        if var in plain_outputs:
+            names[var] = "out" if len(plain_outputs) == 1 else f"out{plain_outputs.index(var)}"
+        else:
+            names[var] = next(letters, "?")
+    return names
 
 
 def _var_title(var: Variable) -> str:

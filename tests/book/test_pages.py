@@ -135,7 +135,7 @@ def test_the_parser_finds_what_markdown_exec_runs(tmp_path: Path) -> None:
         "    the output\n"
         "    ```\n"
         '```python exec="on"\n'                     # 14: a snippet line
-        '--8<-- "minitheano/exercises.py:nothing-here"\n'
+        '--8<-- "minitheano/exercises/regions.py:nothing-here"\n'
         "```\n"
         "```python\nnot = run\n```\n")
     with pytest.raises(LookupError, match="nothing-here"):

@@ -90,16 +90,34 @@ def test_arrows_join_the_right_shapes_with_input_numbers():
     label = {key: g.find(SVG + "text").text for key, g in nodes.items()}
     arrows = {(label[e.get("data-from")], label[e.get("data-to")],
                getattr(e.find(SVG + "text"), "text", None)) for e in edges}
-    out, sub, add = "TensorType(float64, vector)", "Elemwise{sub,no_inplace}", \
-        "Elemwise{add,no_inplace}"
+    sub, add = "Elemwise{sub,no_inplace}", "Elemwise{add,no_inplace}"
     assert arrows == {("x", sub, "0"), ("y", sub, "1"),
                       ("x", add, None), ("y", add, None),  # + commutes: no numbers
-                      (sub, out, None), (add, out, None)}
+                      (sub, "out0", None), (add, "out1", None)}  # unnamed: short names
 
 
-@pytest.mark.parametrize("graph", [logistic_graph(), deep_graph(12)], ids=["logistic", "deep"])
-def test_boxes_do_not_overlap_and_text_fits(graph):
-    root, nodes, _ = parse(graph_svg(graph, show_types=True))
+def test_unnamed_variables_get_short_names_from_the_code_or_letters():
+    x = T.dscalar()
+    y = T.dscalar()
+    z = x + y
+    root, nodes, _ = parse(graph_svg(z))
+    texts = sorted(g.find(SVG + "text").text for g in nodes.values())
+    assert texts == ["Elemwise{add,no_inplace}", "x", "y", "z"]  # as the code says
+    titles = [g.find(SVG + "title").text for g in nodes.values() if kind(g) != "apply"]
+    assert all("TensorType(float64, scalar)" in t for t in titles)  # the type: the tooltip
+    both = x + T.dscalar()  # two unnamed variables built on one line: neither is `both`
+    texts = sorted(g.find(SVG + "text").text for g in parse(graph_svg(both))[1].values())
+    assert texts == ["Elemwise{add,no_inplace}", "a", "out", "x"]
+    taken = T.dvector("a")
+    root, nodes, _ = parse(graph_svg([taken * 2, taken + T.dvector()]))  # no assignment
+    texts = sorted(g.find(SVG + "text").text for g in nodes.values())
+    assert {"a", "b", "out0", "out1"} <= set(texts)  # a is taken: the unnamed input is b
+
+
+@pytest.mark.parametrize("build", [logistic_graph, lambda: deep_graph(12)],
+                         ids=["logistic", "deep"])
+def test_boxes_do_not_overlap_and_text_fits(build):
+    root, nodes, _ = parse(graph_svg(build(), show_types=True))
     boxes = [bounds(g) for g in nodes.values()]
     for a, b in itertools.combinations(boxes, 2):
         assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)

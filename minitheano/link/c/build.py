@@ -132,6 +132,34 @@ def _run_compiler(cmd: list[str], tmp: Path) -> subprocess.CompletedProcess:
                                f"directory {tmp.parent} ({e}); check config.cxx") from None
 
 
+# -- kernels shared between functions ---------------------------------------------------
+# A function's kernels not yet in the cache are compiled in one module (one compiler run);
+# a small index file per kernel, named by the kernel's own key, then says which library
+# holds it, so the next function that needs that kernel loads it instead of compiling it.
+def _kernel_index(key: str) -> Path:
+    return cache.directory() / f"{cache.PREFIX}{key}.kernel"
+
+
+def kernel_library(key: str) -> Path | None:
+    """The valid library that holds the kernel `key`, or None if it was never compiled."""
+    index = _kernel_index(key)
+    try:
+        name = index.read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    so = index.parent / name
+    return so if name.startswith(cache.PREFIX) and cache.is_valid(so) else None
+
+
+def record_kernels(keys: list[str], so: Path) -> None:
+    """Note that library `so` holds the kernels `keys` (each index written atomically)."""
+    for key in keys:
+        index = _kernel_index(key)
+        tmp = index.with_name(f"tmp-{os.getpid()}-{index.name}")
+        cache.write(tmp, so.name)
+        os.replace(tmp, index)
+
+
 def discard(so: Path) -> None:
     """Remove a library that would not load, so that it is rebuilt."""
     cache.discard(so)

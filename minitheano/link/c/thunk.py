@@ -1,11 +1,15 @@
 """The C linker: one compiled module per function, and thunks that call it (chapter 5).
 
-`c_thunks` describes every node it can (each op's `kernel(node)`, tensor/kernel.py), prints all the
-kernels into ONE C module (one compiler run per function, cached on disk),
-loads it with ctypes, and gives each node a thunk of the same shape as the
-Python VM's: a function of no arguments that reads its input cells and
-fills its output cells.  Nodes without a kernel keep their Python thunk, so
-C and Python nodes run side by side in the same VM loop.
+`c_thunks` describes every node it can (each op's `kernel(node)`, tensor/kernel.py),
+prints the kernels
+not yet in the cache into ONE C module (one compiler run per function, cached
+on disk), loads it with ctypes, and gives each node a thunk of the same shape
+as the Python VM's: a function of no arguments that reads its input cells and
+fills its output cells.  The cache also records, for each kernel, the library
+it was compiled in, so a kernel is compiled once for every function that
+needs it (hundreds of tests add two float64 vectors).  Nodes without a
+kernel keep their Python thunk, so C and Python nodes run side by side in
+the same VM loop.
 
 A call must cost little, so everything is prepared once:
 
@@ -23,6 +27,8 @@ import ctypes
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,10 +65,16 @@ class Library:
             raise RuntimeError(f"{path}: the module's idea of a numpy array differs from ours")
         self.kernels = {}
         for name, nargs in names.items():
+            self.function(name, nargs)
+
+    def function(self, name: str, nargs: int) -> Callable:
+        """The kernel `name`, taking `nargs` numpy arrays, as a ctypes function."""
+        if name not in self.kernels:
             fn = self.dll[name]
             fn.argtypes = [ctypes.py_object] * nargs
             fn.restype = ctypes.c_int
             self.kernels[name] = fn
+        return self.kernels[name]
 
 
 # The order of runtime.h's MT_bool, MT_int8, ... enum.
@@ -135,6 +147,17 @@ def load(source: str, names: dict[str, int]) -> Library:
     return lib
 
 
+def load_library(path: Path) -> Library:
+    """The library at `path` (a valid one from the cache), loaded once per process."""
+    lib = _BY_PATH.get(path)
+    if lib is None:
+        lib = _BY_PATH[path] = Library(path, {})
+    return lib
+
+
+_BY_PATH: dict[Path, Library] = {}
+
+
 def compile_kernels(kernels: Sequence[tuple[Kernel, str]]) -> tuple[str, Library]:
     """Print `kernels` ((kernel, title) pairs) as one module named k0, k1, ...;
     compile and load it.  Used by the linker and by tests that batch kernels."""
@@ -152,52 +175,97 @@ def _n_arrays(kernel: Kernel) -> int:
 
 
 # -- thunks ---------------------------------------------------------------------------------
-def print_module(order: Sequence[Apply]) -> tuple[str, dict[Kernel, str], list[Kernel | None]]:
-    """The C source of the module for the nodes of `order` (each distinct kernel
-    once, named k0, k1...), the kernels' names, and each node's kernel (None:
-    the node runs in Python)."""
-    printer = CPrinter()
-    names: dict[Kernel, str] = {}
-    entries, node_kernels = [], []
+@dataclass(frozen=True)
+class Printed:
+    """A kernel of a function, ready to compile: its key names it in the cache.
+
+    The key is the cache key of the module that would hold this kernel alone: it changes
+    with anything that changes the kernel's code (its text, the runtime, the helpers it
+    uses, the compiler), and never with the function around it. A kernel already compiled
+    for another function (the many that add two float64 vectors) is found by its key.
+    """
+
+    kernel: Kernel
+    title: str  # what it computes: the op and the types
+    key: str
+
+    @property
+    def name(self) -> str:
+        return f"k_{self.key[:24]}"  # the C function's name: unique in any module
+
+
+def print_kernels(order: Sequence[Apply]) -> tuple[list[Printed], list[Kernel | None]]:
+    """Each distinct kernel of `order`, and each node's kernel (None: it runs in Python)."""
+    printed: dict[Kernel, Printed] = {}
+    node_kernels: list[Kernel | None] = []
     for node in order:
         kernel = describe(node)
-        if kernel is not None and kernel not in names:
-            name = f"k{len(names)}"
+        if kernel is not None and kernel not in printed:
+            title = describe_node(node)
+            printer = CPrinter()  # a fresh one: only the helpers this kernel uses
             try:
-                text = printer.kernel(name, kernel)  # NotImplementedError: no C for a part
+                alone = printer.module([("k", kernel, title)])  # NotImplementedError: no C
             except NotImplementedError:
                 kernel = None
             else:
-                names[kernel] = name
-                entries.append((name, describe_node(node), text))
+                printed[kernel] = Printed(kernel, title, build.cache_key(
+                    alone, config.cxx, build.flags()))
         node_kernels.append(kernel)
-    return printer.assemble(entries) if entries else "", names, node_kernels
+    return list(printed.values()), node_kernels
+
+
+def print_module(kernels: Sequence[Printed]) -> str:
+    """The C source of one module holding `kernels`, each under its own name."""
+    return CPrinter().module([(p.name, p.kernel, p.title) for p in kernels])
+
+
+def kernel_functions(kernels: Sequence[Printed], retry: bool = True) -> dict[Kernel, Callable]:
+    """The compiled function of each kernel: those in the cache are loaded from the library
+    they were compiled in; the others are printed into ONE module (one compiler run)."""
+    where = {p: build.kernel_library(p.key) for p in kernels}
+    missing = [p for p in kernels if where[p] is None]
+    if missing:
+        path = build.library_path(print_module(missing))
+        build.record_kernels([p.key for p in missing], path)
+        where.update({p: path for p in missing})
+    functions = {}
+    for p in kernels:
+        try:
+            library = load_library(where[p])
+            functions[p.kernel] = library.function(p.name, _n_arrays(p.kernel))
+        except (OSError, AttributeError):
+            # damaged although its checksum matched, foreign, or an index naming a library
+            # without this kernel: build its kernels again
+            if not retry:
+                raise
+            build.discard(where[p])
+            return kernel_functions(kernels, retry=False)
+    return functions
 
 
 def module_of(fgraph: Any) -> tuple[str, Any]:
-    """(the C source, the path of the library) that FAST_RUN uses for `fgraph`
-    (a compiled function's `f.maker.fgraph`)."""
-    source, names, _ = print_module(fgraph.toposort())
-    return source, load(source, {n: _n_arrays(k) for k, n in names.items()}).path
+    """(the C source, the path of the library) of the one module holding the kernels that
+    FAST_RUN uses for `fgraph` (a compiled function's `f.maker.fgraph`)."""
+    kernels, _ = print_kernels(fgraph.toposort())
+    source = print_module(kernels)
+    return source, build.library_path(source)
 
 
 def compile_nodes(order: Sequence[Apply]) -> list[tuple[Kernel, Callable] | None] | None:
     """(kernel, compiled function) for each node of `order` that has a kernel,
-    None for the others; all kernels in one module.  None when there is no C here."""
+    None for the others.  None when there is no C here."""
     if c_unavailable() is not None:
         return None
-    source, names, node_kernels = print_module(order)
-    if not names:
-        return [None] * len(order)
     try:
-        lib = load(source, {name: _n_arrays(kernel) for kernel, name in names.items()})
+        kernels, node_kernels = print_kernels(order)
+        functions = kernel_functions(kernels)
     except NotImplementedError as e:  # a piece of the machinery is an exercise left blank
         _warn_once(f"C code is disabled ({e})")
         return None
     except cache.CacheError as e:  # the compile directory or the compiler misbehaves
         _warn_once(str(e))
         return None
-    return [None if k is None else (k, lib.kernels[names[k]]) for k in node_kernels]
+    return [None if k is None else (k, functions[k]) for k in node_kernels]
 
 
 def c_thunks(order: Sequence[Apply], storage: dict[Variable, list],
