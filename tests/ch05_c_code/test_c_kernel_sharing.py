@@ -20,7 +20,7 @@ import pytest
 import minitheano as th
 from minitheano import tensor as T
 from minitheano.config import config
-from minitheano.link.c import build, thunk
+from minitheano.link.c import build, cache, thunk
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def compiles(monkeypatch) -> list[str]:
 
     def counting(source: str) -> Path:
         key = build.cache_key(source, config.cxx, build.flags())
-        if not build.is_valid(Path(config.compiledir) / f"{build.PREFIX}{key}.so"):
+        if not cache.is_valid(Path(config.compiledir) / f"{cache.PREFIX}{key}.so"):
             seen.append(source)
         return real(source)
 
@@ -47,7 +47,7 @@ def compiles(monkeypatch) -> list[str]:
 
 
 def libraries(folder) -> list:
-    return sorted(folder.glob(f"{build.PREFIX}*.so"))
+    return sorted(folder.glob(f"{cache.PREFIX}*.so"))
 
 
 def test_a_kernel_is_compiled_once_for_every_function_that_needs_it(compiledir, compiles):
@@ -88,7 +88,7 @@ def test_a_damaged_library_behind_an_index_entry_is_rebuilt(compiledir):
                    env={**os.environ, "MINITHEANO_FLAGS": f"compiledir={compiledir}"})
     (so,) = libraries(compiledir)
     so.write_bytes(b"\x7fELF garbage" * 10)  # checksum updated: only dlopen can tell
-    so.with_suffix(".ok").write_text(build._fingerprint(so.read_bytes()))
+    cache.sidecar(so).write_text(cache.fingerprint(so.read_bytes()))
     x = T.dvector("x")
     f = th.function([x], T.exp(x) * 2)
     np.testing.assert_allclose(f(np.arange(3.0)), np.exp(np.arange(3.0)) * 2)
@@ -106,7 +106,7 @@ def test_an_index_entry_naming_something_else_is_ignored(compiledir, compiles):
     x = T.dvector("x")
     th.function([x], T.exp(x) * 2)
     (so,) = libraries(compiledir)
-    (index,) = compiledir.glob(f"{build.PREFIX}*.kernel")
+    (index,) = compiledir.glob(f"{cache.PREFIX}*.kernel")
     index.write_text("../../etc/passwd")
     thunk._BY_PATH.clear()
     f = th.function([x], T.exp(x) * 2)

@@ -236,10 +236,12 @@ def kernel_functions(kernels: Sequence[Printed], retry: bool = True) -> dict[Ker
         except (OSError, AttributeError):
             # damaged although its checksum matched, foreign, or an index naming a library
             # without this kernel: build its kernels again
-            if not retry:
-                raise
             build.discard(where[p])
-            return kernel_functions(kernels, retry=False)
+            if retry:
+                return kernel_functions(kernels, retry=False)
+            raise cache.CacheError(
+                f"a library the C compiler {config.cxx!r} built in the compile directory "
+                f"{where[p].parent} does not load; check the compiler (config.cxx)") from None
     return functions
 
 
