@@ -17,7 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from minitheano.config import config
 from minitheano.exercises import regions
+
+# Flags a page may set for its examples (chapter 6 sets device='cuda'); each is put back
+# after the page, so a later test in the same process sees the defaults.
+PAGE_FLAGS = ("device", "floatX", "mode", "optimizer", "compute_test_value", "profile", "cxx")
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
@@ -102,6 +107,11 @@ def test_page_examples_run(page: Path) -> None:
     blocks = exec_blocks(page)
     if 'exec="' in page.read_text() and not blocks:
         pytest.fail(f"{page}: the page has exec blocks but none was found (parser out of date?)")
+    with config.change_flags(**{name: getattr(config, name) for name in PAGE_FLAGS}):
+        _run_blocks(page, blocks)
+
+
+def _run_blocks(page: Path, blocks: list) -> None:
     sessions: dict[str, dict] = {}
     for first_line, session, code in blocks:
         where = f"{page.relative_to(ROOT)}:{first_line}"
