@@ -27,7 +27,8 @@ class ModuleNames:
 NOT_YET = "not written yet"
 NO_COMPLEX = "minitheano has no complex dtypes: its scalars are bools, integers and floats"
 SPECIAL = ("not written: Theano took its special functions from scipy.special, and "
-           "minitheano depends on numpy only (erf and erfc come from C's and Python's math)")
+           "minitheano depends on numpy only (erf, erfc, gamma and gammaln come from C's and "
+           "Python's math; psi and tri_gamma are series written here)")
 AS_GRAPH = "here a graph of other ops, not an op of its own"
 THEANO_INTERNAL = "an internal of Theano's rewrites, which programs do not call"
 OP_FROM_GRAPH = ("the inner graph runs in Python as one node (inline=True is accepted and "
@@ -102,7 +103,8 @@ THEANO_1_0: dict[str, ModuleNames] = {
             bitwise_or xor bitwise_xor invert bitwise_not abs_ exp exp2 expm1 neg inv log log2
             log10 log1p sgn ceil floor trunc iround round round_half_to_even
             round_half_away_from_zero sqr square cov sqrt deg2rad rad2deg cos arccos sin arcsin
-            tan arctan cosh arccosh sinh arcsinh tanh arctanh erf erfc
+            tan arctan arctan2 cosh arccosh sinh arcsinh tanh arctanh erf erfc gamma gammaln
+            psi tri_gamma
             second fill ones_like zeros_like zeros ones Nonzero nonzero flatnonzero
             nonzero_values tri tril triu eye identity_like Alloc alloc tensor_copy
             sum prod mean var std maximum minimum add sub mul true_div int_div floor_div
@@ -132,7 +134,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
         missing={
             "choose": NOT_YET,
             "Choose": NOT_YET,
-            "arctan2": NOT_YET,
             "default": NOT_YET,
             "AsTensorError": "as_tensor_variable raises TypeError (Theano's AsTensorError was "
                              "a TypeError too)",
@@ -155,8 +156,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "ctensor3": NO_COMPLEX, "ztensor3": NO_COMPLEX, "ctensor4": NO_COMPLEX,
             "ztensor4": NO_COMPLEX,
             "erfcx": SPECIAL, "erfinv": SPECIAL,
-            "erfcinv": SPECIAL, "gamma": SPECIAL, "gammaln": SPECIAL, "psi": SPECIAL,
-            "tri_gamma": SPECIAL, "chi2sf": SPECIAL, "gammainc": SPECIAL, "gammaincc": SPECIAL,
+            "erfcinv": SPECIAL, "chi2sf": SPECIAL, "gammainc": SPECIAL, "gammaincc": SPECIAL,
             "gammau": SPECIAL, "gammal": SPECIAL, "j0": SPECIAL, "j1": SPECIAL, "jv": SPECIAL,
             "i0": SPECIAL, "i1": SPECIAL, "iv": SPECIAL,
         },

@@ -1,0 +1,99 @@
+"""Theano 1.0 names added for issue 11 against numpy (chapter 1): arctan2, the gamma
+family, choose, change_flags, view_op, shared_constructor, scan_checkpoints,
+MonitorMode, expm.  Their gradients are tested in chapter 4 (test_more_api_grads.py)."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minitheano as theano
+from minitheano import tensor as T
+
+RNG = np.random.default_rng(1111)
+FAST = "FAST_COMPILE"
+FINITE = st.floats(-1e3, 1e3, allow_nan=False, width=64)
+
+
+def run(out, inputs, *values, mode=FAST):
+    return theano.function(inputs, out, mode=mode)(*values)
+
+
+# -- arctan2: numpy's, in Python and in C ------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.float64, 6, elements=FINITE), hnp.arrays(np.float64, 6, elements=FINITE))
+def test_arctan2_matches_numpy(a, b):
+    y, x = T.dvectors("y", "x")
+    np.testing.assert_allclose(run(T.arctan2(y, x), [y, x], a, b), np.arctan2(a, b),
+                               rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_arctan2_quadrants_zeros_and_broadcasting(mode):
+    y, x = T.dmatrix("y"), T.dvector("x")
+    a = np.array([[1.0, -1.0, 0.0, -0.0], [2.0, -3.0, np.inf, np.nan]])
+    b = np.array([-1.0, -1.0, -0.0, 0.0])
+    got, want = run(T.arctan2(y, x), [y, x], a, b, mode=mode), np.arctan2(a, b)
+    np.testing.assert_allclose(got, want, rtol=1e-15)  # C's atan2 may differ by an ulp
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_arctan2_dtypes(mode):
+    small, f = T.bvector("small"), T.fvector("f")
+    out = run([T.arctan2(small, small + 1), T.arctan2(f, f)], [small, f],
+              np.array([1, -3], "int8"), np.array([1, -2], "float32"), mode=mode)
+    assert [o.dtype for o in out] == ["float32", "float32"]  # never float16, as Theano
+    np.testing.assert_allclose(out[0], np.arctan2([1.0, -3.0], [2.0, -2.0]), rtol=1e-6)
+    assert T.arctan2(T.lvector(), T.lvector()).dtype == "float64"
+
+
+# -- the gamma family: math.gamma / math.lgamma, psi against scipy -------------------
+
+# gamma(172.5) overflows float64.
+POINTS = np.array([-2.5, -0.3, 1e-3, 0.1, 0.5, 1.0, 2.0, 3.7, 20.0, 172.5])
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_gamma_and_gammaln_match_python_math(mode):
+    x = T.dvector("x")
+    g, lg = run([T.gamma(x), T.gammaln(x)], [x], POINTS, mode=mode)
+    np.testing.assert_allclose(g, [math.gamma(v) for v in POINTS[:-1]] + [np.inf], rtol=1e-13)
+    np.testing.assert_allclose(lg, [math.lgamma(v) for v in POINTS], rtol=1e-13)
+    # The poles, as C's tgamma and lgamma have them (and scipy.special).
+    poles = np.array([0.0, -0.0, -1.0, -4.0])
+    g, lg = run([T.gamma(x), T.gammaln(x)], [x], poles, mode=mode)
+    np.testing.assert_array_equal(g, [np.inf, -np.inf, np.nan, np.nan])
+    np.testing.assert_array_equal(lg, [np.inf] * 4)
+
+
+def test_gamma_of_integers_is_the_factorial():
+    n = T.lvector("n")
+    np.testing.assert_allclose(run(T.gamma(n), [n], np.arange(1, 15)),
+                               [math.factorial(k - 1) for k in range(1, 15)], rtol=1e-14)
+    assert T.gamma(T.bvector()).dtype == "float32" and T.psi(T.fvector()).dtype == "float32"
+
+
+def test_psi_matches_scipy():
+    special = pytest.importorskip("scipy.special")
+    x = T.dvector("x")
+    a = np.concatenate([POINTS, RNG.uniform(-30, 60, size=50)])
+    psi, tri = run([T.psi(x), T.tri_gamma(x)], [x], a)
+    np.testing.assert_allclose(psi, special.psi(a), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(tri, special.polygamma(1, a), rtol=1e-11)
+    psi, tri = run([T.psi(x), T.tri_gamma(x)], [x], np.array([-0.0, -3.0]))
+    assert np.isnan(psi).all() and np.isinf(tri).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-40, 40, allow_nan=False).filter(lambda v: abs(v - round(v)) > 1e-3))
+def test_psi_recurrence_and_euler_constant(v):
+    # psi(x + 1) = psi(x) + 1/x everywhere, and psi(1) = -Euler's constant.
+    x = T.dvector("x")
+    p = run(T.psi(x), [x], np.array([v, v + 1, 1.0]))
+    assert p[1] == pytest.approx(p[0] + 1 / v, rel=1e-9, abs=1e-9)
+    assert p[2] == pytest.approx(-0.5772156649015329, rel=1e-14)
