@@ -103,7 +103,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             bitwise_or xor bitwise_xor invert bitwise_not abs_ exp exp2 expm1 neg inv log log2
             log10 log1p sgn ceil floor trunc iround round round_half_to_even
             round_half_away_from_zero sqr square cov sqrt deg2rad rad2deg cos arccos sin arcsin
-            tan arctan arctan2 cosh arccosh sinh arcsinh tanh arctanh erf erfc gamma gammaln
+            choose Choose tan arctan arctan2 cosh arccosh sinh arcsinh tanh arctanh erf erfc gamma gammaln
             psi tri_gamma
             second fill ones_like zeros_like zeros ones Nonzero nonzero flatnonzero
             nonzero_values tri tril triu eye identity_like Alloc alloc tensor_copy
@@ -132,8 +132,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
                     "are not: other products call numpy.dot, which calls BLAS",
         },
         missing={
-            "choose": NOT_YET,
-            "Choose": NOT_YET,
             "default": NOT_YET,
             "AsTensorError": "as_tensor_variable raises TypeError (Theano's AsTensorError was "
                              "a TypeError too)",

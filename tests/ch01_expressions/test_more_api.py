@@ -97,3 +97,46 @@ def test_psi_recurrence_and_euler_constant(v):
     p = run(T.psi(x), [x], np.array([v, v + 1, 1.0]))
     assert p[1] == pytest.approx(p[0] + 1 / v, rel=1e-9, abs=1e-9)
     assert p[2] == pytest.approx(-0.5772156649015329, rel=1e-14)
+
+
+# -- choose: numpy.choose, any number of choices, three modes ------------------------
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["raise", "wrap", "clip"]), st.integers(1, 5),
+       hnp.array_shapes(min_dims=0, max_dims=3, max_side=4), st.randoms(use_true_random=False))
+def test_choose_matches_numpy(mode, n, shape, random):
+    rng = np.random.default_rng(random.getrandbits(32))
+    low, high = (0, n) if mode == "raise" else (-2 * n, 2 * n)
+    a_val = rng.integers(low, high, size=shape)
+    choices_val = rng.normal(size=(n,) + shape)
+    a, choices = T.TensorType("int64", (False,) * len(shape))(), T.TensorType(
+        "float64", (False,) * (len(shape) + 1))()
+    got = run(T.choose(a, choices, mode=mode), [a, choices], a_val, choices_val)
+    np.testing.assert_array_equal(got, np.choose(a_val, choices_val, mode=mode))
+
+
+def test_choose_broadcasts_and_takes_a_list(check_infer_shape):
+    a, x, y = T.lcol("a"), T.dvector("x"), T.dvector("y")
+    a_val, x_val, y_val = np.array([[0], [1], [1]]), RNG.normal(size=4), RNG.normal(size=4)
+    out = T.choose(a, [x, y])
+    assert out.broadcastable == (False, False)
+    np.testing.assert_array_equal(run(out, [a, x, y], a_val, x_val, y_val),
+                                  np.choose(a_val, [x_val, y_val]))
+    check_infer_shape(out, [a, x, y], [a_val, x_val, y_val])
+    many = T.dmatrix("many")  # more choices than numpy.choose takes
+    rows = RNG.normal(size=(70, 3))
+    picks = np.array([69, 0, 33])
+    np.testing.assert_array_equal(run(T.choose(picks, many), [many], rows),
+                                  rows[picks, np.arange(3)])
+
+
+def test_choose_errors_name_what_was_wrong():
+    a, choices = T.lvector("a"), T.dmatrix("choices")
+    with pytest.raises(ValueError, match="index 3 in a is out of range for 2 choices"):
+        run(T.choose(a, choices), [a, choices], np.array([0, 3]), np.ones((2, 2)))
+    with pytest.raises(TypeError, match="must hold integers"):
+        T.choose(T.dvector(), choices)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        T.choose(a, choices, mode="bounce")
+    with pytest.raises(ValueError, match="do not broadcast"):
+        run(T.choose(a, choices), [a, choices], np.array([0, 1, 1]), np.ones((2, 2)))

@@ -44,3 +44,12 @@ def test_tri_gamma_has_no_gradient():
     x = T.dvector("x")
     with pytest.raises(NullTypeGradError, match="tri_gamma"):
         theano.grad(T.sum(T.tri_gamma(x)), x)
+
+
+@pytest.mark.parametrize("mode", ["raise", "wrap", "clip"])
+def test_choose_gradient_goes_to_the_chosen(mode):
+    rng = rng_for("choose" + mode)
+    a = rng.integers(0, 3, size=(4, 1)) if mode == "raise" else rng.integers(-4, 7, size=(4, 1))
+    # choices broadcast along the rows of a (their second axis has length 1)
+    check(lambda c: T.choose(a, c, mode=mode), point(rng, (3, 1, 5)), rng=rng)
+    check(lambda c: T.choose(a, c, mode=mode) ** 2, point(rng, (3, 4, 5)), rng=rng)
