@@ -42,10 +42,13 @@ from minitheano.graph.type import Type
 from minitheano.printing import pprint
 from minitheano.scan_module import clone
 
+# Theano 1.0's theano.change_flags: a `with` block or a decorator.
+change_flags = config.change_flags
+
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable", "Variable",
            "OrderedUpdates", "clone_replace", "config", "dot", "foldl", "foldr", "function", "grad",
            "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "scan_module",
            "shared", "tensor", "FunctionGraph", "FunctionMaker", "Lop", "Op", "OpFromGraph",
-           "Rop", "Type", "as_op", "clone", "pprint", "subgraph_grad"]
+           "Rop", "Type", "as_op", "change_flags", "clone", "pprint", "subgraph_grad"]

@@ -41,7 +41,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
         provided="""function shared In Out Mode FunctionMaker config Apply Variable Constant Op
             Type FunctionGraph pp pprint scan map reduce foldl foldr clone OrderedUpdates grad
             Rop Lop as_op subgraph_grad tensor scalar gradient printing compile ifelse
-            scan_module dot""",
+            scan_module dot change_flags""",
         different={"OpFromGraph": OP_FROM_GRAPH},
         missing={
             "SymbolicInput": "Theano's internal form of In; use In",
@@ -52,7 +52,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "function_dump": "not written: pickle the inputs and the graph instead",
             "ProfileStats": "profiles come from function(..., profile=True), not this class",
             "Param": "deprecated by Theano itself: use In",
-            "change_flags": NOT_YET,
             "OpenMPOp": "no OpenMP: minitheano's C kernels are single-threaded",
             "Generic": NOT_YET,
             "generic": NOT_YET,
@@ -262,7 +261,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
     ),
     "theano.compile": ModuleNames(
         provided="""function In Out Mode FunctionMaker shared SharedVariable DeepCopyOp
-            deep_copy_op as_op debugmode profiling""",
+            deep_copy_op as_op debugmode profiling ViewOp view_op shared_constructor""",
         different={
             "DebugMode": "its tuning arguments are accepted and change nothing: every check "
                          "is always made",
@@ -273,13 +272,11 @@ THEANO_1_0: dict[str, ModuleNames] = {
         missing={
             "MonitorMode": NOT_YET,
             "ProfileStats": "profiles come from function(..., profile=True), not this class",
-            "shared_constructor": NOT_YET,
             "Shape": "in theano.tensor here (T.shape)",
             "shape": "in theano.tensor here (T.shape)",
             "SpecifyShape": "in theano.tensor here (T.specify_shape)",
             "specify_shape": "in theano.tensor here (T.specify_shape)",
             "Rebroadcast": "in theano.tensor here (T.patternbroadcast)",
-            "ViewOp": NOT_YET, "view_op": NOT_YET,
             "pfunc": "theano.function is the one entry point",
             "Param": "deprecated by Theano itself: use In",
             "rebuild_collect_shared": "an internal of Theano's function compiler",

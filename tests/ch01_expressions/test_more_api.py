@@ -140,3 +140,67 @@ def test_choose_errors_name_what_was_wrong():
         T.choose(a, choices, mode="bounce")
     with pytest.raises(ValueError, match="do not broadcast"):
         run(T.choose(a, choices), [a, choices], np.array([0, 1, 1]), np.ones((2, 2)))
+
+
+# -- change_flags, view_op, shared_constructor -----------------------------------------
+
+def test_change_flags_at_the_top_level_as_block_and_decorator():
+    before = theano.config.floatX
+    other = "float32" if before == "float64" else "float64"
+    with theano.change_flags(floatX=other):
+        assert theano.config.floatX == other and T.matrix().dtype == other
+    assert theano.config.floatX == before
+
+    @theano.change_flags({"floatX": other})
+    def inside() -> str:
+        return T.vector().dtype
+
+    assert inside() == other and inside() == other  # usable more than once
+    assert theano.config.floatX == before
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_view_op_is_its_input_and_outputs_never_alias_it(mode, check_infer_shape):
+    from minitheano.compile import ViewOp, view_op
+    x = T.dmatrix("x")
+    a = RNG.normal(size=(2, 3))
+    seen = view_op(x)
+    assert isinstance(seen.owner.op, ViewOp) and seen.type == x.type
+    f = theano.function([x], [seen, view_op(x) * 2], mode=mode)
+    out, twice = f(a)
+    np.testing.assert_array_equal(out, a)
+    np.testing.assert_array_equal(twice, 2 * a)
+    assert not np.shares_memory(out, a)  # the compiler copies an output that views an input
+    check_infer_shape(seen, [x], [a])
+
+
+class Interval:
+    """A value theano.shared does not know: a pair of bounds."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+
+
+def test_shared_constructor_registers_and_removes():
+    from minitheano.compile import SharedVariable, shared_constructor
+
+    @shared_constructor
+    def interval_shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
+                        **kwargs):
+        if not isinstance(value, Interval):
+            raise TypeError("not an Interval")  # passes the value on to the next
+        return theano.shared(np.array([value.low, value.high]), name=name, borrow=borrow)
+
+    try:
+        s = theano.shared(Interval(1.0, 3.0), name="bounds")
+        assert isinstance(s, SharedVariable) and s.name == "bounds"
+        np.testing.assert_array_equal(s.get_value(), [1.0, 3.0])
+        # other values still reach the built-in constructors, broadcastable included
+        assert theano.shared(np.zeros((1, 2)), broadcastable=(True, False)).broadcastable == (
+            True, False)
+    finally:
+        shared_constructor(interval_shared, remove=True)
+    with pytest.raises(TypeError, match="does not know how to hold a value of type Interval"):
+        theano.shared(Interval(0.0, 1.0))
+    with pytest.raises(TypeError, match="unexpected arguments"):
+        theano.shared(np.zeros(2), target="gpu9")

@@ -53,3 +53,9 @@ def test_choose_gradient_goes_to_the_chosen(mode):
     # choices broadcast along the rows of a (their second axis has length 1)
     check(lambda c: T.choose(a, c, mode=mode), point(rng, (3, 1, 5)), rng=rng)
     check(lambda c: T.choose(a, c, mode=mode) ** 2, point(rng, (3, 4, 5)), rng=rng)
+
+
+def test_view_op_passes_the_gradient_through():
+    from minitheano.compile import view_op
+    rng = rng_for("view_op")
+    check(lambda x: T.sum(T.sin(view_op(x)) * view_op(x)), point(rng, (2, 3)), rng=rng)
