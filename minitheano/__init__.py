@@ -40,7 +40,7 @@ from minitheano.graph.fg import FunctionGraph
 from minitheano.graph.op import Op
 from minitheano.graph.type import Type
 from minitheano.printing import pprint
-from minitheano.scan_module import clone
+from minitheano.scan_module import clone, scan_checkpoints
 
 # Theano 1.0's theano.change_flags: a `with` block or a decorator.
 change_flags = config.change_flags
@@ -51,4 +51,5 @@ __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable
            "OrderedUpdates", "clone_replace", "config", "dot", "foldl", "foldr", "function", "grad",
            "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "scan_module",
            "shared", "tensor", "FunctionGraph", "FunctionMaker", "Lop", "Op", "OpFromGraph",
-           "Rop", "Type", "as_op", "change_flags", "clone", "pprint", "subgraph_grad"]
+           "Rop", "Type", "as_op", "change_flags", "clone", "pprint", "scan_checkpoints",
+           "subgraph_grad"]

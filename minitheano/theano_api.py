@@ -42,7 +42,12 @@ THEANO_1_0: dict[str, ModuleNames] = {
             Type FunctionGraph pp pprint scan map reduce foldl foldr clone OrderedUpdates grad
             Rop Lop as_op subgraph_grad tensor scalar gradient printing compile ifelse
             scan_module dot change_flags""",
-        different={"OpFromGraph": OP_FROM_GRAPH},
+        different={
+            "OpFromGraph": OP_FROM_GRAPH,
+            "scan_checkpoints": "scan itself: the same values and gradients, but no "
+                                "checkpointing (every step's state is kept for the gradient; "
+                                "save_every_N is checked, padding ignored)",
+        },
         missing={
             "SymbolicInput": "Theano's internal form of In; use In",
             "SymbolicOutput": "Theano's internal form of Out; use Out",
@@ -63,7 +68,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "LocalLinker": "linkers are chosen with Mode(linker=...); see CLinker",
             "PerformLinker": "Mode(linker='py') is the Python linker",
             "InconsistencyError": NOT_YET,
-            "scan_checkpoints": NOT_YET,
             "sparse": "no sparse matrices: minitheano's tensors are dense numpy arrays "
                       "(use theano.tensor; keep scipy.sparse outside the graph)",
             "gpuarray": "Theano 1.0's libgpuarray back end: minitheano's GPU code is chapter 6's "
