@@ -265,7 +265,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
     ),
     "theano.compile": ModuleNames(
         provided="""function In Out Mode FunctionMaker shared SharedVariable DeepCopyOp
-            deep_copy_op as_op debugmode profiling ViewOp view_op shared_constructor""",
+            deep_copy_op as_op debugmode profiling ViewOp view_op shared_constructor MonitorMode""",
         different={
             "DebugMode": "its tuning arguments are accepted and change nothing: every check "
                          "is always made",
@@ -274,7 +274,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "OpFromGraph": OP_FROM_GRAPH,
         },
         missing={
-            "MonitorMode": NOT_YET,
             "ProfileStats": "profiles come from function(..., profile=True), not this class",
             "Shape": "in theano.tensor here (T.shape)",
             "shape": "in theano.tensor here (T.shape)",

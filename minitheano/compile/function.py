@@ -22,6 +22,7 @@ import numpy as np
 from minitheano.compile.io import Container, In, Out
 from minitheano.compile.maker import FunctionMaker
 from minitheano.compile.mode import Mode, get_mode
+from minitheano.compile.monitormode import MonitorMode
 from minitheano.compile.profiling import ProfileStats, print_at_exit
 from minitheano.config import config
 from minitheano.graph.basic import Variable
@@ -95,7 +96,8 @@ class Function:
         given = dict(zip(fg.inputs, input_cells + [sv.container for sv in state]))
         keep = set(fg.inputs) | set(fg.outputs)
         self._vm = link_graph(fg, maker.mode.linker, given, keep, config.allow_gc,
-                              profile.instrument if profile is not None else None)
+                              profile.instrument if profile is not None else None,
+                              maker.mode.monitor if isinstance(maker.mode, MonitorMode) else None)
         self._run = self._vm.run if profile is None else profile.timed_run(self._vm.run)
         self._output_cells = [self._vm.storage[v] for v in fg.outputs]
         # After a call the function lets go of the results it computed (not of

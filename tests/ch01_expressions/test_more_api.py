@@ -219,3 +219,35 @@ def test_scan_checkpoints_computes_what_scan_does():
     np.testing.assert_allclose(run(hs, [x, h0], xs, start), expected, rtol=1e-12)
     with pytest.raises(ValueError, match="save_every_N must be a positive int"):
         theano.scan_checkpoints(T.tanh, sequences=[x], save_every_N=0)
+
+
+# -- MonitorMode: hooks around every node ------------------------------------------
+
+@pytest.mark.parametrize("linker", ["py", "c"])
+def test_monitor_mode_calls_the_hooks_around_each_node(linker):
+    from minitheano.compile import MonitorMode
+    x = T.dvector("x")
+    calls = []
+
+    def pre(i, node, fn):
+        assert all(c[0] is not None for c in fn.inputs)  # the inputs are there before
+        calls.append(("pre", i, node))
+
+    def find_nan(i, node, fn):
+        calls.append(("post", i, node))
+        if any(np.isnan(c[0]).any() for c in fn.outputs):
+            calls.append(("nan", i, node))
+
+    mode = MonitorMode(pre_func=pre, post_func=find_nan, linker=linker)
+    f = theano.function([x], [T.log(x), T.exp(x).sum()], mode=mode)
+    with np.errstate(invalid="ignore"):  # log(-1): the NaN the hook is to find
+        got = f(np.array([1.0, -1.0]))
+    np.testing.assert_allclose(got[1], np.exp(1.0) + np.exp(-1.0))
+    order = f.maker.fgraph.toposort()
+    assert [c[:2] for c in calls if c[0] != "nan"] == [
+        (kind, i) for i in range(len(order)) for kind in ("pre", "post")]
+    assert [c[2] for c in calls if c[0] == "pre"] == order
+    nan_nodes = [c[2] for c in calls if c[0] == "nan"]
+    assert len(nan_nodes) == 1 and "log" in str(nan_nodes[0].op)
+    assert isinstance(mode.excluding("fusion"), MonitorMode)
+    assert mode != MonitorMode(pre_func=pre, post_func=find_nan, linker=linker)
