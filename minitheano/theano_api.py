@@ -212,7 +212,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
     ),
     "theano.tensor.slinalg": ModuleNames(
         provided="""cholesky solve_lower_triangular solve_upper_triangular solve_symmetric
-            kron""",
+            kron expm Expm""",
         different={
             "Cholesky": "Cholesky(lower=True) without on_error: a matrix that is not "
                         "positive definite raises ValueError",
@@ -224,7 +224,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "CholeskyGrad": "the gradient of Cholesky is a graph of solves: " + AS_GRAPH,
             "eigvalsh": "the generalized problem needs scipy: use nlinalg.eigh for one matrix",
             "Eigvalsh": "see eigvalsh",
-            "expm": NOT_YET, "Expm": NOT_YET,
         },
     ),
     "theano.tensor.extra_ops": ModuleNames(

@@ -251,3 +251,45 @@ def test_monitor_mode_calls_the_hooks_around_each_node(linker):
     assert len(nan_nodes) == 1 and "log" in str(nan_nodes[0].op)
     assert isinstance(mode.excluding("fusion"), MonitorMode)
     assert mode != MonitorMode(pre_func=pre, post_func=find_nan, linker=linker)
+
+
+# -- expm: Pade with scaling and squaring ----------------------------------------------
+
+def test_expm_matches_scipy_and_known_exponentials(check_infer_shape):
+    from minitheano.tensor import slinalg
+    a = T.dmatrix("a")
+    f = theano.function([a], slinalg.expm(a), mode=FAST)
+    # exact cases: a diagonal matrix, a nilpotent one, a rotation generator
+    np.testing.assert_allclose(f(np.diag([0.5, -2.0, 3.0])), np.diag(np.exp([0.5, -2.0, 3.0])))
+    np.testing.assert_allclose(f(np.array([[0.0, 1.0], [0.0, 0.0]])), [[1.0, 1.0], [0.0, 1.0]])
+    t = 7.5  # a norm above THETA_13: scaled and squared
+    np.testing.assert_allclose(f(np.array([[0.0, -t], [t, 0.0]])),
+                               [[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]], atol=1e-13)
+    linalg = pytest.importorskip("scipy.linalg")
+    for scale in (1e-3, 1.0, 20.0):
+        m = RNG.normal(size=(5, 5)) * scale
+        want = linalg.expm(m)
+        np.testing.assert_allclose(f(m), want, rtol=1e-11, atol=1e-12 * np.abs(want).max())
+    check_infer_shape(slinalg.expm(a), [a], [np.eye(3)])
+
+
+@settings(max_examples=20, deadline=None)
+@given(hnp.arrays(np.float64, (3, 3), elements=st.floats(-3, 3)))
+def test_expm_of_a_sum_of_commuting_matrices(m):
+    # exp(A) exp(-A) = I and exp(2A) = exp(A)^2, for any A
+    from minitheano.tensor import slinalg
+    a = T.dmatrix("a")
+    e, e_neg, e2 = run([slinalg.expm(a), slinalg.expm(-a), slinalg.expm(2 * a)], [a], m)
+    np.testing.assert_allclose(e @ e_neg, np.eye(3), atol=1e-9 * max(1, np.abs(e).max()) ** 2)
+    np.testing.assert_allclose(e2, e @ e, rtol=1e-10, atol=1e-12 * np.abs(e2).max())
+
+
+def test_expm_refuses_bad_matrices():
+    from minitheano.tensor import slinalg
+    a = T.dmatrix("a")
+    with pytest.raises(ValueError, match="must be square"):
+        run(slinalg.expm(a), [a], np.ones((2, 3)))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        run(slinalg.expm(a), [a], np.array([[np.nan]]))
+    with pytest.raises(TypeError, match="square matrix"):
+        slinalg.expm(T.dvector())

@@ -70,3 +70,11 @@ def test_scan_checkpoints_gradient():
         return hs[-1]
 
     check(last_state, point(rng, (5, 3)), point(rng, (3,)), rng=rng)
+
+
+@pytest.mark.parametrize("scale", [0.3, 4.0])  # 4.0: the 1-norm exceeds THETA_13 (squaring)
+def test_expm_gradient(scale):
+    from minitheano.tensor import slinalg
+    rng = rng_for(f"expm{scale}")
+    check(slinalg.expm, point(rng, (3, 3)) * scale, rng=rng)
+    check(lambda a: T.sum(slinalg.expm(a) ** 2), point(rng, (3, 3)), rng=rng)
