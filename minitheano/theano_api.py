@@ -41,7 +41,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
         provided="""function shared In Out Mode FunctionMaker config Apply Variable Constant Op
             Type FunctionGraph pp pprint scan map reduce foldl foldr clone OrderedUpdates grad
             Rop Lop as_op subgraph_grad tensor scalar gradient printing compile ifelse
-            scan_module dot change_flags""",
+            scan_module dot change_flags Generic generic""",
         different={
             "OpFromGraph": OP_FROM_GRAPH,
             "scan_checkpoints": "scan itself: the same values and gradients, but no "
@@ -58,8 +58,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "ProfileStats": "profiles come from function(..., profile=True), not this class",
             "Param": "deprecated by Theano itself: use In",
             "OpenMPOp": "no OpenMP: minitheano's C kernels are single-threaded",
-            "Generic": NOT_YET,
-            "generic": NOT_YET,
             "Container": "a Theano internal; compiled functions keep values in plain cells",
             "CLinker": "linkers are chosen with Mode(linker=...); their classes are internal",
             "OpWiseCLinker": "linkers are chosen with Mode(linker=...); see CLinker",

@@ -293,3 +293,33 @@ def test_expm_refuses_bad_matrices():
         run(slinalg.expm(a), [a], np.array([[np.nan]]))
     with pytest.raises(TypeError, match="square matrix"):
         slinalg.expm(T.dvector())
+
+
+# -- Generic: any Python object as a value ---------------------------------------------
+
+class Lengths(theano.Op):
+    """The lengths of the items of a Python list, as an int64 vector."""
+
+    def make_node(self, items):
+        items = theano.generic.make_constant(items) if not isinstance(
+            items, theano.Variable) else items
+        if items.type != theano.generic:
+            raise TypeError(f"Lengths: expected a generic input, got {items.type}")
+        return theano.Apply(self, [items], [T.lvector()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.array([len(v) for v in inputs[0]], dtype="int64")
+
+
+def test_generic_carries_any_python_object():
+    assert theano.generic == theano.Generic() and str(theano.generic) == "Generic"
+    words = theano.generic("words")
+    n = Lengths()(words)
+    f = theano.function([words], n.sum() + 0 * n[0], mode=FAST)
+    assert f(["a", "bcd", ""]) == 4 and f([[1, 2], {3: 4}]) == 3
+    assert theano.generic.filter(item := {"any": object()}) is item
+    assert theano.generic.values_eq([1, 2], [1, 2]) and not theano.generic.values_eq(1, 2)
+    a = np.ones(2)
+    assert theano.generic.values_eq(a, a) and not theano.generic.values_eq(a, np.ones(2))
+    constant = Lengths()(["xy", "z"])
+    np.testing.assert_array_equal(theano.function([], constant, mode=FAST)(), [2, 1])
