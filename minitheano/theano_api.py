@@ -246,15 +246,14 @@ THEANO_1_0: dict[str, ModuleNames] = {
         },
     ),
     "theano.printing": ModuleNames(
-        provided="debugprint Print pprint pp min_informative_str",
+        provided="""debugprint Print pprint pp min_informative_str var_descriptor
+            position_independent_str hex_digest""",
         different={
             "pydotprint": "without Graphviz, format='dot' writes the DOT text and "
                           "format='svg' the book's own drawing; with_ids, cond_highlight "
                           "and scan_graphs have no effect",
         },
         missing={
-            "var_descriptor": NOT_YET, "position_independent_str": NOT_YET,
-            "hex_digest": NOT_YET,
             "PPrinter": "pp's printer is one function (printing/pretty.py), not a class",
             "OperatorPrinter": "see PPrinter", "PatternPrinter": "see PPrinter",
             "FunctionPrinter": "see PPrinter", "default_printer": "see PPrinter",

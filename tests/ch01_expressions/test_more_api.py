@@ -323,3 +323,35 @@ def test_generic_carries_any_python_object():
     assert theano.generic.values_eq(a, a) and not theano.generic.values_eq(a, np.ones(2))
     constant = Lengths()(["xy", "z"])
     np.testing.assert_array_equal(theano.function([], constant, mode=FAST)(), [2, 1])
+
+
+# -- printing without addresses: var_descriptor, hex_digest -----------------------------
+
+def test_var_descriptor_is_the_same_for_equal_graphs_and_tags_shared_parts():
+    from minitheano.printing import position_independent_str, var_descriptor
+
+    def build():
+        x = T.dvector("x")
+        e = T.exp(x)
+        return e + e * 2.0
+
+    one, two = var_descriptor(build()), var_descriptor(build())
+    assert one == two and "0x" not in one and "\n" not in one
+    assert one.startswith("A=Elemwise{add,no_inplace}(B=Elemwise{exp,no_inplace}(C=x),")
+    assert one.count("exp") == 1  # the shared exp(x) is written once, then called B
+    assert var_descriptor(T.exp(T.dvector("y"))) != var_descriptor(T.exp(T.dvector("x")))
+    assert position_independent_str(T.fmatrix()) == "theano_var{type=TensorType(float32, matrix)}"
+    with pytest.raises(NotImplementedError, match="only Variables"):
+        position_independent_str(3)
+
+
+def test_hex_digest_tells_shape_and_layout_apart():
+    from minitheano.printing import hex_digest
+    a = np.arange(6.0)
+    assert hex_digest(a) == hex_digest(np.arange(6.0))
+    assert hex_digest(a) != hex_digest(a.reshape(2, 3))  # same bytes, another shape
+    assert hex_digest(a.reshape(2, 3)) != hex_digest(np.asfortranarray(a.reshape(2, 3)))
+    assert hex_digest(a) != hex_digest(a + 1)
+    assert hex_digest(a).endswith("|strides=[8]|shape=[6]")
+    with pytest.raises(TypeError, match="expected a numpy array"):
+        hex_digest([1, 2])
