@@ -105,7 +105,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             log10 log1p sgn ceil floor trunc iround round round_half_to_even
             round_half_away_from_zero sqr square cov sqrt deg2rad rad2deg cos arccos sin arcsin
             tan arctan arctan2 cosh arccosh sinh arcsinh tanh arctanh erf erfc gamma gammaln
-            psi tri_gamma choose Choose
+            psi tri_gamma choose Choose default
             second fill ones_like zeros_like zeros ones Nonzero nonzero flatnonzero
             nonzero_values tri tril triu eye identity_like Alloc alloc tensor_copy
             sum prod mean var std maximum minimum add sub mul true_div int_div floor_div
@@ -133,7 +133,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
                     "are not: other products call numpy.dot, which calls BLAS",
         },
         missing={
-            "default": NOT_YET,
             "AsTensorError": "as_tensor_variable raises TypeError (Theano's AsTensorError was "
                              "a TypeError too)",
             "ShapeError": "shape mismatches raise ValueError naming the op and the shapes",

@@ -355,3 +355,19 @@ def test_hex_digest_tells_shape_and_layout_apart():
     assert hex_digest(a).endswith("|strides=[8]|shape=[6]")
     with pytest.raises(TypeError, match="expected a numpy array"):
         hex_digest([1, 2])
+
+
+# -- default: x, or a copy of d where x is None ------------------------------------------
+
+def test_default_replaces_none_with_a_copy():
+    maybe, fallback = theano.generic("maybe"), theano.generic("fallback")
+    f = theano.function([maybe, fallback], T.default(maybe, fallback), mode=FAST)
+    given, spare = [1, 2], [3]
+    assert f(given, spare) == given  # x (a view, which the function copies out)
+    out = f(None, spare)
+    assert out == [3] and out is not spare  # the default, copied
+    x = T.dvector("x")
+    np.testing.assert_array_equal(theano.function([x], T.default(x, np.zeros(2)), mode=FAST)(
+        np.ones(2)), [1.0, 1.0])
+    with pytest.raises(TypeError, match="must have one type"):
+        T.default(T.dvector(), T.fvector())
