@@ -53,7 +53,7 @@ def _input_filter(var: Variable, index: int, name: str, fname: str, strict: bool
                 raise TypeError(f"got the symbolic variable {arg}, but a compiled function "
                                 f"takes values (arrays, numbers); for a shared variable pass "
                                 f".get_value(), to substitute a variable use givens")
-            if arg is None:
+            if arg is None and not vtype.holds_none:
                 raise TypeError(f"got None, expected a value of type {vtype}")
             return filt(arg, strict=strict, allow_downcast=allow_downcast)
         except (TypeError, ValueError) as e:

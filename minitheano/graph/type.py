@@ -19,6 +19,8 @@ class Type:
 
     variable_class: type[Variable] = Variable
     constant_class: type[Constant] = Constant
+    # Whether None is a value of this type (a function refuses a None argument otherwise).
+    holds_none: bool = False
 
     def filter(self, data: Any, strict: bool = False, allow_downcast: bool | None = None) -> Any:
         """Return `data` as a value of this type, or raise TypeError.
@@ -67,6 +69,8 @@ class Generic(Type):
     """Any Python object (Theano's `generic`): for ops that pass around values
     that are not arrays, such as a list or a dict.  Its values are never
     converted, and two are equal when `==` says so."""
+
+    holds_none = True
 
     def filter(self, data: Any, strict: bool = False, allow_downcast: bool | None = None) -> Any:
         return data
