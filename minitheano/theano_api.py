@@ -171,6 +171,9 @@ THEANO_1_0: dict[str, ModuleNames] = {
                   "cuDNN op); reached as the attribute T.nnet.bn",
             "ultra_fast_sigmoid": "a graph of the same piecewise approximation; its gradient "
                                   "is that of the approximation (Theano's was y (1 - y))",
+            "neighbours": "images2neibs and neibs2images with modes 'valid', "
+                          "'ignore_borders', 'half' and 'full' ('wrap_centered' is not "
+                          "written); neib_shape and neib_step are Python ints, not tensors",
         },
         missing={
             "h_softmax": "the two-level softmax for large vocabularies is not written; build "
@@ -186,7 +189,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
                                 "conv2d_grad_wrt_inputs",
             "conv3d": "3-d convolutions are not provided",
             "conv3d2d": "3-d convolutions are not provided",
-            "neighbours": NOT_YET,
             "ctc": "CTC needed the warp-ctc C library; not provided",
         },
     ),

@@ -371,3 +371,67 @@ def test_default_replaces_none_with_a_copy():
         np.ones(2)), [1.0, 1.0])
     with pytest.raises(TypeError, match="must have one type"):
         T.default(T.dvector(), T.fvector())
+
+
+# -- neighbours: patches of images as rows ---------------------------------------------
+
+def patches_by_loops(x, shape, step, pad):
+    """images2neibs written plainly: pad, then walk the patch positions in order."""
+    x = np.pad(x, [(0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2])
+    rows = []
+    for b in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(0, x.shape[2] - shape[0] + 1, step[0]):
+                for j in range(0, x.shape[3] - shape[1] + 1, step[1]):
+                    rows.append(x[b, c, i:i + shape[0], j:j + shape[1]].ravel())
+    return np.array(rows)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["ignore_borders", "half", "full"]), st.integers(1, 3),
+       st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(3, 7),
+       st.integers(3, 7))
+def test_images2neibs_matches_a_loop(mode, sh, sw, th, tw, h, w):
+    from minitheano.tensor.nnet import images2neibs
+    x = T.dtensor4("x")
+    a = RNG.normal(size=(2, 2, h, w))
+    pad = {"half": (sh // 2, sw // 2), "full": (sh - 1, sw - 1)}.get(mode, (0, 0))
+    out = images2neibs(x, (sh, sw), (th, tw), mode=mode)
+    np.testing.assert_array_equal(run(out, [x], a),
+                                  patches_by_loops(a, (sh, sw), (th, tw), pad))
+
+
+def test_images2neibs_valid_and_neibs2images_round_trip(check_infer_shape):
+    from minitheano.tensor.nnet import images2neibs, neibs2images
+    x = T.dtensor4("x")
+    a = RNG.normal(size=(2, 3, 4, 6))
+    neibs = images2neibs(x, (2, 3))
+    np.testing.assert_array_equal(run(neibs, [x], a), patches_by_loops(a, (2, 3), (2, 3), (0, 0)))
+    back = neibs2images(neibs, (2, 3), x.shape)
+    np.testing.assert_array_equal(run(back, [x], a), a)
+    check_infer_shape([neibs, back], [x], [a])
+    # ignore_borders: what no patch reaches comes back as zeros
+    odd = RNG.normal(size=(1, 1, 5, 7))
+    cut = neibs2images(images2neibs(x, (2, 3), mode="ignore_borders"), (2, 3), x.shape,
+                       mode="ignore_borders")
+    expected = np.zeros_like(odd)
+    expected[:, :, :4, :6] = odd[:, :, :4, :6]
+    np.testing.assert_array_equal(run(cut, [x], odd), expected)
+
+
+def test_neighbours_errors_name_what_was_wrong():
+    from minitheano.tensor.nnet import images2neibs, neibs2images
+    x = T.dtensor4("x")
+    with pytest.raises(ValueError, match="do not tile an image of"):
+        run(images2neibs(x, (2, 2)), [x], np.ones((1, 1, 5, 4)))
+    with pytest.raises(ValueError, match="does not fit"):
+        run(images2neibs(x, (3, 3), mode="ignore_borders"), [x], np.ones((1, 1, 2, 4)))
+    with pytest.raises(TypeError, match="expected 4-d images"):
+        images2neibs(T.dmatrix(), (2, 2))
+    with pytest.raises(ValueError, match="mode must be one of"):
+        images2neibs(x, (2, 2), mode="wrap_centered")
+    with pytest.raises(ValueError, match="two positive ints"):
+        images2neibs(x, (0, 2))
+    m = T.dmatrix("m")
+    with pytest.raises(ValueError, match="make a matrix of"):
+        run(neibs2images(m, (2, 2), [1, 1, 4, 4]), [m], np.ones((3, 4)))

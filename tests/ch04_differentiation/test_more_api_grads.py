@@ -78,3 +78,19 @@ def test_expm_gradient(scale):
     rng = rng_for(f"expm{scale}")
     check(slinalg.expm, point(rng, (3, 3)) * scale, rng=rng)
     check(lambda a: T.sum(slinalg.expm(a) ** 2), point(rng, (3, 3)), rng=rng)
+
+
+@pytest.mark.parametrize(("step", "mode"), [(None, "valid"), ((1, 2), "ignore_borders"),
+                                            ((2, 1), "half"), ((1, 1), "full")])
+def test_images2neibs_gradient(step, mode):
+    from minitheano.tensor.nnet import images2neibs
+    rng = rng_for(f"neibs{step}{mode}")
+    # overlapping patches (step < shape) add up several gradients in one pixel
+    check(lambda x: images2neibs(x, (2, 2), step, mode=mode) ** 2, point(rng, (1, 2, 4, 4)),
+          rng=rng)
+
+
+def test_neibs2images_gradient():
+    from minitheano.tensor.nnet import neibs2images
+    rng = rng_for("neibs2images")
+    check(lambda m: neibs2images(m, (2, 2), [1, 2, 4, 4]) ** 2, point(rng, (8, 4)), rng=rng)
