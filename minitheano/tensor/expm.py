@@ -37,7 +37,8 @@ THETA_13 = 5.371920351148152
 def expm_numpy(a: np.ndarray) -> np.ndarray:
     """exp(a) for a square float matrix, by scaling, Pade [13/13] and squaring."""
     norm = np.linalg.norm(a, 1)
-    squarings = max(0, int(np.ceil(np.log2(norm / THETA_13)))) if norm > 0 else 0
+    # Scale only what is too large (a tiny norm / THETA_13 would underflow log2 to -inf).
+    squarings = int(np.ceil(np.log2(norm / THETA_13))) if norm > THETA_13 else 0
     a = a / 2.0 ** squarings
     b = PADE_13
     ident = np.eye(a.shape[0], dtype=a.dtype)
