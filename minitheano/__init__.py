@@ -38,9 +38,12 @@ from minitheano.compile import FunctionMaker, OpFromGraph, as_op
 from minitheano.gradient import Lop, Rop, subgraph_grad
 from minitheano.graph.fg import FunctionGraph
 from minitheano.graph.op import Op
-from minitheano.graph.type import Type
+from minitheano.graph.type import Generic, Type, generic
 from minitheano.printing import pprint
-from minitheano.scan_module import clone
+from minitheano.scan_module import clone, scan_checkpoints
+
+# Theano 1.0's theano.change_flags: a `with` block or a decorator.
+change_flags = config.change_flags
 
 __version__ = "0.1.0"
 
@@ -48,4 +51,5 @@ __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable
            "OrderedUpdates", "clone_replace", "config", "dot", "foldl", "foldr", "function", "grad",
            "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "scan_module",
            "shared", "tensor", "FunctionGraph", "FunctionMaker", "Lop", "Op", "OpFromGraph",
-           "Rop", "Type", "as_op", "clone", "pprint", "subgraph_grad"]
+           "Rop", "Type", "as_op", "Generic", "change_flags", "clone", "generic", "pprint",
+           "scan_checkpoints", "subgraph_grad"]

@@ -1,8 +1,8 @@
 """Theano's name for its loop module, so that Theano code runs unchanged (chapter 7):
 `theano.scan_module.until(condition)` ends a loop early, and
-`theano.scan_module.scan` is `theano.scan`, and `theano.clone` (defined
-here in Theano) copies a graph with replacements.  The loop's code is in
-minitheano/scan/."""
+`theano.scan_module.scan` is `theano.scan`, `theano.clone` (defined
+here in Theano) copies a graph with replacements, and `theano.scan_checkpoints`
+is scan without its memory saving.  The loop's code is in minitheano/scan/."""
 
 from typing import Any
 
@@ -22,4 +22,19 @@ def clone(output: Any, replace: Any = None, strict: bool = True,
     return clone_replace(output, replace)
 
 
-__all__ = ["clone", "scan", "until"]
+def scan_checkpoints(fn: Any, sequences: Any = None, outputs_info: Any = None,
+                     non_sequences: Any = None, name: str = "checkpointscan_fn",
+                     n_steps: Any = None, save_every_N: int = 10,
+                     padding: bool = True) -> tuple[Any, Any]:
+    """Theano's scan that keeps only every `save_every_N`-th state for the
+    gradient and recomputes the others.  Here it is `scan` itself: the values
+    and gradients are the same, but every step's state is kept (no saving of
+    memory), and `padding` has nothing to pad."""
+    if not isinstance(save_every_N, int) or save_every_N < 1:
+        raise ValueError(f"scan_checkpoints: save_every_N must be a positive int, "
+                         f"got {save_every_N!r}")
+    return scan(fn, sequences=sequences, outputs_info=outputs_info,
+                non_sequences=non_sequences, n_steps=n_steps, name=name)
+
+
+__all__ = ["clone", "scan", "scan_checkpoints", "until"]

@@ -27,7 +27,8 @@ class ModuleNames:
 NOT_YET = "not written yet"
 NO_COMPLEX = "minitheano has no complex dtypes: its scalars are bools, integers and floats"
 SPECIAL = ("not written: Theano took its special functions from scipy.special, and "
-           "minitheano depends on numpy only (erf and erfc come from C's and Python's math)")
+           "minitheano depends on numpy only (erf, erfc, gamma and gammaln come from C's and "
+           "Python's math; psi and tri_gamma are series written here)")
 AS_GRAPH = "here a graph of other ops, not an op of its own"
 THEANO_INTERNAL = "an internal of Theano's rewrites, which programs do not call"
 OP_FROM_GRAPH = ("the inner graph runs in Python as one node (inline=True is accepted and "
@@ -40,8 +41,13 @@ THEANO_1_0: dict[str, ModuleNames] = {
         provided="""function shared In Out Mode FunctionMaker config Apply Variable Constant Op
             Type FunctionGraph pp pprint scan map reduce foldl foldr clone OrderedUpdates grad
             Rop Lop as_op subgraph_grad tensor scalar gradient printing compile ifelse
-            scan_module dot""",
-        different={"OpFromGraph": OP_FROM_GRAPH},
+            scan_module dot change_flags Generic generic""",
+        different={
+            "OpFromGraph": OP_FROM_GRAPH,
+            "scan_checkpoints": "scan itself: the same values and gradients, but no "
+                                "checkpointing (every step's state is kept for the gradient; "
+                                "save_every_N is checked, padding ignored)",
+        },
         missing={
             "SymbolicInput": "Theano's internal form of In; use In",
             "SymbolicOutput": "Theano's internal form of Out; use Out",
@@ -51,10 +57,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "function_dump": "not written: pickle the inputs and the graph instead",
             "ProfileStats": "profiles come from function(..., profile=True), not this class",
             "Param": "deprecated by Theano itself: use In",
-            "change_flags": NOT_YET,
             "OpenMPOp": "no OpenMP: minitheano's C kernels are single-threaded",
-            "Generic": NOT_YET,
-            "generic": NOT_YET,
             "Container": "a Theano internal; compiled functions keep values in plain cells",
             "CLinker": "linkers are chosen with Mode(linker=...); their classes are internal",
             "OpWiseCLinker": "linkers are chosen with Mode(linker=...); see CLinker",
@@ -63,7 +66,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "LocalLinker": "linkers are chosen with Mode(linker=...); see CLinker",
             "PerformLinker": "Mode(linker='py') is the Python linker",
             "InconsistencyError": NOT_YET,
-            "scan_checkpoints": NOT_YET,
             "sparse": "no sparse matrices: minitheano's tensors are dense numpy arrays "
                       "(use theano.tensor; keep scipy.sparse outside the graph)",
             "gpuarray": "Theano 1.0's libgpuarray back end: minitheano's GPU code is chapter 6's "
@@ -102,7 +104,8 @@ THEANO_1_0: dict[str, ModuleNames] = {
             bitwise_or xor bitwise_xor invert bitwise_not abs_ exp exp2 expm1 neg inv log log2
             log10 log1p sgn ceil floor trunc iround round round_half_to_even
             round_half_away_from_zero sqr square cov sqrt deg2rad rad2deg cos arccos sin arcsin
-            tan arctan cosh arccosh sinh arcsinh tanh arctanh erf erfc
+            tan arctan arctan2 cosh arccosh sinh arcsinh tanh arctanh erf erfc gamma gammaln
+            psi tri_gamma choose Choose default
             second fill ones_like zeros_like zeros ones Nonzero nonzero flatnonzero
             nonzero_values tri tril triu eye identity_like Alloc alloc tensor_copy
             sum prod mean var std maximum minimum add sub mul true_div int_div floor_div
@@ -130,10 +133,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
                     "are not: other products call numpy.dot, which calls BLAS",
         },
         missing={
-            "choose": NOT_YET,
-            "Choose": NOT_YET,
-            "arctan2": NOT_YET,
-            "default": NOT_YET,
             "AsTensorError": "as_tensor_variable raises TypeError (Theano's AsTensorError was "
                              "a TypeError too)",
             "ShapeError": "shape mismatches raise ValueError naming the op and the shapes",
@@ -155,8 +154,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "ctensor3": NO_COMPLEX, "ztensor3": NO_COMPLEX, "ctensor4": NO_COMPLEX,
             "ztensor4": NO_COMPLEX,
             "erfcx": SPECIAL, "erfinv": SPECIAL,
-            "erfcinv": SPECIAL, "gamma": SPECIAL, "gammaln": SPECIAL, "psi": SPECIAL,
-            "tri_gamma": SPECIAL, "chi2sf": SPECIAL, "gammainc": SPECIAL, "gammaincc": SPECIAL,
+            "erfcinv": SPECIAL, "chi2sf": SPECIAL, "gammainc": SPECIAL, "gammaincc": SPECIAL,
             "gammau": SPECIAL, "gammal": SPECIAL, "j0": SPECIAL, "j1": SPECIAL, "jv": SPECIAL,
             "i0": SPECIAL, "i1": SPECIAL, "iv": SPECIAL,
         },
@@ -173,6 +171,9 @@ THEANO_1_0: dict[str, ModuleNames] = {
                   "cuDNN op); reached as the attribute T.nnet.bn",
             "ultra_fast_sigmoid": "a graph of the same piecewise approximation; its gradient "
                                   "is that of the approximation (Theano's was y (1 - y))",
+            "neighbours": "images2neibs and neibs2images with modes 'valid', "
+                          "'ignore_borders', 'half' and 'full' ('wrap_centered' is not "
+                          "written); neib_shape and neib_step are Python ints, not tensors",
         },
         missing={
             "h_softmax": "the two-level softmax for large vocabularies is not written; build "
@@ -188,7 +189,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
                                 "conv2d_grad_wrt_inputs",
             "conv3d": "3-d convolutions are not provided",
             "conv3d2d": "3-d convolutions are not provided",
-            "neighbours": NOT_YET,
             "ctc": "CTC needed the warp-ctc C library; not provided",
         },
     ),
@@ -211,7 +211,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
     ),
     "theano.tensor.slinalg": ModuleNames(
         provided="""cholesky solve_lower_triangular solve_upper_triangular solve_symmetric
-            kron""",
+            kron expm Expm""",
         different={
             "Cholesky": "Cholesky(lower=True) without on_error: a matrix that is not "
                         "positive definite raises ValueError",
@@ -223,7 +223,6 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "CholeskyGrad": "the gradient of Cholesky is a graph of solves: " + AS_GRAPH,
             "eigvalsh": "the generalized problem needs scipy: use nlinalg.eigh for one matrix",
             "Eigvalsh": "see eigvalsh",
-            "expm": NOT_YET, "Expm": NOT_YET,
         },
     ),
     "theano.tensor.extra_ops": ModuleNames(
@@ -248,15 +247,14 @@ THEANO_1_0: dict[str, ModuleNames] = {
         },
     ),
     "theano.printing": ModuleNames(
-        provided="debugprint Print pprint pp min_informative_str",
+        provided="""debugprint Print pprint pp min_informative_str var_descriptor
+            position_independent_str hex_digest""",
         different={
             "pydotprint": "without Graphviz, format='dot' writes the DOT text and "
                           "format='svg' the book's own drawing; with_ids, cond_highlight "
                           "and scan_graphs have no effect",
         },
         missing={
-            "var_descriptor": NOT_YET, "position_independent_str": NOT_YET,
-            "hex_digest": NOT_YET,
             "PPrinter": "pp's printer is one function (printing/pretty.py), not a class",
             "OperatorPrinter": "see PPrinter", "PatternPrinter": "see PPrinter",
             "FunctionPrinter": "see PPrinter", "default_printer": "see PPrinter",
@@ -264,7 +262,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
     ),
     "theano.compile": ModuleNames(
         provided="""function In Out Mode FunctionMaker shared SharedVariable DeepCopyOp
-            deep_copy_op as_op debugmode profiling""",
+            deep_copy_op as_op debugmode profiling ViewOp view_op shared_constructor MonitorMode""",
         different={
             "DebugMode": "its tuning arguments are accepted and change nothing: every check "
                          "is always made",
@@ -273,15 +271,12 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "OpFromGraph": OP_FROM_GRAPH,
         },
         missing={
-            "MonitorMode": NOT_YET,
             "ProfileStats": "profiles come from function(..., profile=True), not this class",
-            "shared_constructor": NOT_YET,
             "Shape": "in theano.tensor here (T.shape)",
             "shape": "in theano.tensor here (T.shape)",
             "SpecifyShape": "in theano.tensor here (T.specify_shape)",
             "specify_shape": "in theano.tensor here (T.specify_shape)",
             "Rebroadcast": "in theano.tensor here (T.patternbroadcast)",
-            "ViewOp": NOT_YET, "view_op": NOT_YET,
             "pfunc": "theano.function is the one entry point",
             "Param": "deprecated by Theano itself: use In",
             "rebuild_collect_shared": "an internal of Theano's function compiler",

@@ -22,6 +22,7 @@ import numpy as np
 from minitheano.compile.io import Container, In, Out
 from minitheano.compile.maker import FunctionMaker
 from minitheano.compile.mode import Mode, get_mode
+from minitheano.compile.monitormode import MonitorMode
 from minitheano.compile.profiling import ProfileStats, print_at_exit
 from minitheano.config import config
 from minitheano.graph.basic import Variable
@@ -52,7 +53,7 @@ def _input_filter(var: Variable, index: int, name: str, fname: str, strict: bool
                 raise TypeError(f"got the symbolic variable {arg}, but a compiled function "
                                 f"takes values (arrays, numbers); for a shared variable pass "
                                 f".get_value(), to substitute a variable use givens")
-            if arg is None:
+            if arg is None and not vtype.holds_none:
                 raise TypeError(f"got None, expected a value of type {vtype}")
             return filt(arg, strict=strict, allow_downcast=allow_downcast)
         except (TypeError, ValueError) as e:
@@ -95,7 +96,8 @@ class Function:
         given = dict(zip(fg.inputs, input_cells + [sv.container for sv in state]))
         keep = set(fg.inputs) | set(fg.outputs)
         self._vm = link_graph(fg, maker.mode.linker, given, keep, config.allow_gc,
-                              profile.instrument if profile is not None else None)
+                              profile.instrument if profile is not None else None,
+                              maker.mode.monitor if isinstance(maker.mode, MonitorMode) else None)
         self._run = self._vm.run if profile is None else profile.timed_run(self._vm.run)
         self._output_cells = [self._vm.storage[v] for v in fg.outputs]
         # After a call the function lets go of the results it computed (not of

@@ -1,4 +1,5 @@
-"""DeepCopyOp: the copy a function makes so its outputs never alias its state (chapter 2).
+"""DeepCopyOp: the copy a function makes so its outputs never alias its state, and
+ViewOp, its opposite: the input itself, as a view (chapter 2).
 
 If an output of a function *is* one of its inputs, a shared value, a constant,
 or a view of one of them, returning it as it is would hand the caller a
@@ -47,3 +48,31 @@ class DeepCopyOp(Op):
 
 
 deep_copy_op = DeepCopyOp()
+
+
+class ViewOp(Op):
+    """Its input itself, no copy (`view_map` tells the compiler the output is a view).
+
+    Theano's base for ops that change nothing but how a value is seen or
+    differentiated (zero_grad and its kin are such ops here too).
+    """
+
+    view_map = {0: [0]}
+
+    def make_node(self, x: Variable) -> Apply:
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = inputs[0]
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return list(input_shapes)
+
+    def grad(self, inputs, output_grads):
+        return list(output_grads)
+
+    def R_op(self, inputs: Any, eval_points: Any) -> Any:
+        return list(eval_points)
+
+
+view_op = ViewOp()

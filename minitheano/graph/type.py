@@ -19,6 +19,8 @@ class Type:
 
     variable_class: type[Variable] = Variable
     constant_class: type[Constant] = Constant
+    # Whether None is a value of this type (a function refuses a None argument otherwise).
+    holds_none: bool = False
 
     def filter(self, data: Any, strict: bool = False, allow_downcast: bool | None = None) -> Any:
         """Return `data` as a value of this type, or raise TypeError.
@@ -61,3 +63,36 @@ class Type:
 
     def short_str(self, data: Any) -> str:
         return str(data)
+
+
+class Generic(Type):
+    """Any Python object (Theano's `generic`): for ops that pass around values
+    that are not arrays, such as a list or a dict.  Its values are never
+    converted, and two are equal when `==` says so."""
+
+    holds_none = True
+
+    def filter(self, data: Any, strict: bool = False, allow_downcast: bool | None = None) -> Any:
+        return data
+
+    def values_eq(self, a: Any, b: Any) -> bool:
+        try:
+            return bool(a == b)
+        except ValueError:  # numpy arrays compare elementwise
+            return a is b
+
+    def data_key(self, data: Any) -> Any:
+        # Any object may be unhashable: constants merge only when they are one object.
+        return (type(data), id(data))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(Generic)
+
+    def __str__(self) -> str:
+        return "Generic"
+
+
+generic = Generic()

@@ -23,11 +23,14 @@ from minitheano.link.py.vm import VM, Thunk, make_storage, make_vm, py_thunk
 
 def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
                keep: set[Variable], allow_gc: bool,
-               instrument: Callable[[list[Apply], list[Thunk]], list[Thunk]] | None = None
+               instrument: Callable[[list[Apply], list[Thunk]], list[Thunk]] | None = None,
+               monitor: Callable[[list[Apply], list[Thunk], dict[Variable, list]],
+                                 list[Thunk]] | None = None
                ) -> VM | LazyVM:
     """A VM for `fgraph`; `given` are the cells of inputs and shared values.
 
-    `instrument(order, thunks)` may wrap the thunks (the profiler's timers)."""
+    `instrument(order, thunks)` may wrap the thunks (the profiler's timers), and
+    `monitor(order, thunks, storage)` too (MonitorMode's hooks, which read the cells)."""
     if linker == "cuda":
         from minitheano.link.cuda.thunk import prepare_graph
 
@@ -59,6 +62,8 @@ def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
         thunks = debug_thunks(fgraph, order, storage)
     if instrument is not None:
         thunks = instrument(order, thunks)
+    if monitor is not None:
+        thunks = monitor(order, thunks, storage)
     if has_lazy_op(order):
         return make_lazy_vm(fgraph, storage, thunks, order, allow_gc, keep)
     return make_vm(fgraph, storage, thunks, order, allow_gc, keep)

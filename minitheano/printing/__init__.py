@@ -6,6 +6,7 @@
     theano.printing.pydotprint(f, 'g.png')  Graphviz, if installed  dot.py
     theano.printing.min_informative_str(y)  a tree down to names  informative.py
     theano.printing.Print('x')(x)         prints x when f runs    print_op.py
+    theano.printing.var_descriptor(y)     one line, no addresses  descriptor.py
 
 Printing reads graphs and knows nothing of tensors or of the compiler (it
 imports only graph/), so every stage can use it, including the scalar ops
@@ -13,6 +14,7 @@ that name themselves with `pretty.expressions`.
 """
 
 from minitheano.printing.debug import char_from_number, debugprint
+from minitheano.printing.descriptor import hex_digest, position_independent_str, var_descriptor
 from minitheano.printing.dot import dot_source, pydotprint
 from minitheano.printing.informative import min_informative_str
 from minitheano.printing.pretty import OPERATORS, expressions, pp, pprint
@@ -20,4 +22,5 @@ from minitheano.printing.print_op import Print
 from minitheano.printing.svg import graph_svg
 
 __all__ = ["OPERATORS", "Print", "char_from_number", "debugprint", "dot_source", "expressions",
-           "graph_svg", "min_informative_str", "pp", "pprint", "pydotprint"]
+           "graph_svg", "hex_digest", "min_informative_str", "position_independent_str", "pp",
+           "pprint", "pydotprint", "var_descriptor"]

@@ -14,7 +14,11 @@ from typing import Any
 import numpy as np
 
 from minitheano.scalar.basic import (
+    FLOAT_DTYPES,
+    BinaryScalarOp,
     FloatUnaryOp,
+    float_dtype,
+    upcast,
 )
 
 # ---------------------------------------------------------------------------
@@ -161,6 +165,34 @@ class ArcTan(FloatUnaryOp):
     def grad(self, inputs, output_grads):
         (x,), (gz,) = inputs, output_grads
         return [gz / (1 + _sm.sqr(x))]
+
+
+class ArcTan2(BinaryScalarOp):
+    """arctan2(y, x): the angle of the point (x, y), in (-pi, pi], always a float."""
+    name = "arctan2"
+    nfunc = np.arctan2
+
+    def output_dtype(self, *dtypes: str) -> str:
+        return float_dtype(upcast(*dtypes))
+
+    def impl(self, y: Any, x: Any) -> Any:
+        dtype = self.output_dtype(np.asarray(y).dtype.name, np.asarray(x).dtype.name)
+        return np.arctan2(np.asarray(y, dtype=dtype), np.asarray(x, dtype=dtype))
+
+    def ufunc_for(self, dtypes):
+        # On small integers numpy would compute in float16 where we compute in float32.
+        return super().ufunc_for(dtypes) if all(d in FLOAT_DTYPES for d in dtypes) else None
+
+    def c_code(self, p, args, dtypes, out_dtype):
+        return f"{p.math('atan2', out_dtype)}({args[0]}, {args[1]})"
+
+    def grad(self, inputs, output_grads):
+        (gz,) = output_grads
+        y, x = inputs
+        # d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2); integers have none.
+        r2 = _sm.sqr(x) + _sm.sqr(y)
+        return [None if y.type.dtype not in FLOAT_DTYPES else gz * x / r2,
+                None if x.type.dtype not in FLOAT_DTYPES else -(gz * y) / r2]
 
 
 class Sinh(FloatUnaryOp):

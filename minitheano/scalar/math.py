@@ -44,6 +44,7 @@ from minitheano.scalar.elementary import (  # noqa: F401
     ArcCos,
     ArcSin,
     ArcTan,
+    ArcTan2,
     Cos,
     Cosh,
     Exp,
@@ -114,6 +115,7 @@ tan = Tan()
 arcsin = ArcSin()
 arccos = ArcCos()
 arctan = ArcTan()
+arctan2 = ArcTan2()
 sinh = Sinh()
 cosh = Cosh()
 tanh = Tanh()

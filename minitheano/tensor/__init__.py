@@ -35,7 +35,10 @@ from minitheano.tensor.diagonal import (  # noqa: E402
 from minitheano.tensor.sort import argsort, argtopk, sort, topk, topk_and_argtopk  # noqa: E402
 from minitheano.tensor.indexing_ops import (  # noqa: E402
     bartlett, ravel_multi_index, unravel_index)
-from minitheano.tensor.special import erf, erfc  # noqa: E402
+from minitheano.tensor.special import (  # noqa: E402
+    erf, erfc, gamma, gammaln, psi, tri_gamma)
+from minitheano.tensor.choose import Choose, choose  # noqa: E402
+from minitheano.tensor.default import Default, default  # noqa: E402
 from minitheano.tensor.constant_value import (  # noqa: E402
     NotScalarConstantError, get_scalar_constant_value)
 from minitheano.tensor.rearrange import (  # noqa: E402

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
-from minitheano.graph.null import disconnected_type
+from minitheano.graph.null import disconnected_type, is_undefined
 from minitheano.graph.op import Op
 from minitheano.scalar.basic import FLOAT_DTYPES, ScalarOp, ScalarType, float_dtype
 from minitheano.scalar.composite import Composite
@@ -252,6 +252,9 @@ class Elemwise(Op):
         for x, g, connected in zip(inputs, scalar_grads, pattern):
             if not any(connected):  # fill(x, v) ignores the values of x
                 grads.append(disconnected_type())
+                continue
+            if is_undefined(g):  # the scalar op has no gradient here (grad_not_implemented)
+                grads.append(g)
                 continue
             if g is None or x.dtype not in FLOAT_DTYPES:  # zero, and always for integers
                 grads.append(_T.zeros_like(x, dtype=float_dtype(x.dtype)))

@@ -155,3 +155,6 @@ def kron(a: Any, b: Any) -> TensorVariable:
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
+
+# The matrix exponential has a module of its own (tensor/expm.py); Theano listed it here.
+from minitheano.tensor.expm import Expm, expm  # noqa: E402, F401

@@ -22,7 +22,10 @@ from minitheano.tensor.type import TensorType
 # Functions computed by libm (or libmvec) in C and by numpy's own code in
 # Python: equal up to the last bits, not exactly.
 INEXACT = {"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
-           "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "pow"}
+           "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "pow",
+           "arctan2",
+           # Python's math.gamma and math.lgamma are CPython's own code, not libm's
+           "gamma", "gammaln"}
 
 OPS = [op for op in vars(sm).values() if isinstance(op, ScalarOp)]
 UNARY = [op for op in OPS if op.nin == 1] + [sm.Cast(d) for d in ALL_DTYPES]
@@ -78,7 +81,7 @@ def numpy_reference(node, values):
     dtype = node.outputs[0].dtype
     if isinstance(op, sm.RoundHalfToEven):  # np.round keeps integers as they are
         return np.round(values[0]).astype(dtype)
-    if isinstance(op, FloatUnaryOp):
+    if isinstance(op, (FloatUnaryOp, sm.ArcTan2)):  # computed in the output's float dtype
         return fn(*values, dtype=dtype)
     return np.asarray(fn(*values), dtype=dtype)
 

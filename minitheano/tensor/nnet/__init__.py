@@ -7,7 +7,7 @@ dropout in `nnet.dropout`.  Every public name is re-exported here, so
 `T.nnet.softmax` and `T.nnet.conv2d` both work.
 """
 
-from minitheano.tensor.nnet import abstract_conv, conv
+from minitheano.tensor.nnet import abstract_conv, conv, neighbours
 from minitheano.tensor.nnet.abstract_conv import (
     AbstractConv2d,
     AbstractConv2d_gradInputs,
@@ -15,6 +15,7 @@ from minitheano.tensor.nnet.abstract_conv import (
     conv2d,
 )
 from minitheano.tensor.nnet.dropout import dropout
+from minitheano.tensor.nnet.neighbours import Images2Neibs, images2neibs, neibs2images
 from minitheano.tensor.nnet.nnet import (  # Theano's names, built from chapter 1's ops
     CrossentropyCategorical1Hot,
     CrossentropyCategorical1HotGrad,
@@ -65,6 +66,7 @@ __all__ = [
     "softmax_with_bias", "softplus", "softsign", "ultra_fast_sigmoid",
     "batch_normalization", "bn", "confusion_matrix", "prepend_0_to_each_row",
     "prepend_1_to_each_row", "prepend_scalar_to_each_row",
+    "neighbours", "Images2Neibs", "images2neibs", "neibs2images",
 ]
 
 
