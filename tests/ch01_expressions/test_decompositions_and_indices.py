@@ -38,6 +38,7 @@ def test_svd_qr_lstsq_like_numpy(shape):
         np.testing.assert_allclose(got, want, atol=1e-12)
 
 
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 def test_svd_has_no_gradient_and_says_so():
     x = T.dmatrix("x")
     with pytest.raises(Exception, match="gave it no gradient"):

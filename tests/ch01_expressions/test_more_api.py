@@ -206,20 +206,6 @@ def test_shared_constructor_registers_and_removes():
         theano.shared(np.zeros(2), target="gpu9")
 
 
-def test_scan_checkpoints_computes_what_scan_does():
-    x, h0 = T.dmatrix("x"), T.dvector("h0")
-    xs, start = RNG.normal(size=(7, 3)), RNG.normal(size=3)
-    hs, updates = theano.scan_checkpoints(lambda x_t, h: T.tanh(x_t + 0.5 * h), sequences=[x],
-                                          outputs_info=[h0], save_every_N=3)
-    assert not updates
-    expected, h = [], start
-    for row in xs:
-        h = np.tanh(row + 0.5 * h)
-        expected.append(h)
-    np.testing.assert_allclose(run(hs, [x, h0], xs, start), expected, rtol=1e-12)
-    with pytest.raises(ValueError, match="save_every_N must be a positive int"):
-        theano.scan_checkpoints(T.tanh, sequences=[x], save_every_N=0)
-
 
 # -- MonitorMode: hooks around every node ------------------------------------------
 

@@ -25,6 +25,7 @@ def test_as_op_runs_the_function(mode):
     assert str(out.owner.inputs[0].owner.op) == "FromFunctionOp{row_norms}"
 
 
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 def test_as_op_checks_types_and_has_no_gradient():
     with pytest.raises(TypeError, match="input 0 must be a TensorType"):
         row_norms(T.fmatrix())

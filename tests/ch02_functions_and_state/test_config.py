@@ -179,6 +179,7 @@ def test_flags_users_set_are_checked_and_stored():
             setattr(cfg, name, bad)
 
 
+@pytest.mark.ch03  # needs chapter 3 (the rewrites)
 def test_optimizer_flag_changes_the_default_mode():
     x = T.dvector("x")
     expr = T.log(1 + T.exp(x))  # FAST_RUN rewrites it to softplus

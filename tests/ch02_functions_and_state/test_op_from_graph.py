@@ -30,6 +30,7 @@ def test_op_from_graph_runs_the_inner_graph(mode):
     assert str(prod.owner.op) == "OpFromGraph{affine}"
 
 
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 def test_op_from_graph_gradient():
     op = make_op()
     verify_grad(lambda a, b: op(a, b)[0] * op(a, b)[1], [np.eye(2) * 0.3, np.ones((2, 2))],

@@ -53,6 +53,7 @@ def test_batched_dot_matches_einsum_with_its_inferred_shape(xs, ys):
     assert shape_of(out, [x, y], [a, b]) == got.shape
 
 
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 @pytest.mark.parametrize("xs, ys", BATCHED_CASES[:5])
 def test_batched_dot_gradient_matches_finite_differences(xs, ys):
     verify_grad(T.batched_dot, [RNG.normal(size=xs), RNG.normal(size=ys)], rng=RNG)
@@ -132,6 +133,7 @@ def test_softmax_of_a_vector_is_a_one_row_matrix_as_in_theano():
 
 # -- names ------------------------------------------------------------------------------
 
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 def test_theano_dot_tag_debugmode_and_module_paths():
     from minitheano.compile.debugmode import DebugMode, DebugModeError
     from minitheano.tensor.xlogx import xlogx, xlogy0
@@ -158,6 +160,7 @@ def test_theano_dot_tag_debugmode_and_module_paths():
 
 @pytest.mark.parametrize("shape, reps", [((3,), (2,)), ((2, 3), (2, 2)), ((2, 3), (3,)),
                                          ((3,), (2, 1, 2)), ((2, 1, 3), (1, 2, 1))])
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 def test_tile_matches_numpy_with_its_gradient(shape, reps):
     x = T.tensor("float64", (False,) * len(shape))
     a = RNG.normal(size=shape)
@@ -259,6 +262,7 @@ def mlp_cost(x, W, b):
     return (T.tanh(T.dot(x, W) + b) ** 2).sum()
 
 
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 def test_a_pickled_graph_compiles_and_runs_in_fast_run():
     x, W, b = T.dmatrix("x"), T.dmatrix("W"), T.dvector("b")
     cost = mlp_cost(x, W, b)
@@ -290,6 +294,7 @@ class Model:
         self.predict = theano.function([x, In(k, value=2.0)], T.dot(x, self.W) * k)
 
 
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 def test_deepcopy_and_pickle_of_an_object_holding_compiled_functions():
     a = RNG.normal(size=(4, 3))
     model = Model()
@@ -325,6 +330,7 @@ def test_non_finite_constants_compile_in_fast_run(value):
             np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.ch04  # needs chapter 4 (T.grad)
 @pytest.mark.parametrize("reduce, pick", [(T.max, np.argmax), (T.min, np.argmin)])
 def test_gradient_of_a_negated_max_or_min(reduce, pick):
     v = T.dvector("v")

@@ -61,16 +61,6 @@ def test_view_op_passes_the_gradient_through():
     check(lambda x: T.sum(T.sin(view_op(x)) * view_op(x)), point(rng, (2, 3)), rng=rng)
 
 
-def test_scan_checkpoints_gradient():
-    rng = rng_for("scan_checkpoints")
-
-    def last_state(x, h0):
-        hs, _ = theano.scan_checkpoints(lambda x_t, h: T.tanh(x_t + 0.5 * h), sequences=[x],
-                                        outputs_info=[h0], save_every_N=2)
-        return hs[-1]
-
-    check(last_state, point(rng, (5, 3)), point(rng, (3,)), rng=rng)
-
 
 @pytest.mark.parametrize("scale", [0.3, 4.0])  # 4.0: the 1-norm exceeds THETA_13 (squaring)
 def test_expm_gradient(scale):
