@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from minitheano.graph.basic import Apply
-from minitheano.link.c.thunk import compile_kernels, make_thunk
+from minitheano.link.c.library import compile_kernels
+from minitheano.link.c.thunk import make_thunk
 from minitheano.link.kernel import describe
 from minitheano.link.py.vm import py_thunk
 

@@ -16,7 +16,7 @@ import pytest
 import minitheano as th
 from minitheano import tensor as T
 from minitheano.config import config
-from minitheano.link.c import build, cache, thunk
+from minitheano.link.c import build, cache, library, thunk
 from minitheano.scalar.basic import UnaryScalarOp
 from minitheano.tensor.elemwise import Elemwise
 
@@ -93,7 +93,7 @@ def test_truncated_library_is_detected_and_rebuilt(compiledir):
     data = so.read_bytes()
     so.write_bytes(data[: len(data) // 2])  # a crash while writing, a full disk...
     assert not cache.is_valid(so)
-    lib = thunk.load(source, names)
+    lib = library.load(source, names)
     assert cache.is_valid(so) and so.read_bytes() == data
     out = np.empty(3)
     assert lib.kernels["k0"](np.arange(3.0), out) == 0
@@ -106,7 +106,7 @@ def test_damaged_library_that_does_not_load_is_rebuilt(compiledir):
     good = so.read_bytes()
     so.write_bytes(b"\x7fELF garbage" * 10)  # checksum updated: only dlopen can tell
     so.with_suffix(".ok").write_text(cache.fingerprint(so.read_bytes()))
-    lib = thunk.load(source, names)
+    lib = library.load(source, names)
     assert so.read_bytes() == good
     out = np.empty(2)
     assert lib.kernels["k0"](np.zeros(2), out) == 0 and out.tolist() == [1.0, 1.0]
@@ -180,7 +180,7 @@ def test_math_functions_are_vectorized_with_libmvec(dtype, fn):
     x = T.vector("x", dtype=dtype)
     op = {"tanh": T.tanh, "tanhf": T.tanh, "expf": T.exp, "log1p": T.log1p}[fn]
     f = th.function([x], op(x))
-    source, path = thunk.module_of(f.maker.fgraph)
+    source, path = library.module_of(f.maker.fgraph)
     assert f"{fn}(v0)" in source
     assert f"v_{fn}".encode() in Path(path).read_bytes()  # e.g. _ZGVdN8v_tanhf
     special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 30.0] * 3, dtype=dtype)

@@ -20,12 +20,12 @@ import pytest
 import minitheano as th
 from minitheano import tensor as T
 from minitheano.config import config
-from minitheano.link.c import build, cache, thunk
+from minitheano.link.c import build, cache, library
 
 
 @pytest.fixture
 def compiledir(tmp_path, monkeypatch):
-    monkeypatch.setattr(thunk, "_BY_PATH", {})  # no library loaded from another folder
+    monkeypatch.setattr(library, "_BY_PATH", {})  # no library loaded from another folder
     with config.change_flags(compiledir=str(tmp_path)):
         yield tmp_path
 
@@ -76,7 +76,7 @@ def test_a_missing_library_behind_an_index_entry_is_compiled_again(compiledir, c
     th.function([x], T.exp(x) * 2)
     (so,) = libraries(compiledir)
     build.discard(so)
-    thunk._BY_PATH.clear()
+    library._BY_PATH.clear()
     f = th.function([x], T.exp(x) * 2)
     assert len(compiles) == 2
     np.testing.assert_allclose(f(np.arange(3.0)), np.exp(np.arange(3.0)) * 2)
@@ -108,7 +108,7 @@ def test_an_index_entry_naming_something_else_is_ignored(compiledir, compiles):
     (so,) = libraries(compiledir)
     (index,) = compiledir.glob(f"{cache.PREFIX}*.kernel")
     index.write_text("../../etc/passwd")
-    thunk._BY_PATH.clear()
+    library._BY_PATH.clear()
     f = th.function([x], T.exp(x) * 2)
     np.testing.assert_allclose(f(np.arange(3.0)), np.exp(np.arange(3.0)) * 2)
     # Printed again, the module has the key of the library already there: no compile.

@@ -27,7 +27,7 @@ import pytest
 import minitheano as th
 from minitheano import tensor as T
 from minitheano.config import config
-from minitheano.link.c import build, cache, thunk
+from minitheano.link.c import build, cache, library, thunk
 
 REPO = Path(__file__).parents[2]
 NOBODY = 65534  # the user id of `nobody` on Debian and most Linux systems
@@ -96,7 +96,7 @@ def fresh_source(body: str = "exp") -> str:
 
 
 def run_kernel(source: str, fn) -> None:
-    lib = thunk.load(source, {"k0": 2})
+    lib = library.load(source, {"k0": 2})
     a = np.array([0.0, 0.5, -1.0])
     out = np.empty(3)
     assert lib.kernels["k0"](a, out) == 0

@@ -18,7 +18,8 @@ from ch06_helpers import Emulated, check_with_nvcc, run_python
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from minitheano.link.c.thunk import compile_kernels, make_thunk
+from minitheano.link.c.library import compile_kernels
+from minitheano.link.c.thunk import make_thunk
 from minitheano.link.cuda.printer import CudaPrinter
 from minitheano.link.kernel import describe
 from minitheano.scalar import math as sm
