@@ -109,10 +109,9 @@ class PhiloxUniform(Op):
         return f"PhiloxUniform{{{self.dtype}}}"
 
 
-class MultinomialFromUniform(Op):
-    """(pvals, uniforms) -> counts: row i of `pvals` (a distribution over k
-    classes) sampled once per row of `uniforms` (shape (n, rows)), the n
-    draws of each row counted per class."""
+class _SamplesFromUniform(Op):
+    """What the two samplers below share: (pvals, uniforms) in, an integer matrix of
+    dtype `odtype` out, and no gradient (a sample does not move with its probabilities)."""
 
     __props__ = ("odtype",)
 
@@ -125,6 +124,16 @@ class MultinomialFromUniform(Op):
             raise TypeError(f"{self}: pvals must be a matrix and the uniforms a matrix, got "
                             f"{pvals.type} and {unis.type}")
         return Apply(self, [pvals, unis], [TensorType(self.odtype, (False, False))()])
+
+    def grad(self, inputs, output_grads):
+        return [grad_undefined(self, k, v, "samples have no gradient")
+                for k, v in enumerate(inputs)]
+
+
+class MultinomialFromUniform(_SamplesFromUniform):
+    """(pvals, uniforms) -> counts: row i of `pvals` (a distribution over k
+    classes) sampled once per row of `uniforms` (shape (n, rows)), the n
+    draws of each row counted per class."""
 
     def perform(self, node, inputs, output_storage):
         pvals, unis = inputs
@@ -142,27 +151,11 @@ class MultinomialFromUniform(Op):
     def infer_shape(self, fgraph, node, input_shapes):
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
-        return [grad_undefined(self, k, v, "samples have no gradient")
-                for k, v in enumerate(inputs)]
 
-
-class ChoiceFromUniform(Op):
+class ChoiceFromUniform(_SamplesFromUniform):
     """(pvals, uniforms) -> indices: for each row of `pvals`, as many classes as
     the row of `uniforms` (shape (rows, size)) has values, drawn without
     replacement: each draw renormalizes what the earlier ones left."""
-
-    __props__ = ("odtype",)
-
-    def __init__(self, odtype: str) -> None:
-        self.odtype = odtype
-
-    def make_node(self, pvals: Any, unis: Any) -> Apply:
-        pvals, unis = as_tensor_variable(pvals), as_tensor_variable(unis)
-        if pvals.ndim != 2 or unis.ndim != 2:
-            raise TypeError(f"{self}: pvals must be a matrix and the uniforms a matrix, got "
-                            f"{pvals.type} and {unis.type}")
-        return Apply(self, [pvals, unis], [TensorType(self.odtype, (False, False))()])
 
     def perform(self, node, inputs, output_storage):
         pvals, unis = inputs
@@ -187,10 +180,6 @@ class ChoiceFromUniform(Op):
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [input_shapes[1]]
-
-    def grad(self, inputs, output_grads):
-        return [grad_undefined(self, k, v, "samples have no gradient")
-                for k, v in enumerate(inputs)]
 
 
 def _check_rows(op: Op, pvals: np.ndarray, rows: int) -> None:
