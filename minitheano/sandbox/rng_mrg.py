@@ -46,6 +46,8 @@ from minitheano.tensor.shape import get_vector_length
 from minitheano.tensor.sharedvar import TensorSharedVariable
 from minitheano.tensor.type import TensorConstant, TensorType, TensorVariable
 
+TRUNCATE_AT = 2.0  # normal(truncate=True): standard deviations kept on each side
+
 state_type = TensorType("uint64", (False,))  # (key, draws so far)
 
 
@@ -238,15 +240,25 @@ class MRG_RandomStreams:  # noqa: N801 (Theano's name)
                dtype: str | None = None, nstreams: Any = None,
                truncate: bool = False) -> TensorVariable:
         """Gaussian of mean `avg` and standard deviation `std`, by Box-Muller
-        from two uniforms per value."""
-        if truncate:
-            raise NotImplementedError("MRG_RandomStreams.normal(truncate=True)")
+        from two uniforms per value.
+
+        `truncate=True` keeps every value within 2 standard deviations of the mean, as
+        Theano 1.0 did: a value that falls outside is drawn again with the same angle
+        and a radius from a third uniform, limited to at most 2 (Keras's truncated
+        normal initializers, such as he_normal, ask for this)."""
         dtype = _float_dtype(dtype, avg, std)
         size_vec, n = _size_vector(size, ndim)
-        u = self._draw(_T.concatenate([_int64s(2), size_vec]), n + 1, dtype)
+        rows = 3 if truncate else 2
+        u = self._draw(_T.concatenate([_int64s(rows), size_vec]), n + 1, dtype)
         # --8<-- [start:ex-ch08-box-muller]
         z = _T.sqrt(-2.0 * _T.log(u[0])) * _T.cos(2.0 * np.pi * u[1])
         # --8<-- [end:ex-ch08-box-muller]
+        if truncate:
+            # -2 log(v) <= TRUNCATE_AT ** 2 for v in [exp(-TRUNCATE_AT ** 2 / 2), 1].
+            lowest = np.exp(-TRUNCATE_AT ** 2 / 2)
+            radius = _T.sqrt(-2.0 * _T.log(lowest + (1.0 - lowest) * u[2]))
+            redrawn = radius * _T.cos(2.0 * np.pi * u[1])
+            z = _T.switch(_T.abs_(z) > TRUNCATE_AT, redrawn, z)
         return cast(avg + std * z, dtype)
 
     def binomial(self, size: Any = None, n: int = 1, p: Any = 0.5, ndim: int | None = None,

@@ -395,3 +395,4 @@ def _no_grad(op: Op, shape: TensorVariable) -> Any:
 
 
 import minitheano.tensor as _T  # noqa: E402  (T.stack, for shapes given as tuples)
+from minitheano.tensor.nnet.upsampling import bilinear_upsampling  # noqa: E402, F401
