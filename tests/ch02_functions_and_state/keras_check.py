@@ -48,6 +48,7 @@ from keras.layers import (  # noqa: E402
     Flatten,
     MaxPooling2D,
     SimpleRNN,
+    UpSampling2D,
 )
 from keras.models import Sequential  # noqa: E402
 from keras.optimizers import Adam  # noqa: E402
@@ -83,6 +84,11 @@ def check_gradients() -> None:
         "conv": (lambda: [Conv2D(2, (3, 3), activation="tanh", input_shape=(1, 6, 6),
                                  data_format="channels_first"),
                           MaxPooling2D((2, 2), data_format="channels_first"), Flatten()], img),
+        # he_normal draws MRG's truncated normal; bilinear upsampling is abstract_conv's.
+        "upsampling": (lambda: [UpSampling2D(interpolation="bilinear", input_shape=(1, 6, 6),
+                                             data_format="channels_first"),
+                                Conv2D(2, (3, 3), kernel_initializer="he_normal",
+                                       data_format="channels_first"), Flatten()], img),
     }
     for name, (layers, x) in models.items():
         model = Sequential(layers() + [Dense(1, activation="sigmoid")])

@@ -6,7 +6,8 @@ The programs are in keras_check.py, run in a fresh interpreter (the alias must b
 before Keras is imported).  What they check:
 
 - each model's gradient (float64) against central differences of Keras's own loss, and that
-  training lowers the loss;
+  training lowers the loss (Dense, SimpleRNN, LSTM, Conv2D + MaxPooling2D, and bilinear
+  UpSampling2D + a he_normal Conv2D);
 - Keras trains Dense, Conv2D + MaxPooling2D, SimpleRNN and LSTM models on chapter 8's
   digits to a fixed test accuracy, and to the accuracy (and the weights) of the same
   architecture written directly in minitheano by chapters 8 and 9, trained from the same
@@ -25,6 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).with_name("keras_check.py")
 MODELS = ["dense", "conv", "simple_rnn", "lstm"]
+GRADIENT_MODELS = [*MODELS, "upsampling"]  # also: UpSampling2D(bilinear), he_normal
 
 # Test accuracy after 10 epochs, measured 96.7-97.7% (dense), 97.0-98.0% (conv),
 # 94.7-96.0% (simple_rnn), 93.7-95.3% (lstm) over initial seeds 0-2; the bars keep a margin.
@@ -54,7 +56,7 @@ def run_program(command: str, tmp_path: Path) -> dict[str, dict]:
 
 def test_keras_models_have_correct_gradients_and_train(tmp_path):
     results = run_program("gradients", tmp_path)
-    assert sorted(results) == sorted(MODELS)
+    assert sorted(results) == sorted(GRADIENT_MODELS)
     for name, row in results.items():
         assert row["gradient_error"] < GRADIENT_TOLERANCE, \
             f"{name}: gradient differs from finite differences"
