@@ -47,7 +47,7 @@ from minitheano.graph.basic import Apply
 from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
 from minitheano.tensor.basic import as_tensor_variable
-from minitheano.tensor.signal import pool_c
+from minitheano.tensor.signal import pool_c, pool_cuda
 from minitheano.tensor.type import TensorType, TensorVariable
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -163,6 +163,15 @@ class PoolBase(Op):
             inputs = [cell[0] for cell in input_cells]
             self.check(inputs)
             output_cells[0][0] = run(self, inputs)
+        return thunk
+
+    # device=cuda: a thread per window, or per pixel for the gradients (pool_cuda.py).
+    def cuda_source(self, node: Apply) -> str | None:
+        return self.c_source(node) and pool_cuda.SOURCE
+
+    def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
+        def thunk() -> None:
+            output_cells[0][0] = pool_cuda.run(self, gpu, [cell[0] for cell in input_cells])
         return thunk
 
     def check(self, inputs: list) -> None:
