@@ -226,6 +226,28 @@ def test_pool_kernels_in_float32_agree_with_the_cpu_ops(pool_gpu, mode):
     np.testing.assert_allclose(grad, grad_op.compute(*inputs), **close("float32"))
 
 
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(MODES), st.integers(1, 2), st.integers(2, 7), st.integers(2, 7),
+       st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
+       st.booleans(), st.booleans())
+def test_pool_kernels_on_generated_windows(mode, m, h, w, ws0, ws1, st0, st1, ignore_border,
+                                           padded):
+    gpu = OpKernels(DEVICE, pool_cuda.SOURCE)  # compiled once per process: cheap
+    pad = (ws0 // 2, ws1 // 2) if padded and ignore_border else (0, 0)
+    op = Pool((ws0, ws1), ignore_border, (st0, st1), pad, mode)
+    x = np.random.default_rng(h * 10 + w).integers(-2, 3, size=(m, h, w)).astype("float64")
+    expected = pool_reference(x, op.ws, ignore_border, op.stride, pad, mode)
+    pooled = DEVICE.to_host(pool_cuda.run(op, gpu, on_device(x)))
+    np.testing.assert_allclose(pooled, expected, rtol=1e-14)
+    gz = np.linspace(-1, 1, pooled.size).reshape(pooled.shape)
+    if mode == "max":
+        grad_op, inputs = MaxPoolGrad(*op.params()), (x, pooled, gz)
+    else:
+        grad_op, inputs = AveragePoolGrad(*op.params()), (x, gz)
+    grad = DEVICE.to_host(pool_cuda.run(grad_op, gpu, on_device(*inputs)))
+    np.testing.assert_allclose(grad, grad_op.compute(*inputs), rtol=1e-12, atol=1e-14)
+
+
 def test_pool_kernels_refuse_a_gradient_of_the_wrong_shape(pool_gpu):
     x = np.zeros((1, 1, 4, 4))
     op = AveragePoolGrad((2, 2), True, None, (0, 0), "sum")
