@@ -113,3 +113,17 @@ def test_the_lenet_trains_on_the_device_as_on_the_cpu(device):
                  if isinstance(n.op, GpuKernelOp)}
     assert {"AbstractConv2d", "AbstractConv2d_gradWeights", "AbstractConv2d_gradInputs",
             "Pool", "MaxPoolGrad"} <= on_device
+
+
+def test_a_conv_that_does_not_fit_is_refused_on_the_device_too(device):
+    device("cuda")
+    x = theano.tensor.tensor4("x")
+    w = theano.shared(np.zeros((2, 3, 3, 3)), name="w")
+    f = theano.function([x], theano.tensor.nnet.conv2d(x, w))
+    assert "GpuAbstractConv2d" in [str(n.op).split("{")[0] for n in f.maker.fgraph.toposort()]
+    with pytest.raises(ValueError, match=r"the input has 1 channels but the filters expect 3 "
+                                         r"\(input shape \(1, 1, 5, 5\)"):
+        f(np.zeros((1, 1, 5, 5)))
+    with pytest.raises(ValueError, match="fewer than the 3 that one filter covers"):
+        f(np.zeros((1, 3, 2, 5)))
+    np.testing.assert_array_equal(f(np.ones((1, 3, 4, 4))), np.zeros((1, 2, 2, 2)))

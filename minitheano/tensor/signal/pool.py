@@ -167,7 +167,9 @@ class PoolBase(Op):
 
     # device=cuda: a thread per window, or per pixel for the gradients (pool_cuda.py).
     def cuda_source(self, node: Apply) -> str | None:
-        return self.c_source(node) and pool_cuda.SOURCE
+        if self.c_source(node) is None:  # where there is no C (MaxPoolGradGrad), no CUDA
+            return None
+        return pool_cuda.SOURCE
 
     def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
         def thunk() -> None:
