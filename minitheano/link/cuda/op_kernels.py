@@ -65,12 +65,13 @@ def functions(source: str) -> list[CudaFunction]:
     return found
 
 
-_MODULES: dict[tuple[int, str], Any] = {}
+_MODULES: dict[tuple[Any, str], Any] = {}
 
 
 def compiled(device: Any, source: str) -> Any:
-    """`source` compiled for `device`, once per process."""
-    key = (id(device), source)
+    """`source` compiled for `device` (a module belongs to its device's context),
+    once per process."""
+    key = (device, source)
     if key not in _MODULES:
         _MODULES[key] = device.module(source, functions(source))
     return _MODULES[key]
