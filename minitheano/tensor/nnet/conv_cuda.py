@@ -200,7 +200,11 @@ def grad_weights(op: Any, gpu: Any, img: Any, top: Any, shape: Any) -> Any:
     patches = kernels.patches(img, rows, cols, oh, ow, op.filter_flip)
     p, q = patches.shape
     top_matrix = kernels.swap(top, n, k, oh * ow, (k, q))
-    return kernels.product(top_matrix, (q, 1), patches, (1, q), (k, p, q), kshape)
+    # (k, q) . (q, p): the transposed patches are the same memory read with swapped strides.
+    # --8<-- [start:ex-ch08-gpu-transpose]
+    d_kern = kernels.product(top_matrix, (q, 1), patches, (1, q), (k, p, q), kshape)
+    # --8<-- [end:ex-ch08-gpu-transpose]
+    return d_kern
 
 
 def grad_inputs(op: Any, gpu: Any, kern: Any, top: Any, shape: Any) -> Any:
