@@ -26,6 +26,7 @@ gradient comes out unflipped.  The ops call these through `cuda_thunk`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from minitheano.tensor.nnet.conv_c import GEOMETRY, geometry
@@ -124,6 +125,15 @@ SOURCE = ("/* minitheano conv2d on the GPU: im2col, gemm, col2im (tensor/nnet/co
 _C_TYPE = {"float64": "double", "float32": "float"}
 
 
+@dataclass(frozen=True)
+class Strided:
+    """A device array read as a matrix: element (r, c) at r * row + c * col (elements).
+    A transposed matrix is the same array with the two strides swapped."""
+    array: Any
+    row: int
+    col: int
+
+
 class ConvKernels:
     """The four kernels on device arrays of one dtype, through an op's `gpu`
     (link/cuda/op_kernels.OpKernels)."""
@@ -152,19 +162,17 @@ class ConvKernels:
                       [image])
         return image
 
-    def product(self, a: Any, a_strides: tuple[int, int], b: Any,
-                b_strides: tuple[int, int], shape: tuple[int, int, int],
+    def product(self, a: Strided, b: Strided, rows: int, cols: int, inner: int,
                 out_shape: tuple[int, ...] | None = None) -> Any:
-        """The (rows, cols) product of a (rows, inner) and b (inner, cols), each
-        read with the given element strides; `shape` is (rows, cols, inner).
-        The result is C-ordered, of `out_shape` if given (same size)."""
-        rows, cols, inner = shape
+        """The (rows, cols) product of a (rows, inner) and b (inner, cols), C-ordered,
+        of `out_shape` if given (the same size)."""
         c = self.gpu.empty(out_shape or (rows, cols), self.dtype)
         if rows * cols:
             grid = ((cols + TILE - 1) // TILE, (rows + TILE - 1) // TILE)
             self.gpu.launch(f"gemm_{self.suffix}", grid, (TILE, TILE),
-                            [rows, cols, inner, *a_strides, *b_strides, self.gpu.address(a),
-                             self.gpu.address(b), self.gpu.address(c)], [c])
+                            [rows, cols, inner, a.row, a.col, b.row, b.col,
+                             self.gpu.address(a.array), self.gpu.address(b.array),
+                             self.gpu.address(c)], [c])
         return c
 
     def swap(self, x: Any, p: int, q: int, s: int, out_shape: tuple[int, ...]) -> Any:
@@ -184,7 +192,7 @@ def forward(op: Any, gpu: Any, img: Any, kern: Any) -> Any:
     kernels = ConvKernels(gpu, img.dtype)
     patches = kernels.patches(img, rows, cols, oh, ow, op.filter_flip)
     p, q = patches.shape
-    product = kernels.product(kern, (p, 1), patches, (q, 1), (k, q, p))  # (k, n*oh*ow)
+    product = kernels.product(Strided(kern, p, 1), Strided(patches, q, 1), k, q, p)
     return kernels.swap(product, k, n, oh * ow, (n, k, oh, ow))
 
 
@@ -202,7 +210,8 @@ def grad_weights(op: Any, gpu: Any, img: Any, top: Any, shape: Any) -> Any:
     top_matrix = kernels.swap(top, n, k, oh * ow, (k, q))
     # (k, q) . (q, p): the transposed patches are the same memory read with swapped strides.
     # --8<-- [start:ex-ch08-gpu-transpose]
-    d_kern = kernels.product(top_matrix, (q, 1), patches, (1, q), (k, p, q), kshape)
+    d_kern = kernels.product(Strided(top_matrix, q, 1), Strided(patches, 1, q), k, p, q,
+                             kshape)
     # --8<-- [end:ex-ch08-gpu-transpose]
     return d_kern
 
@@ -218,5 +227,5 @@ def grad_inputs(op: Any, gpu: Any, kern: Any, top: Any, shape: Any) -> Any:
     p, q = kern.shape[1] * rows.taps * cols.taps, n * oh * ow
     kernels = ConvKernels(gpu, kern.dtype)
     top_matrix = kernels.swap(top, n, k, oh * ow, (k, q))
-    columns = kernels.product(kern, (1, p), top_matrix, (q, 1), (p, q, k))
+    columns = kernels.product(Strided(kern, 1, p), Strided(top_matrix, q, 1), p, q, k)
     return kernels.unpatches(columns, ishape, rows, cols, oh, ow, op.filter_flip)

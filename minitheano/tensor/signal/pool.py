@@ -82,6 +82,8 @@ class Window:
 
     def tap(self, a: int) -> slice:
         """The pixels (of an array `extent` long) that offset `a` meets in every window."""
+        if self.count == 0:  # no window at all (its stop would count from the end)
+            return slice(a, a)
         return slice(a, a + self.stride * (self.count - 1) + 1, self.stride)
 
     def divisors(self, mode: str) -> np.ndarray:
