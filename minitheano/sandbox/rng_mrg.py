@@ -39,7 +39,7 @@ from minitheano.config import config
 from minitheano.graph.basic import Apply
 from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
-from minitheano.sandbox import philox_c
+from minitheano.sandbox import philox_c, philox_cuda
 from minitheano.sandbox.philox import MASK32, philox4x32, random_words, uniform_from_words
 from minitheano.tensor.basic import as_tensor_variable, cast
 from minitheano.tensor.shape import get_vector_length
@@ -74,16 +74,21 @@ class PhiloxUniform(Op):
         """Fill the output cells, the bits coming from `words_of(key, call, n)`:
         philox.random_words (numpy) or its C twin (philox_c.py)."""
         state, size = inputs
-        shape = tuple(int(s) for s in size)
-        if len(shape) != self.ndim or min(shape, default=0) < 0:
-            raise ValueError(f"{self}: size {list(size)} is not a shape of {self.ndim} "
-                             f"dimensions")
+        shape = self.sample_shape(size)
         key, call = int(state[0]), int(state[1])
         n = int(np.prod(shape))
         words_per_value = 1 if self.dtype == "float32" else 2
         words = words_of((key & MASK32, key >> 32), call, n * words_per_value)
         output_cells[0][0] = np.array([key, call + 1], dtype=np.uint64)
         output_cells[1][0] = uniform_from_words(words, self.dtype).reshape(shape)
+
+    def sample_shape(self, size: np.ndarray) -> tuple[int, ...]:
+        """The shape `size` asks for, checked."""
+        shape = tuple(int(s) for s in size)
+        if len(shape) != self.ndim or min(shape, default=0) < 0:
+            raise ValueError(f"{self}: size {list(shape)} is not a shape of {self.ndim} "
+                             f"dimensions")
+        return shape
 
     def perform(self, node, inputs, output_storage):
         self.draw(inputs, random_words, output_storage)
@@ -97,6 +102,16 @@ class PhiloxUniform(Op):
 
         def thunk() -> None:
             self.draw([cell[0] for cell in input_cells], words_of, output_cells)
+        return thunk
+
+    # device=cuda: a thread per block of the counter, the same bits (philox_cuda.py).
+    def cuda_source(self, node: Apply) -> str:
+        return philox_cuda.SOURCE
+
+    def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
+        def thunk() -> None:
+            state, sample = philox_cuda.draw(self, gpu, input_cells[0][0], input_cells[1][0])
+            output_cells[0][0], output_cells[1][0] = state, sample
         return thunk
 
     def infer_shape(self, fgraph, node, input_shapes):

@@ -23,6 +23,7 @@ import numpy as np
 from minitheano.graph.basic import Apply, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.link.cuda import launch
+from minitheano.link.cuda.op_kernels import op_kernel_thunk, own_cuda
 from minitheano.link.cuda.printer import CudaFunction, CudaPrinter
 from minitheano.link.cuda.transfer import GpuFromHost, GpuKernelOp, HostFromGpu, insert_transfers
 from minitheano.link.kernel import describe
@@ -68,7 +69,7 @@ def cuda_kernel(node: Apply) -> Kernel | None:
 def on_gpu(node: Apply) -> bool:
     """Should the transfer rewrite move this node onto the device?"""
     return not isinstance(node.op, (GpuKernelOp, GpuFromHost, HostFromGpu)) \
-        and cuda_kernel(node) is not None
+        and (cuda_kernel(node) is not None or own_cuda(node) is not None)
 
 
 def prepare_graph(fgraph: FunctionGraph) -> None:
@@ -79,15 +80,18 @@ def prepare_graph(fgraph: FunctionGraph) -> None:
 def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
                 device: Any) -> list[Thunk | None]:
     """A thunk for each Gpu node and transfer of `order` (None for the host nodes)."""
-    gpu_nodes = [n for n in order if isinstance(n.op, GpuKernelOp)]
+    gpu_nodes = [n for n in order if isinstance(n.op, GpuKernelOp)
+                 and own_cuda(n.op.host_node(n)) is None]  # chapter 8's ops: op_kernels.py
     kernels = list(dict.fromkeys(cuda_kernel(n) for n in gpu_nodes))
     module = CudaModule(kernels, device) if kernels else None
     thunks: list[Thunk | None] = []
     for node in order:
         ins, outs = [storage[v] for v in node.inputs], [storage[v] for v in node.outputs]
-        if isinstance(node.op, GpuKernelOp):
+        if node in gpu_nodes:
             thunks.append(_kernel_thunk(node, module, kernels.index(cuda_kernel(node)),
                                         ins, outs))
+        elif isinstance(node.op, GpuKernelOp):
+            thunks.append(op_kernel_thunk(node, node.op.host_node(node), device, storage))
         elif isinstance(node.op, GpuFromHost):
             thunks.append(_copy_thunk(ins[0], outs[0], device.to_device, node.outputs[0]))
         elif isinstance(node.op, HostFromGpu):
