@@ -1,17 +1,16 @@
-"""Printing kernel descriptions as CUDA kernels (chapter 6).
+"""Rendering kernel descriptions as CUDA kernels (chapter 6).
 
-The descriptions are chapter 5's (tensor/kernel.py) and so is the scalar
-code: `CudaPrinter` is a `ScalarPrinter` (link/c/cprinter.py) like the C
-printer, and the body of an elementwise kernel comes out of the very same
-`body()` call.  What differs between the two targets is a handful of fields:
-
-    field             C (chapter 5)                 CUDA (here)
-    function head     int k0(mt_array *in0, ...)    extern "C" __global__ void k0(long n, ...)
-    helper qualifier  static inline                 __device__ static inline
-    index of element  for (i = 0; i < n; i++)       i = blockIdx.x * blockDim.x + threadIdx.x,
-                                                    i += blockDim.x * gridDim.x (grid-stride)
-    reduction combine one accumulator, in order     per thread, then a shared-memory tree
-                                                    (__syncthreads), then warp shuffles
+The descriptions are chapter 5's (tensor/kernel.py), and so is the way they
+are looped: `CudaPrinter` is a `LoopRenderer` (link/loop.py) like the C
+printer, so the values read once, the constants, the body of an elementwise
+kernel and the fold of one reduction element come out of the very same code.
+What this module adds are the CUDA values of the fields in link/loop.py's
+table -- the function head (`extern "C" __global__ void`), the element index
+(a grid-stride loop), the strided element (coordinates from the flat index),
+the helper qualifier (`__device__`), how a reduction combines (each thread
+its share, then a shared-memory tree with `__syncthreads`, then warp
+shuffles) -- and the kernels only a GPU needs written its own way (the
+tiled matrix product).
 
 Every kernel takes plain scalars and pointers (no structs), so the same
 argument list serves `cuLaunchKernel` (PyCUDA) and the CPU emulator.  The
@@ -22,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from minitheano.link.c.cprinter import ScalarPrinter
+from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopRenderer
 from minitheano.tensor.kernel import (
     CrossentropyGradKernel,
     CrossentropyKernel,
@@ -62,7 +61,7 @@ def _block(head: str, body: list[str], tail: str = "}") -> list[str]:
     return [head + " {"] + ["    " + line for line in body] + [tail]
 
 
-class CudaPrinter(ScalarPrinter):
+class CudaPrinter(LoopRenderer):
     """Prints kernel descriptions as CUDA C; every name starts with the given prefix."""
 
     qualifier = "__device__ static inline"
@@ -106,46 +105,39 @@ class CudaPrinter(ScalarPrinter):
                       f"{index} += {self.index_step})", body)
         # --8<-- [end:ex-ch06-grid-stride]
 
-    # -- elementwise -------------------------------------------------------------------
+    # -- elementwise: the fields of link/loop.py's table -----------------------------------
+    def read_once(self, array: LoopArray) -> str:
+        return f"{array.name}[0]"
+
+    def strided_element(self, array: LoopArray) -> str:
+        return f"{array.name}[o{array.name}]"
+
     # --8<-- [start:elemwise]
-    def elemwise(self, name: str, k: ElemwiseKernel) -> list[CudaFunction]:
+    def element_loops(self, name: str, loop: ElemwiseLoop, setup: list[str],
+                      contiguous: list[str], strided: list[str]) -> list[CudaFunction]:
         """Two kernels: `<name>_c` when every array is contiguous with the output
         (one flat index for all), `<name>_s` for any strides and broadcasting
         (the flat index is split into coordinates, each array has its strides)."""
-        program = k.program
-        if self.checks(program):
+        if self.checks(loop.kernel.program):
             raise NotImplementedError("CUDA kernels do not report value errors yet")
-        looped = [j for j, op in enumerate(k.inputs) if not op.is_scalar]
-        pointers = [(f"const {self.ctype(op.dtype)} *", f"x{j}") for j, op in enumerate(k.inputs)]
-        pointers += [(f"{self.ctype(op.dtype)} *", f"y{o}") for o, op in enumerate(k.outputs)]
-        # Inputs with one value everywhere are read once, before the loop.
-        once = [f"const {self.ctype(op.dtype)} v{j} = x{j}[0];"
-                for j, op in enumerate(k.inputs) if op.is_scalar] + self.constants(program)
-        loads: list[str | None] = [None] * len(k.inputs)
-        for j in looped:
-            loads[j] = f"x{j}[i]"
-        stores = [f"y{o}[i]" for o in range(len(k.outputs))]
-        contiguous = self._function(
-            f"{name}_c", [("long", "n"), *pointers],
-            once + self._grid_stride("n", self.body(program, loads, stores)))
-        if k.ndim == 0:
-            return [contiguous]
+        pointers = [(f"{'' if a.is_output else 'const '}{self.ctype(a.operand.dtype)} *", a.name)
+                    for a in loop.inputs + loop.outputs]
+        functions = [self._function(f"{name}_c", [("long", "n"), *pointers],
+                                    setup + self._grid_stride("n", contiguous))]
+        if loop.ndim == 0:
+            return functions
         # The strided kernel: shape d0..d{nd-1}, and array a's stride along d in
         # elements, s<a>_<d> (0 where it is broadcast).
-        nd, arrays = k.ndim, [f"x{j}" for j in looped] + [f"y{o}" for o in range(len(k.outputs))]
+        nd, arrays = loop.ndim, [a.name for a in loop.moving]
         params = [("long", "n")] + [("long", f"d{d}") for d in range(nd)]
         params += [("long", f"s{a}_{d}") for a in arrays for d in range(nd)]
         split = [f"long rest = i, {', '.join(f'o{a} = 0' for a in arrays)}, c;"]
         for d in reversed(range(nd)):  # the last dimension varies fastest
             split.append(f"c = rest % d{d}; rest /= d{d};" if d else "c = rest;")
             split.append(" ".join(f"o{a} += c * s{a}_{d};" for a in arrays))
-        for j in looped:
-            loads[j] = f"x{j}[ox{j}]"
-        stores = [f"y{o}[oy{o}]" for o in range(len(k.outputs))]
-        strided = self._function(
-            f"{name}_s", params + pointers,
-            once + self._grid_stride("n", split + self.body(program, loads, stores)))
-        return [contiguous, strided]
+        functions.append(self._function(f"{name}_s", params + pointers,
+                                        setup + self._grid_stride("n", split + strided)))
+        return functions
     # --8<-- [end:elemwise]
 
     # -- folds of a whole block --------------------------------------------------------
@@ -218,9 +210,8 @@ class CudaPrinter(ScalarPrinter):
         for d in reversed(range(nr)):
             offset += [f"c = rest % rd{d}; rest /= rd{d};" if d else "c = rest;",
                        f"at += c * rs{d};"]
-        load = self.cast("x[at]", k.input.dtype, k.out_dtype)
         per_thread = _block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)",
-                            offset + [f"acc = {fold}(acc, {load});"])
+                            offset + self.fold_element(k, "acc", "x[at]"))
         one_output = base + [f"{t} acc = {self.start_value(k.op, k.out_dtype)};"] + per_thread
         one_output += [f"acc = {block_fold}(acc, buf);", "if (threadIdx.x == 0)",
                        "    y[o] = acc;"]
