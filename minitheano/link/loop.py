@@ -5,9 +5,8 @@ says *how it is looped*, once for both targets.  `ElemwiseLoop` names the
 arrays (x0, x1... read, y0... written), says which of them move with the
 element index and which hold one value that is read once, and what the
 element at index i is in a contiguous run (`x0[i]`, the same for both
-targets).  `ReduceLoop` says which axes are kept and which are folded, what
-a fold starts from, how one element is folded in and, for argmax, which
-element wins.
+targets).  For a reduction, what both targets share is how one element is
+folded in (`fold_element`) and, for argmax, which element wins (`better`).
 
 `LoopRenderer.elemwise` prints an elementwise loop from its description:
 the values read once, the constants, and the scalar body twice (for a
@@ -81,22 +80,6 @@ class ElemwiseLoop:
         return self.kernel.ndim
 
 
-@dataclass(frozen=True)
-class ReduceLoop:
-    """How a `ReduceKernel` is looped: the output's operand, the kept and folded axes."""
-    kernel: ReduceKernel
-
-    @property
-    def output(self) -> Operand:
-        x = self.kernel.input
-        return Operand(self.kernel.out_dtype, tuple(x.broadcastable[d] for d in self.kernel.kept))
-
-    @property
-    def is_arg(self) -> bool:
-        """argmax/argmin: the output is a position, not a folded value."""
-        return self.kernel.op.startswith("arg")
-
-
 class LoopRenderer(ScalarPrinter):
     """Prints loop descriptions; a target (C, CUDA) fills in the fields of the table above."""
 
@@ -147,8 +130,3 @@ class LoopRenderer(ScalarPrinter):
         if k.input.dtype.startswith("float"):
             return f"{compare} || (isnan({v}) && !isnan({best}))"
         return compare
-
-    def arg_start(self, k: ReduceKernel) -> str:
-        """What an argmax/argmin scan starts from before any element: beaten by
-        (or tied with) every element."""
-        return self.start_value("maximum" if k.op == "argmax" else "minimum", k.input.dtype)

@@ -186,8 +186,20 @@ class DotKernel:
     dtype: str
 
 
+@dataclass(frozen=True)
+class GemmKernel:
+    """out = b*z + a*(x . y) (BLAS's gemm): z, x, y matrices of dtype `dtype`, a and b
+    scalars (0-d arrays) of dtypes `a_dtype`, `b_dtype`, converted to `dtype`."""
+    z: Operand
+    x: Operand
+    y: Operand
+    a_dtype: str
+    b_dtype: str
+    dtype: str
+
+
 Kernel = (ElemwiseKernel | ReduceKernel | SoftmaxKernel | CrossentropyKernel
-          | CrossentropyGradKernel | DotKernel)
+          | CrossentropyGradKernel | DotKernel | GemmKernel)
 
 
 def operand(v: Variable) -> Operand:
@@ -196,5 +208,5 @@ def operand(v: Variable) -> Operand:
 
 
 __all__ = ["CrossentropyGradKernel", "CrossentropyKernel", "DotKernel", "ElemwiseKernel",
-           "Kernel", "Operand", "ReduceKernel", "ScalarProgram", "SoftmaxKernel", "Step",
-           "operand", "scalar_program"]
+           "GemmKernel", "Kernel", "Operand", "ReduceKernel", "ScalarProgram", "SoftmaxKernel",
+           "Step", "operand", "scalar_program"]

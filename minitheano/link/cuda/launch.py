@@ -24,6 +24,7 @@ from minitheano.tensor.kernel import (
     CrossentropyKernel,
     DotKernel,
     ElemwiseKernel,
+    GemmKernel,
     Kernel,
     ReduceKernel,
     SoftmaxKernel,
@@ -116,6 +117,8 @@ def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
         return _crossentropy_grad(device, name, kernel, inputs)
     if isinstance(kernel, DotKernel):
         return _dot(device, name, kernel, inputs)
+    if isinstance(kernel, GemmKernel):
+        return _gemm(device, name, kernel, inputs)
     raise NotImplementedError(f"no CUDA launch for {type(kernel).__name__}")
 
 
@@ -161,7 +164,7 @@ def _reduce(device: Any, name: str, k: ReduceKernel, x: Any) -> Plan:
     kept_shape = [x.shape[d] for d in k.kept]
     red_shape = [x.shape[d] for d in k.axes]
     n_out, n_red = int(np.prod(kept_shape)), int(np.prod(red_shape))
-    if n_red == 0 and n_out > 0 and k.op in ("maximum", "minimum"):
+    if n_red == 0 and n_out > 0 and k.op in ("maximum", "minimum", "argmax", "argmin"):
         raise ValueError(f"zero-size array to reduction operation {k.op} which has no identity")
     out = device.empty(tuple(kept_shape), k.out_dtype)
     if n_out == 0:
@@ -247,3 +250,20 @@ def _dot(device: Any, name: str, k: DotKernel, inputs: list[Any]) -> Plan:
     args = (rows, cols, inner, sa[0], sa[1], sb[0], sb[1], device.address(a),
             device.address(b), device.address(out))
     return Plan([Launch(name, grid, (TILE, TILE), args)], [out])
+
+
+def _gemm(device: Any, name: str, k: GemmKernel, inputs: list[Any]) -> Plan:
+    """b*z + a*(x . y): the tiled product's launch, with z and the scalars added
+    (z's strides, then z, a and b, before the output)."""
+    z, a, x, y, b = inputs
+    if x.shape[1] != y.shape[0] or tuple(z.shape) != (x.shape[0], y.shape[1]):
+        raise ValueError(f"Gemm: shapes do not fit: Z {tuple(z.shape)}, X {tuple(x.shape)}, "
+                         f"Y {tuple(y.shape)} (Z must be X's rows by Y's columns)")
+    product = _dot(device, name, DotKernel(k.x, k.y, k.dtype), [x, y])
+    if not product.launches:  # an empty result
+        return product
+    (launch,) = product.launches
+    sz = element_strides(z)
+    args = (*launch.args[:-1], sz[0], sz[1], device.address(z), device.address(a),
+            device.address(b), launch.args[-1])
+    return Plan([Launch(name, launch.grid, launch.block, args)], product.outputs)

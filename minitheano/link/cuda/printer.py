@@ -27,6 +27,7 @@ from minitheano.tensor.kernel import (
     CrossentropyKernel,
     DotKernel,
     ElemwiseKernel,
+    GemmKernel,
     Kernel,
     ReduceKernel,
     SoftmaxKernel,
@@ -82,7 +83,7 @@ class CudaPrinter(LoopRenderer):
             return [self.crossentropy(name, kernel)]
         if isinstance(kernel, CrossentropyGradKernel):
             return [self.crossentropy_grad(name, kernel)]
-        if isinstance(kernel, DotKernel):
+        if isinstance(kernel, (DotKernel, GemmKernel)):
             return [self.dot(name, kernel)]
         raise NotImplementedError(f"no CUDA printer for {type(kernel).__name__}")
 
@@ -188,20 +189,17 @@ class CudaPrinter(LoopRenderer):
     # --8<-- [end:block-fold]
 
     # -- reductions ---------------------------------------------------------------------
-    def reduce(self, name: str, k: ReduceKernel) -> CudaFunction:
-        """One block per output element (grid-stride over them): each thread folds
-        a strided share of the reduced elements, then the block folds the threads'."""
-        if k.op not in ("add", "mul", "maximum", "minimum", "and_", "or_", "xor") \
-                or k.out_dtype not in SHUFFLE_DTYPES:
-            raise NotImplementedError(f"no CUDA reduction {k.op} in {k.out_dtype}")
-        t_in, t = self.ctype(k.input.dtype), self.ctype(k.out_dtype)
-        fold = self._fold(name, k.op, k.out_dtype)
-        block_fold = self._block_fold(fold, k.out_dtype)
+    def _reduce_walk(self, k: ReduceKernel) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+        """What a reduction kernel and an argmax kernel share: their parameters
+        (the kept and the reduced shapes and strides, in elements), the
+        statements finding output o's first input element (`base`), and those
+        finding reduced element r of it (`at`, r counted in C order)."""
         nk, nr = len(k.kept), len(k.axes)
         params = [("long", "n_out"), ("long", "n_red")]
         params += [("long", f"kd{d}") for d in range(nk)] + [("long", f"ks{d}") for d in range(nk)]
         params += [("long", f"rd{d}") for d in range(nr)] + [("long", f"rs{d}") for d in range(nr)]
-        params += [(f"const {t_in} *", "x"), (f"{t} *", "y")]
+        params += [(f"const {self.ctype(k.input.dtype)} *", "x"),
+                   (f"{self.ctype(k.out_dtype)} *", "y")]
         base = ["long rest = o, base = 0, c;"]
         for d in reversed(range(nk)):
             base += [f"c = rest % kd{d}; rest /= kd{d};" if d else "c = rest;",
@@ -210,12 +208,60 @@ class CudaPrinter(LoopRenderer):
         for d in reversed(range(nr)):
             offset += [f"c = rest % rd{d}; rest /= rd{d};" if d else "c = rest;",
                        f"at += c * rs{d};"]
+        return params, base, offset
+
+    def reduce(self, name: str, k: ReduceKernel) -> CudaFunction:
+        """One block per output element (grid-stride over them): each thread folds
+        a strided share of the reduced elements, then the block folds the threads'."""
+        if k.op.startswith("arg"):
+            return self.argreduce(name, k)
+        if k.op not in ("add", "mul", "maximum", "minimum", "and_", "or_", "xor") \
+                or k.out_dtype not in SHUFFLE_DTYPES:
+            raise NotImplementedError(f"no CUDA reduction {k.op} in {k.out_dtype}")
+        t = self.ctype(k.out_dtype)
+        block_fold = self._block_fold(self._fold(name, k.op, k.out_dtype), k.out_dtype)
+        params, base, offset = self._reduce_walk(k)
         per_thread = _block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)",
                             offset + self.fold_element(k, "acc", "x[at]"))
         one_output = base + [f"{t} acc = {self.start_value(k.op, k.out_dtype)};"] + per_thread
         one_output += [f"acc = {block_fold}(acc, buf);", "if (threadIdx.x == 0)",
                        "    y[o] = acc;"]
         body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
+        body += _block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
+        return self._function(name, params, body, barriers=True)
+
+    def argreduce(self, name: str, k: ReduceKernel) -> CudaFunction:
+        """argmax/argmin: one block per output position.  Each thread scans a
+        strided share of the reduced elements, keeping its first best (the
+        comparison is the C printer's, `better`); then the block keeps the best
+        of its threads' (a tie goes to the smaller position, so the answer is
+        numpy's first best), a tree in shared memory down to one thread: a
+        (value, position) pair does not fit one warp shuffle."""
+        t = self.ctype(k.input.dtype)
+        pick = f"{name}_pick"
+        # Slot (v, at) takes (w, wat) when that is a real element (wat >= 0) and beats
+        # it, or ties with it at a smaller position, or the slot is still empty (at < 0).
+        self.helpers[(pick, k.input.dtype)] = "\n".join([
+            f"__device__ static void {pick}({t} *v, long *at, {t} w, long wat)", "{",
+            f"    if (wat >= 0 && (*at < 0 || {self.better(k, 'w', '*v')}",
+            f"                     || (!({self.better(k, '*v', 'w')}) && wat < *at))) {{",
+            "        *v = w;", "        *at = wat;", "    }", "}"])
+        params, base, offset = self._reduce_walk(k)
+        scan = offset + [f"{pick}(&best, &best_at, x[at], r);"]
+        # --8<-- [start:argmax-tree]
+        one_output = base + [f"{t} best = 0;", "long best_at = -1;  /* nothing seen yet */"]
+        one_output += _block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)", scan)
+        one_output += ["vals[threadIdx.x] = best;", "ats[threadIdx.x] = best_at;",
+                       "__syncthreads();"]
+        one_output += _block("for (unsigned half = blockDim.x / 2; half > 0; half /= 2)", [
+            "if (threadIdx.x < half)",
+            f"    {pick}(&vals[threadIdx.x], &ats[threadIdx.x], vals[threadIdx.x + half],"
+            " ats[threadIdx.x + half]);",
+            "__syncthreads();"])
+        one_output += ["if (threadIdx.x == 0)", f"    y[o] = ({self.ctype(k.out_dtype)})ats[0];",
+                       "__syncthreads();  /* ats[0] is read before the next output's scan */"]
+        # --8<-- [end:argmax-tree]
+        body = [f"__shared__ {t} vals[MT_MAX_BLOCK];", "__shared__ long ats[MT_MAX_BLOCK];"]
         body += _block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
         return self._function(name, params, body, barriers=True)
 
@@ -274,15 +320,23 @@ class CudaPrinter(LoopRenderer):
 
     # -- matrix product ------------------------------------------------------------------
     # --8<-- [start:dot]
-    def dot(self, name: str, k: DotKernel) -> CudaFunction:
+    def dot(self, name: str, k: DotKernel | GemmKernel) -> CudaFunction:
         """c = a . b with TILE x TILE blocks, one thread per element of c.  The
         block walks along k one tile at a time: its threads copy a tile of a and
         one of b into shared memory (each thread one element of each), wait,
-        then each multiplies a row of the one by a column of the other."""
+        then each multiplies a row of the one by a column of the other.  Gemm
+        is the same walk, with beta * z + alpha * (a . b) stored at the end."""
         t = self.ctype(k.dtype)
         params = [("long", "rows"), ("long", "cols"), ("long", "inner"),
                   ("long", "ar"), ("long", "ac"), ("long", "br"), ("long", "bc"),
                   (f"const {t} *", "a"), (f"const {t} *", "b"), (f"{t} *", "c")]
+        store = "acc"
+        if isinstance(k, GemmKernel):
+            params[-1:-1] = [("long", "zr"), ("long", "zc"), (f"const {t} *", "z"),
+                             (f"const {self.ctype(k.a_dtype)} *", "alpha"),
+                             (f"const {self.ctype(k.b_dtype)} *", "beta")]
+            store = (f"{self.cast('beta[0]', k.b_dtype, k.dtype)} * z[row * zr + col * zc]"
+                     f" + {self.cast('alpha[0]', k.a_dtype, k.dtype)} * acc")
         body = [f"__shared__ {t} ta[MT_TILE][MT_TILE];",
                 f"__shared__ {t} tb[MT_TILE][MT_TILE];",
                 "const int tx = threadIdx.x, ty = threadIdx.y;",
@@ -303,6 +357,6 @@ class CudaPrinter(LoopRenderer):
             "for (int j = 0; j < MT_TILE; j++)",
             "    acc += ta[ty][j] * tb[j][tx];",
             "__syncthreads();  /* everyone is done with them before the next are loaded */"])
-        body += ["if (row < rows && col < cols)", "    c[row * cols + col] = acc;"]
+        body += ["if (row < rows && col < cols)", f"    c[row * cols + col] = {store};"]
         return self._function(name, params, body, barriers=True)
     # --8<-- [end:dot]
