@@ -179,6 +179,39 @@ class CrossentropyGradKernel:
 
 
 @dataclass(frozen=True)
+class CrossentropySoftmaxKernel:
+    """Softmax and the cross-entropy against class indices in one pass over each row
+    of the logits x: sm = softmax(x) and loss[i] = -log_softmax(x)[i, y[i]]."""
+    logits: Operand
+    index_dtype: str
+
+
+@dataclass(frozen=True)
+class CrossentropySoftmaxDxKernel:
+    """Its gradient with respect to x: dx[i, j] = g[i] * sm[i, j], less g[i] where
+    j == y[i]."""
+    sm: Operand
+    index_dtype: str
+
+
+@dataclass(frozen=True)
+class ViewKernel:
+    """A DimShuffle: the same memory seen with other dimensions (`new_order` as
+    DimShuffle's: input dimensions, 'x' for a new one of length 1); no element
+    is read or written, only the shape and strides change."""
+    input: Operand
+    new_order: tuple[int | str, ...]
+
+
+@dataclass(frozen=True)
+class ShapeKernel:
+    """The length of dimension `dim` of `input`, as an int64 0-d array: read from
+    the array's shape, never from its data."""
+    input: Operand
+    dim: int
+
+
+@dataclass(frozen=True)
 class DotKernel:
     """out = a . b for two matrices (numpy.dot), all three of dtype `dtype`."""
     a: Operand
@@ -199,7 +232,8 @@ class GemmKernel:
 
 
 Kernel = (ElemwiseKernel | ReduceKernel | SoftmaxKernel | CrossentropyKernel
-          | CrossentropyGradKernel | DotKernel | GemmKernel)
+          | CrossentropyGradKernel | CrossentropySoftmaxKernel | CrossentropySoftmaxDxKernel
+          | ViewKernel | ShapeKernel | DotKernel | GemmKernel)
 
 
 def operand(v: Variable) -> Operand:
@@ -207,6 +241,7 @@ def operand(v: Variable) -> Operand:
     return Operand(v.type.dtype, tuple(v.type.broadcastable))
 
 
-__all__ = ["CrossentropyGradKernel", "CrossentropyKernel", "DotKernel", "ElemwiseKernel",
-           "GemmKernel", "Kernel", "Operand", "ReduceKernel", "ScalarProgram", "SoftmaxKernel",
-           "Step", "operand", "scalar_program"]
+__all__ = ["CrossentropyGradKernel", "CrossentropyKernel", "CrossentropySoftmaxDxKernel",
+           "CrossentropySoftmaxKernel", "DotKernel", "ElemwiseKernel", "GemmKernel", "Kernel",
+           "Operand", "ReduceKernel", "ScalarProgram", "ShapeKernel", "SoftmaxKernel", "Step",
+           "ViewKernel", "operand", "scalar_program"]

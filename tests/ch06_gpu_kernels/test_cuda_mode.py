@@ -211,3 +211,83 @@ def test_a_training_step_moves_only_the_minibatch_in(cuda):
     updates = f.maker.fgraph.outputs[1:]
     assert len(updates) == 3
     assert all(isinstance(u.owner.op, GpuKernelOp) for u in updates), updates
+
+
+@pytest.fixture
+def transfers(monkeypatch):
+    """Every copy between host and emulated device, as (direction, shape): patched
+    on the class before a function is made, so its thunks call the counters."""
+    moves = []
+    to_device, to_host = emulator.EmulatedDevice.to_device, emulator.EmulatedDevice.to_host
+
+    def counting_to_device(self, x, dtype=None):
+        if not isinstance(x, emulator.EmulatedArray):  # a device-to-device copy is no transfer
+            moves.append(("in", np.shape(x)))
+        return to_device(self, x, dtype)
+
+    def counting_to_host(self, x):
+        moves.append(("out", tuple(x.shape)))
+        return to_host(self, x)
+
+    monkeypatch.setattr(emulator.EmulatedDevice, "to_device", counting_to_device)
+    monkeypatch.setattr(emulator.EmulatedDevice, "to_host", counting_to_host)
+    return moves
+
+
+def test_the_mlp_step_has_no_host_round_trip(cuda, transfers):
+    rng = np.random.default_rng(0)
+    _, _, f = mlp_step(None, rng)
+    expected, _, g = mlp_step(Mode("c"), np.random.default_rng(0))
+    host_nodes = [n.op for n in f.maker.fgraph.toposort()
+                  if not isinstance(n.op, (GpuKernelOp, GpuFromHost, HostFromGpu))]
+    assert not host_nodes, f"nodes still on the host: {host_nodes}"
+    data = rng.standard_normal((20, 7))
+    labels = rng.integers(0, 3, 20).astype("int32")
+    transfers.clear()
+    loss = f(data, labels)
+    # In: the minibatch; out: the loss, and the 4-byte flag by which each of the two
+    # cross-entropy kernels says whether a class index was out of range.
+    flags = [m for m in transfers if m == ("out", (1,))]
+    assert sorted(m for m in transfers if m not in flags) == \
+        [("in", (20,)), ("in", (20, 7)), ("out", ())]
+    assert len(flags) == 2
+    np.testing.assert_allclose(loss, g(data, labels), rtol=1e-10)
+
+
+def test_constants_move_to_the_device_once(cuda, transfers):
+    x = T.dmatrix("x")
+    f = theano.function([x], T.exp(x) * 3.5 + np.arange(2.0))
+    constants = [n for n in f.maker.fgraph.toposort()
+                 if isinstance(n.op, GpuFromHost) and isinstance(n.inputs[0], Constant)]
+    assert constants, "the test needs a constant read on the device"
+    expected = np.exp(np.ones((3, 2))) * 3.5 + np.arange(2.0)
+    for _ in range(2):
+        transfers.clear()
+        np.testing.assert_allclose(f(np.ones((3, 2))), expected)
+        assert sorted(transfers) == [("in", (3, 2)), ("out", (3, 2))]
+
+
+def test_dimshuffle_and_shape_on_the_device(cuda):
+    x = T.dmatrix("x")
+    y = T.exp(x)
+    f = theano.function([x], [T.dot(y.T, y), T.cast(y.shape[1], "float64") * y.dimshuffle(
+        "x", 1, 0)])
+    kinds = [str(op) for op in ops(f)]
+    assert any(k.startswith("GpuDimShuffle") for k in kinds), kinds
+    assert sum(k.startswith("HostFromGpu") for k in kinds) == 2, kinds
+    values = np.arange(6.0).reshape(3, 2) / 10
+    a, b = f(values)
+    np.testing.assert_allclose(a, np.exp(values).T @ np.exp(values), rtol=1e-12)
+    np.testing.assert_allclose(b, 2 * np.exp(values).T[None], rtol=1e-12)
+
+
+def test_a_host_array_is_not_moved_in_only_for_its_shape(cuda):
+    x = T.dmatrix("x")
+    f = theano.function([x], x.T * 2)  # the view reads a host array: it stays there
+    nodes = f.maker.fgraph.toposort()
+    assert str(nodes[0].op) == "DimShuffle{1,0}"
+    moved = [n.inputs[0] for n in nodes if isinstance(n.op, GpuFromHost)
+             and not isinstance(n.inputs[0], Constant)]
+    assert moved == [nodes[0].outputs[0]]  # x moves in once, as its transpose
+    np.testing.assert_array_equal(f(np.arange(6.0).reshape(2, 3)),
+                                  np.arange(6.0).reshape(2, 3).T * 2)

@@ -18,6 +18,8 @@ from minitheano.link.cuda.printer import MAX_BLOCK, CudaPrinter
 from minitheano.link.kernel import describe
 from minitheano.tensor import nnet
 from minitheano.tensor.blas import gemm_no_inplace
+from minitheano.tensor.nnet.nnet import crossentropy_softmax, crossentropy_softmax_dx
+from minitheano.tensor.shape import Shape_i
 
 pytestmark = pytest.mark.skipif(nvcc.nvcc_problem() is not None,
                                 reason=str(nvcc.nvcc_problem()))
@@ -34,6 +36,9 @@ def nodes(dtype):
                 T.vector(dtype=dtype), x, T.ivector()).owner,
             "dot": T.dot(x, y).owner,
             "argmax": T.argmax(x, axis=1).owner,
+            "xent_sm": crossentropy_softmax(x, T.ivector())[0].owner,
+            "xent_sm_dx": crossentropy_softmax_dx(T.vector(dtype=dtype), x, T.ivector()).owner,
+            "shape": Shape_i(1)(x).owner,
             "gemm": gemm_no_inplace(x, T.scalar(dtype=dtype), x, y, T.dscalar()).owner}
 
 

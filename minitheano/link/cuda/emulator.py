@@ -150,6 +150,12 @@ class EmulatedDevice:
     def contiguous(self, x: EmulatedArray) -> EmulatedArray:
         return EmulatedArray(np.ascontiguousarray(self.own(x)), self)
 
+    def view(self, x: EmulatedArray, shape: tuple[int, ...],
+             strides: tuple[int, ...]) -> EmulatedArray:
+        """The memory of `x` seen with another shape and strides (bytes): no copy."""
+        return EmulatedArray(np.lib.stride_tricks.as_strided(self.own(x), shape, strides,
+                                                             writeable=False), self)
+
     def place(self, x: np.ndarray) -> EmulatedArray:
         """`x` itself as a device array, strides and all (tests use this to hand
         kernels any layout; a transfer would copy it)."""

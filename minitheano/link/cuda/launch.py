@@ -22,12 +22,16 @@ from minitheano.link.cuda.printer import MAX_BLOCK, TILE, WARP
 from minitheano.tensor.kernel import (
     CrossentropyGradKernel,
     CrossentropyKernel,
+    CrossentropySoftmaxDxKernel,
+    CrossentropySoftmaxKernel,
     DotKernel,
     ElemwiseKernel,
     GemmKernel,
     Kernel,
     ReduceKernel,
+    ShapeKernel,
     SoftmaxKernel,
+    ViewKernel,
 )
 
 ELEMWISE_BLOCK = 256   # threads per block of a grid-stride kernel
@@ -115,6 +119,16 @@ def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
         return _crossentropy(device, name, kernel, inputs)
     if isinstance(kernel, CrossentropyGradKernel):
         return _crossentropy_grad(device, name, kernel, inputs)
+    if isinstance(kernel, CrossentropySoftmaxKernel):
+        return _crossentropy_softmax(device, name, kernel, inputs)
+    if isinstance(kernel, CrossentropySoftmaxDxKernel):
+        return _crossentropy_softmax_dx(device, name, kernel, inputs)
+    if isinstance(kernel, ViewKernel):
+        return Plan([], [_view(device, kernel, inputs[0])])
+    if isinstance(kernel, ShapeKernel):
+        out = device.empty((), "int64")
+        n = int(inputs[0].shape[kernel.dim])
+        return Plan([Launch(name, (1, 1), (1, 1), (n, device.address(out)))], [out])
     if isinstance(kernel, DotKernel):
         return _dot(device, name, kernel, inputs)
     if isinstance(kernel, GemmKernel):
@@ -235,6 +249,57 @@ def _crossentropy_grad(device: Any, name: str, k: CrossentropyGradKernel,
             device.address(flag))
     grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
     return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
+
+
+def _crossentropy_softmax(device: Any, name: str, k: CrossentropySoftmaxKernel,
+                          inputs: list[Any]) -> Plan:
+    x, y = inputs
+    rows, m = x.shape
+    if y.shape[0] != rows:
+        raise ValueError(f"{rows} rows of logits but {y.shape[0]} class indices")
+    if rows and not m:
+        raise ValueError("softmax of an empty row: its max is undefined")
+    loss, sm = device.empty((rows,), k.logits.dtype), device.empty((rows, m), k.logits.dtype)
+    flag = device.zeros((1,), "int32")
+    if rows == 0:
+        return Plan([], [loss, sm], flag)
+    xs, ys = element_strides(x), element_strides(y)
+    args = (rows, m, xs[0], xs[1], ys[0], device.address(x), device.address(y),
+            device.address(loss), device.address(sm), device.address(flag))
+    launch = Launch(name, (min(rows, MAX_GRID), 1), (reduction_block(m), 1), args)
+    return Plan([launch], [loss, sm], flag)
+
+
+def _crossentropy_softmax_dx(device: Any, name: str, k: CrossentropySoftmaxDxKernel,
+                             inputs: list[Any]) -> Plan:
+    g, sm, y = inputs
+    rows, classes = sm.shape
+    if y.shape[0] != rows or g.shape[0] != rows:
+        raise ValueError(f"{rows} rows of probabilities, {y.shape[0]} class indices and "
+                         f"{g.shape[0]} gradients")
+    out = device.empty((rows, classes), k.sm.dtype)
+    flag = device.zeros((1,), "int32")
+    if rows * classes == 0:
+        return Plan([], [out], flag)
+    gs, ss, ys = element_strides(g), element_strides(sm), element_strides(y)
+    args = (rows, classes, gs[0], ss[0], ss[1], ys[0], device.address(g), device.address(sm),
+            device.address(y), device.address(out), device.address(flag))
+    grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
+    return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
+
+
+def _view(device: Any, k: ViewKernel, x: Any) -> Any:
+    """DimShuffle of a device array: the same memory with other dimensions.
+    A new dimension ('x') has length 1 (its stride does not matter); a dropped
+    one must have length 1."""
+    kept = {d for d in k.new_order if d != "x"}
+    for d, n in enumerate(x.shape):
+        if d not in kept and n != 1:
+            raise ValueError(f"DimShuffle{{{','.join(map(str, k.new_order))}}}: cannot drop "
+                             f"dimension {d} of length {n} (only broadcastable ones)")
+    shape = tuple(1 if d == "x" else x.shape[d] for d in k.new_order)
+    strides = tuple(0 if d == "x" else x.strides[d] for d in k.new_order)
+    return device.view(x, shape, strides)
 
 
 def _dot(device: Any, name: str, k: DotKernel, inputs: list[Any]) -> Plan:

@@ -25,12 +25,16 @@ from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopRenderer
 from minitheano.tensor.kernel import (
     CrossentropyGradKernel,
     CrossentropyKernel,
+    CrossentropySoftmaxDxKernel,
+    CrossentropySoftmaxKernel,
     DotKernel,
     ElemwiseKernel,
     GemmKernel,
     Kernel,
     ReduceKernel,
+    ShapeKernel,
     SoftmaxKernel,
+    ViewKernel,
 )
 
 WARP = 32          # threads that run in lockstep on NVIDIA hardware
@@ -83,8 +87,16 @@ class CudaPrinter(LoopRenderer):
             return [self.crossentropy(name, kernel)]
         if isinstance(kernel, CrossentropyGradKernel):
             return [self.crossentropy_grad(name, kernel)]
+        if isinstance(kernel, CrossentropySoftmaxKernel):
+            return [self.crossentropy_softmax(name, kernel)]
+        if isinstance(kernel, CrossentropySoftmaxDxKernel):
+            return [self.crossentropy_softmax_dx(name, kernel)]
         if isinstance(kernel, (DotKernel, GemmKernel)):
             return [self.dot(name, kernel)]
+        if isinstance(kernel, ShapeKernel):
+            return [self.shape(name, kernel)]
+        if isinstance(kernel, ViewKernel):
+            return []  # a view is made by the host: new shape and strides, no kernel
         raise NotImplementedError(f"no CUDA printer for {type(kernel).__name__}")
 
     def module(self, functions: list[CudaFunction]) -> str:
@@ -317,6 +329,54 @@ class CudaPrinter(LoopRenderer):
                    "if (want < 0 || want >= classes)", "    *bad = 1;",
                    f"dx[i] = c == want ? -g[r * gs] / coding[r * cr + c * cc] : ({t})0;"]
         return self._function(name, params, self._grid_stride("rows * classes", element))
+
+    def crossentropy_softmax(self, name: str, k: CrossentropySoftmaxKernel) -> CudaFunction:
+        """Softmax's three passes over a row (one block per row), and thread 0
+        also writes the row's loss, -(x[y] - max - log(sum)): log_softmax's value,
+        finite where log(softmax) would be log(0)."""
+        d = k.logits.dtype
+        t, ti, exp, log = (self.ctype(d), self.ctype(k.index_dtype), self.math("exp", d),
+                           self.math("log", d))
+        larger = self._fold(name, "maximum", d)
+        top, total = self._block_fold(larger, d), self._block_fold(self._fold(name, "add", d), d)
+        params = [("long", "rows"), ("long", "m"), ("long", "xr"), ("long", "xc"),
+                  ("long", "ys"), (f"const {t} *", "x"), (f"const {ti} *", "yidx"),
+                  (f"{t} *", "loss"), (f"{t} *", "sm"), ("int *", "bad")]
+        each = "for (long j = threadIdx.x; j < m; j += blockDim.x)"
+        row = [f"const {t} *xrow = x + r * xr;", f"{t} v = -{self.infinity};"]
+        row += _block(each, [f"v = {larger}(v, xrow[j * xc]);"])
+        row += [f"const {t} high = {top}(v, buf);", "v = 0;"]
+        row += _block(each, [f"v += {exp}(xrow[j * xc] - high);"])
+        row += [f"const {t} sum = {total}(v, buf);"]
+        row += _block(each, [f"sm[r * m + j] = {exp}(xrow[j * xc] - high) / sum;"])
+        row += _block("if (threadIdx.x == 0)", [
+            "const long c = (long)yidx[r * ys];",
+            "if (c < 0 || c >= m)", "    *bad = 1;",
+            f"loss[r] = c < 0 || c >= m ? ({t})0 : -(xrow[c * xc] - high - {log}(sum));"])
+        body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
+        body += _block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
+        return self._function(name, params, body, barriers=True)
+
+    def crossentropy_softmax_dx(self, name: str, k: CrossentropySoftmaxDxKernel) -> CudaFunction:
+        """A thread per element of dx: g[r] * sm[r, c], less g[r] where c == y[r]."""
+        d = k.sm.dtype
+        t, ti = self.ctype(d), self.ctype(k.index_dtype)
+        params = [("long", "rows"), ("long", "classes"), ("long", "gs"), ("long", "sr"),
+                  ("long", "sc"), ("long", "ys"), (f"const {t} *", "g"), (f"const {t} *", "sm"),
+                  (f"const {ti} *", "yidx"), (f"{t} *", "dx"), ("int *", "bad")]
+        element = ["const long r = i / classes, c = i % classes;",
+                   "const long want = (long)yidx[r * ys];",
+                   "if (want < 0 || want >= classes)", "    *bad = 1;",
+                   f"const {t} gr = g[r * gs], p = gr * sm[r * sr + c * sc];",
+                   "dx[i] = c == want ? p - gr : p;"]
+        return self._function(name, params, self._grid_stride("rows * classes", element))
+
+    # -- what only looks at an array's shape ---------------------------------------------
+    def shape(self, name: str, k: ShapeKernel) -> CudaFunction:
+        """One thread stores a length the host read from the array's shape: the
+        number travels as a launch argument, no copy of any data."""
+        body = ["if (blockIdx.x == 0 && threadIdx.x == 0)", "    y[0] = n;"]
+        return self._function(name, [("long", "n"), ("int64_t *", "y")], body)
 
     # -- matrix product ------------------------------------------------------------------
     # --8<-- [start:dot]

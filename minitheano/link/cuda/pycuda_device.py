@@ -78,6 +78,11 @@ class PyCudaDevice:
             return x
         return self.gpuarray.to_gpu(np.ascontiguousarray(x, dtype=dtype))
 
+    def view(self, x: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
+        """The memory of `x` with another shape and strides (bytes): no copy."""
+        return self.gpuarray.GPUArray(shape, x.dtype, gpudata=x.gpudata, strides=strides,
+                                      base=x)
+
     def place(self, x: np.ndarray) -> Any:
         return self.to_device(x)
 

@@ -20,13 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.link.cuda import launch
 from minitheano.link.cuda.printer import CudaFunction, CudaPrinter
-from minitheano.link.cuda.transfer import GpuFromHost, GpuKernelOp, HostFromGpu, insert_transfers
+from minitheano.link.cuda.transfer import (
+    GpuFromHost,
+    GpuKernelOp,
+    HostFromGpu,
+    insert_transfers,
+)
 from minitheano.link.kernel import describe
-from minitheano.tensor.kernel import Kernel
+from minitheano.tensor.kernel import Kernel, ShapeKernel, ViewKernel
 
 Thunk = Callable[[], None]
 
@@ -65,10 +70,18 @@ def cuda_kernel(node: Apply) -> Kernel | None:
     return kernel
 
 
-def on_gpu(node: Apply) -> bool:
-    """Should the transfer rewrite move this node onto the device?"""
-    return not isinstance(node.op, (GpuKernelOp, GpuFromHost, HostFromGpu)) \
-        and cuda_kernel(node) is not None
+def on_gpu(node: Apply, on_device: Callable[[Variable], bool]) -> bool:
+    """Should the transfer rewrite move this node onto the device?  Any node with
+    a CUDA kernel, except those that only look at an array's shape (a view, a
+    length): they move only when their array is on the device already
+    (`on_device`), where they save the trip to the host; a host array would be
+    moved in for nothing."""
+    if isinstance(node.op, (GpuKernelOp, GpuFromHost, HostFromGpu)):
+        return False
+    kernel = cuda_kernel(node)
+    if isinstance(kernel, (ViewKernel, ShapeKernel)):
+        return on_device(node.inputs[0])
+    return kernel is not None
 
 
 def prepare_graph(fgraph: FunctionGraph) -> None:
@@ -88,6 +101,8 @@ def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
         if isinstance(node.op, GpuKernelOp):
             thunks.append(_kernel_thunk(node, module, kernels.index(cuda_kernel(node)),
                                         ins, outs))
+        elif isinstance(node.op, GpuFromHost) and isinstance(node.inputs[0], Constant):
+            thunks.append(_constant_thunk(node, outs[0], device))
         elif isinstance(node.op, GpuFromHost):
             thunks.append(_copy_thunk(ins[0], outs[0], device.to_device, node.outputs[0]))
         elif isinstance(node.op, HostFromGpu):
@@ -95,6 +110,17 @@ def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
         else:
             thunks.append(None)
     return thunks
+
+
+def _constant_thunk(node: Apply, out: list, device: Any) -> Thunk:
+    """A constant is moved to the device once, when the function is made, and
+    stays there: every call hands the kernels the same device array (they never
+    write their inputs)."""
+    value = device.to_device(np.asarray(node.inputs[0].data), node.outputs[0].type.dtype)
+
+    def thunk() -> None:
+        out[0] = value
+    return thunk
 
 
 def _copy_thunk(src: list, dst: list, copy: Callable, to: Variable | None) -> Thunk:
