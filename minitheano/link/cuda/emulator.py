@@ -18,6 +18,7 @@ it reads shared memory no thread wrote), and an `EmulatorError` says which.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from minitheano.link.c import build
-from minitheano.link.cuda.launch import Launch, Plan
+from minitheano.link.cuda.launch import ContextError, Launch, Plan, context_message
 from minitheano.link.cuda.printer import CudaFunction
 
 HEADER = (Path(__file__).parent / "emulator.h").read_text()
@@ -84,6 +85,7 @@ class EmulatedModule:
 
 
 _warned = False
+_CONTEXTS = itertools.count(1)  # the number of each emulated device's context
 
 
 def warn_emulated() -> None:
@@ -104,6 +106,7 @@ class EmulatedArray:
     def __init__(self, array: np.ndarray, device: EmulatedDevice) -> None:
         self.array = array
         self.device = device
+        self.context = device.context  # which context's memory this is
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -118,13 +121,18 @@ class EmulatedArray:
         return self.array.dtype
 
     def __repr__(self) -> str:
-        return f"EmulatedArray({self.array.dtype}, shape={self.array.shape})"
+        return (f"EmulatedArray({self.array.dtype}, shape={self.array.shape}, "
+                f"context {self.context})")
 
 
 class EmulatedDevice:
-    """Device arrays are EmulatedArrays; kernels run in an EmulatedModule."""
+    """Device arrays are EmulatedArrays; kernels run in an EmulatedModule.  Each
+    device is a context of its own, numbered: its arrays carry the number."""
 
     name = "emulator"
+
+    def __init__(self) -> None:
+        self.context = next(_CONTEXTS)
 
     def empty(self, shape: tuple[int, ...], dtype: str) -> EmulatedArray:
         # Fresh device memory holds garbage: poison it, as shared memory is.
@@ -139,9 +147,8 @@ class EmulatedDevice:
         if not isinstance(x, EmulatedArray):
             raise TypeError(f"a kernel was given a host value ({type(x).__name__}): it "
                             "must be moved to the device first (GpuFromHost)")
-        if x.device is not self:
-            raise ValueError("a device array of another device (another context) was "
-                             "given to this one's kernel; move it through the host")
+        if x.context != self.context:
+            raise ContextError(context_message(x, x.context, self.context))
         return x.array
 
     def address(self, x: EmulatedArray) -> int:

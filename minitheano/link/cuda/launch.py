@@ -38,6 +38,17 @@ ELEMWISE_BLOCK = 256   # threads per block of a grid-stride kernel
 MAX_GRID = 1024        # blocks of a grid-stride kernel: each thread then takes several elements
 
 
+class ContextError(ValueError):
+    """A device array of one context handed to another: device memory belongs to
+    the context that allocated it, and crosses to another only through the host."""
+
+
+def context_message(x: Any, have: Any, want: Any) -> str:
+    return (f"{x!r} lives in device context {have}, but was given to context {want}: "
+            "device arrays do not move between contexts; copy it through the host "
+            "(to_host, then to_device of the other context)")
+
+
 @dataclass(frozen=True)
 class Launch:
     """One kernel launch: which function, grid (x, y), block (x, y), the arguments."""

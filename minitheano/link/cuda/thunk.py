@@ -23,6 +23,7 @@ import numpy as np
 from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.link.cuda import launch
+from minitheano.link.cuda.launch import ContextError
 from minitheano.link.cuda.printer import CudaFunction, CudaPrinter
 from minitheano.link.cuda.transfer import (
     GpuFromHost,
@@ -143,6 +144,8 @@ def _kernel_thunk(node: Apply, module: CudaModule, i: int, in_cells: list[list],
         values = [c[0] for c in in_cells]
         try:
             outs = module.run(i, values)
+        except ContextError:
+            raise  # not bad input: there is no host answer to give
         except (ValueError, IndexError):
             # Bad input: the op's own perform says what is wrong, in its words.
             host = [device.to_host(v) for v in values]
