@@ -80,6 +80,16 @@ class ElemwiseLoop:
         return self.kernel.ndim
 
 
+@dataclass(frozen=True)
+class LoopBody:
+    """What `LoopRenderer` prints for both targets: the statements before the
+    loop (values read once, constants, error flags) and those computing one
+    element, for a contiguous run and for any strides."""
+    setup: list[str]
+    contiguous: list[str]
+    strided: list[str]
+
+
 class LoopRenderer(ScalarPrinter):
     """Prints loop descriptions; a target (C, CUDA) fills in the fields of the table above."""
 
@@ -92,15 +102,20 @@ class LoopRenderer(ScalarPrinter):
         """The element at index i of an array walked with any strides."""
         raise NotImplementedError
 
-    def element_loops(self, name: str, loop: ElemwiseLoop, setup: list[str],
-                      contiguous: list[str], strided: list[str]) -> Any:
-        """The target's function(s): `setup` once, then `contiguous` (element i is
-        x0[i]) or `strided` at every index, with its head and element index."""
+    def element_loops(self, name: str, loop: ElemwiseLoop, body: LoopBody) -> Any:
+        """The target's function(s): `body.setup` once, then `body.contiguous`
+        (element i is x0[i]) or `body.strided` at every index, with the target's
+        head and element index."""
         raise NotImplementedError
 
     # -- elementwise: printed here for both targets ----------------------------------------
     def elemwise(self, name: str, k: ElemwiseKernel) -> Any:
-        loop, program = ElemwiseLoop.of(k), k.program
+        loop = ElemwiseLoop.of(k)
+        return self.element_loops(name, loop, self.loop_body(loop))
+
+    def loop_body(self, loop: ElemwiseLoop) -> LoopBody:
+        """The statements of an elementwise loop, whatever the target."""
+        program = loop.kernel.program
         setup = [f"const {self.ctype(a.operand.dtype)} v{a.position} = {self.read_once(a)};"
                  for a in loop.read_once]
         setup += self.constants(program)
@@ -109,7 +124,7 @@ class LoopRenderer(ScalarPrinter):
                                [f"{a.name}[i]" for a in loop.outputs])
         strided = self.body(program, self._loads(loop, self.strided_element),
                             [self.strided_element(a) for a in loop.outputs])
-        return self.element_loops(name, loop, setup, contiguous, strided)
+        return LoopBody(setup, contiguous, strided)
 
     @staticmethod
     def _loads(loop: ElemwiseLoop, element: Callable[[LoopArray], str]) -> list[str | None]:

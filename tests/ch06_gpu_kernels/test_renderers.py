@@ -9,21 +9,7 @@ from minitheano import tensor as T
 from minitheano.link.c.loops import CPrinter
 from minitheano.link.cuda.printer import CudaPrinter
 from minitheano.link.kernel import describe
-from minitheano.link.loop import ElemwiseLoop, LoopRenderer
-
-
-class Spy:
-    """Remembers what `LoopRenderer.elemwise` hands to the target's element_loops."""
-
-    def __init__(self, printer: LoopRenderer) -> None:
-        self.printer, self.seen = printer, {}
-        target = printer.element_loops
-
-        def element_loops(name, loop, setup, contiguous, strided):
-            self.seen = {"setup": setup, "contiguous": contiguous, "strided": strided}
-            return target(name, loop, setup, contiguous, strided)
-
-        printer.element_loops = element_loops
+from minitheano.link.loop import ElemwiseLoop
 
 
 def _nodes():
@@ -37,21 +23,24 @@ def _nodes():
 @pytest.mark.parametrize("what", list(_nodes()))
 def test_the_contiguous_body_is_one_text_for_both_targets(what):
     kernel = describe(_nodes()[what])
-    c, cuda = Spy(CPrinter()), Spy(CudaPrinter())
-    c_text = "\n".join(c.printer.kernel("k0", kernel).splitlines())
-    cuda_text = "\n".join(f.text for f in cuda.printer.functions("k0", kernel))
-    # The same statements for an element of a contiguous run...
-    assert c.seen["contiguous"] == cuda.seen["contiguous"]
-    # ...and each target's text holds them, line for line.
-    for line in c.seen["contiguous"]:
-        assert line in c_text and line in cuda_text, line
-    # The strided bodies differ only where an element is read or written.
     loop = ElemwiseLoop.of(kernel)
-    for target, seen in [(c.printer, c.seen), (cuda.printer, cuda.seen)]:
-        rebuilt = "\n".join(seen["strided"])
+    c, cuda = CPrinter(), CudaPrinter()
+    c_body, cuda_body = c.loop_body(loop), cuda.loop_body(loop)
+    c_text = c.kernel("k0", kernel)
+    cuda_text = "\n".join(f.text for f in cuda.functions("k0", kernel))
+    # The same statements for an element of a contiguous run...
+    assert c_body.contiguous == cuda_body.contiguous
+    # ...and each target's text holds them, and its own setup and strided body.
+    for line in c_body.contiguous:
+        assert line in c_text and line in cuda_text, line
+    assert all(line in c_text for line in c_body.setup + c_body.strided)
+    assert all(line in cuda_text for line in cuda_body.setup + cuda_body.strided)
+    # The strided bodies differ only where an element is read or written.
+    for target, body in [(c, c_body), (cuda, cuda_body)]:
+        rebuilt = "\n".join(body.strided)
         for a in loop.moving:
             rebuilt = rebuilt.replace(target.strided_element(a), f"{a.name}[i]")
-        assert rebuilt == "\n".join(c.seen["contiguous"])
+        assert rebuilt == "\n".join(c_body.contiguous)
 
 
 def test_the_fields_that_differ():
@@ -70,12 +59,9 @@ def test_the_fields_that_differ():
 
 
 def test_a_value_read_once_differs_only_in_how_it_is_read():
-    kernel = describe((T.dmatrix() * T.dscalar()).owner)
-    c, cuda = Spy(CPrinter()), Spy(CudaPrinter())
-    c.printer.kernel("k0", kernel)
-    cuda.printer.functions("k0", kernel)
-    assert c.seen["setup"] == ["const double v1 = *(const double *)in1->data;"]
-    assert cuda.seen["setup"] == ["const double v1 = x1[0];"]
+    loop = ElemwiseLoop.of(describe((T.dmatrix() * T.dscalar()).owner))
+    assert CPrinter().loop_body(loop).setup == ["const double v1 = *(const double *)in1->data;"]
+    assert CudaPrinter().loop_body(loop).setup == ["const double v1 = x1[0];"]
 
 
 def test_one_reduction_element_is_folded_by_the_same_code():

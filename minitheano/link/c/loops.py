@@ -38,7 +38,7 @@ from minitheano.link.kernel import (
     ReduceKernel,
     SoftmaxKernel,
 )
-from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopRenderer
+from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
 
 # runtime.h, without the lines that mark regions for the book.
 RUNTIME = "".join(line for line in
@@ -140,8 +140,7 @@ class CPrinter(LoopRenderer):
         t = self.ctype(array.operand.dtype)
         return f"*({const}{t} *)(L.ptr[{array.slot}] + i * s{array.slot})"
 
-    def element_loops(self, name: str, loop: ElemwiseLoop, setup: list[str],
-                      contiguous: list[str], strided: list[str]) -> list[str]:
+    def element_loops(self, name: str, loop: ElemwiseLoop, loop_body: LoopBody) -> list[str]:
         """One C function: check the arrays, then walk them with an mt_loop whose
         inner runs are contiguous (typed pointers, vectorized) or strided."""
         k = loop.kernel
@@ -159,7 +158,7 @@ class CPrinter(LoopRenderer):
                       for j, a in enumerate(ins) if j != i and not k.inputs[j].is_scalar]
             if others:
                 body += [f"if ({' || '.join(others)})", "    return MT_OVERLAP;"]
-        body += setup
+        body += loop_body.setup
         moving = loop.moving
         body += ["mt_loop L;", f"mt_loop_init(&L, {k.ndim}, shape);"]
         body += [f"mt_loop_add(&L, in{a.position}, {_mask(a.operand.broadcastable)});"
@@ -171,7 +170,7 @@ class CPrinter(LoopRenderer):
         pragma = "#pragma omp simd"
         if checks:
             pragma += f" reduction(|:{', '.join(f'err{c}' for c in range(len(checks)))})"
-        run = self._inner(operands, contiguous, strided, pragma)
+        run = self._inner(operands, loop_body.contiguous, loop_body.strided, pragma)
         body += _block("do", run, "} while (mt_loop_next(&L));")
         for c, (_, message) in enumerate(checks):
             body += [f"if (err{c})", f"    return MT_VALUE_ERROR + {c};  /* {message} */"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopRenderer
+from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
 from minitheano.tensor.kernel import (
     CrossentropyGradKernel,
     CrossentropyKernel,
@@ -126,8 +126,8 @@ class CudaPrinter(LoopRenderer):
         return f"{array.name}[o{array.name}]"
 
     # --8<-- [start:elemwise]
-    def element_loops(self, name: str, loop: ElemwiseLoop, setup: list[str],
-                      contiguous: list[str], strided: list[str]) -> list[CudaFunction]:
+    def element_loops(self, name: str, loop: ElemwiseLoop,
+                      body: LoopBody) -> list[CudaFunction]:
         """Two kernels: `<name>_c` when every array is contiguous with the output
         (one flat index for all), `<name>_s` for any strides and broadcasting
         (the flat index is split into coordinates, each array has its strides)."""
@@ -136,7 +136,7 @@ class CudaPrinter(LoopRenderer):
         pointers = [(f"{'' if a.is_output else 'const '}{self.ctype(a.operand.dtype)} *", a.name)
                     for a in loop.inputs + loop.outputs]
         functions = [self._function(f"{name}_c", [("long", "n"), *pointers],
-                                    setup + self._grid_stride("n", contiguous))]
+                                    body.setup + self._grid_stride("n", body.contiguous))]
         if loop.ndim == 0:
             return functions
         # The strided kernel: shape d0..d{nd-1}, and array a's stride along d in
@@ -149,7 +149,7 @@ class CudaPrinter(LoopRenderer):
             split.append(f"c = rest % d{d}; rest /= d{d};" if d else "c = rest;")
             split.append(" ".join(f"o{a} += c * s{a}_{d};" for a in arrays))
         functions.append(self._function(f"{name}_s", params + pointers,
-                                        setup + self._grid_stride("n", split + strided)))
+                                        body.setup + self._grid_stride("n", split + body.strided)))
         return functions
     # --8<-- [end:elemwise]
 
