@@ -57,3 +57,22 @@ def test_two_pycuda_devices_do_not_mix():
         module.run(0, [x])
     (y,) = module.run(0, [b.to_device(a.to_host(x))])
     np.testing.assert_allclose(b.to_host(y), np.exp(np.arange(4.0)))
+
+
+def test_a_plan_keeps_its_input_arrays_alive():
+    """A launch holds addresses only: an input made for the plan alone must live
+    as long as the plan, or the kernel reads freed memory."""
+    import gc
+
+    from minitheano.link.cuda.launch import plan
+
+    device = EmulatedDevice()
+    kernel = describe(T.sum(T.dmatrix(), axis=1).owner)
+    module = CudaModule([kernel], device)
+    values = np.random.default_rng(0).standard_normal((3, 100))
+    planned = plan(device, "k0", kernel, [device.to_device(values)])  # no other reference
+    gc.collect()
+    junk = [np.full(values.shape, 1e300) for _ in range(20)]  # reuse freed memory if any
+    device.run(module.compiled, planned)
+    np.testing.assert_allclose(device.to_host(planned.outputs[0]), values.sum(1), rtol=1e-12)
+    del junk

@@ -13,7 +13,7 @@ they are numpy arrays; for PyCUDA, GPUArrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -61,10 +61,13 @@ class Launch:
 @dataclass
 class Plan:
     """What one node's call does: its launches, its outputs, and a flag array
-    the kernels set on bad input (None when they cannot)."""
+    the kernels set on bad input (None when they cannot).  `inputs` keeps the
+    input arrays alive as long as the plan: the launches hold only their
+    addresses, and memory freed before the launch would be read as garbage."""
     launches: list[Launch]
     outputs: list[Any]
     flag: Any = None
+    inputs: list[Any] = field(default_factory=list)
 
 
 def _blocks(n: int, block: int) -> int:
@@ -120,6 +123,12 @@ def merge_dimensions(shape: list[int],
 
 def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
     """The launches computing `kernel` (printed under `name`) on device arrays `inputs`."""
+    planned = _plan(device, name, kernel, inputs)
+    planned.inputs = list(inputs)
+    return planned
+
+
+def _plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
     if isinstance(kernel, ElemwiseKernel):
         return _elemwise(device, name, kernel, inputs)
     if isinstance(kernel, ReduceKernel):
