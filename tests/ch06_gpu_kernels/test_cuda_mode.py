@@ -291,3 +291,13 @@ def test_a_host_array_is_not_moved_in_only_for_its_shape(cuda):
     assert moved == [nodes[0].outputs[0]]  # x moves in once, as its transpose
     np.testing.assert_array_equal(f(np.arange(6.0).reshape(2, 3)),
                                   np.arange(6.0).reshape(2, 3).T * 2)
+
+
+def test_max_and_argmax_run_on_the_device(cuda):
+    x = T.fmatrix("x")
+    f = theano.function([x], T.max_and_argmax(x, axis=1))
+    assert all(isinstance(op, (GpuKernelOp, GpuFromHost, HostFromGpu)) for op in ops(f))
+    values = np.random.default_rng(7).integers(0, 4, (5, 40)).astype("float32")  # ties
+    top, where = f(values)
+    np.testing.assert_array_equal(top, values.max(1))
+    np.testing.assert_array_equal(where, values.argmax(1))
