@@ -301,3 +301,18 @@ def test_max_and_argmax_run_on_the_device(cuda):
     top, where = f(values)
     np.testing.assert_array_equal(top, values.max(1))
     np.testing.assert_array_equal(where, values.argmax(1))
+
+
+def test_gemm_runs_on_the_device(cuda):
+    from minitheano.tensor.blas import gemm_inplace
+
+    z, x, y = T.dmatrix("z"), T.dmatrix("x"), T.dmatrix("y")
+    a = T.dscalar("a")
+    f = theano.function([z, a, x, y], gemm_inplace(z * 1, a, x, y, np.float64(0.5)))
+    assert any(str(op).startswith("GpuGemm") for op in ops(f)), ops(f)
+    rng = np.random.default_rng(8)
+    zv, xv, yv = rng.standard_normal((5, 3)), rng.standard_normal((5, 4)), \
+        rng.standard_normal((4, 3))
+    before = zv.copy()
+    np.testing.assert_allclose(f(zv, -2.0, xv, yv), 0.5 * zv - 2.0 * xv @ yv, rtol=1e-12)
+    np.testing.assert_array_equal(zv, before)  # the caller's array is not written
