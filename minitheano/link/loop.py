@@ -8,11 +8,12 @@ element at index i is in a contiguous run (`x0[i]`, the same for both
 targets).  For a reduction, what both targets share is how one element is
 folded in (`fold_element`) and, for argmax, which element wins (`better`).
 
-`LoopRenderer.elemwise` prints an elementwise loop from its description:
-the values read once, the constants, and the scalar body twice (for a
-contiguous run and for any strides), all by the same code whatever the
-target.  Then it hands them to the target, which only adds the fields that
-differ -- the way tinygrad's renderers differ by a few class attributes:
+`LoopRenderer.loop_body` prints an elementwise loop's statements from its
+description: the values read once, the constants, and the scalar body twice
+(for a contiguous run and for any strides), by the same code whatever the
+target.  `LoopRenderer.elemwise` hands them (a `LoopBody`) to the target's
+`element_loops`, which adds only the fields that differ -- the way
+tinygrad's renderers differ by a few class attributes:
 
     field             C (link/c/loops.py)           CUDA (link/cuda/printer.py)
     head              int k0(mt_array *in0, ...)    extern "C" __global__ void k0_c(long n, ...)

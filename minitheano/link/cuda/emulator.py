@@ -133,6 +133,7 @@ class EmulatedDevice:
 
     def __init__(self) -> None:
         self.context = next(_CONTEXTS)
+        self._flag = np.zeros(1, np.int32)
 
     def empty(self, shape: tuple[int, ...], dtype: str) -> EmulatedArray:
         # Fresh device memory holds garbage: poison it, as shared memory is.
@@ -141,6 +142,19 @@ class EmulatedDevice:
 
     def zeros(self, shape: tuple[int, ...], dtype: str) -> EmulatedArray:
         return EmulatedArray(np.zeros(shape, dtype=dtype), self)
+
+    def flag(self) -> np.ndarray:
+        """The word a kernel sets on bad input, zeroed: host memory the kernel
+        writes directly (a GPU's would be mapped, page-locked host memory), one
+        per device, read right after each launch."""
+        self._flag[0] = 0
+        return self._flag
+
+    def flag_address(self, flag: np.ndarray) -> int:
+        return flag.ctypes.data
+
+    def flag_is_set(self, flag: np.ndarray) -> bool:
+        return bool(flag[0])
 
     def own(self, x: Any) -> np.ndarray:
         """The memory of `x`, which must be an array of this device."""
@@ -188,8 +202,8 @@ class EmulatedDevice:
             module.launch(launch)
             if not (check and module.synchronizes(launch)):
                 continue
-            written = [plan.flag] if plan.flag is not None else []
-            written = [self.own(w) for w in written + plan.outputs]
+            written = [self.own(w) for w in plan.outputs]
+            written += [plan.flag] if plan.flag is not None else []
             first = [w.copy() for w in written]
             for order, poison, suspect in (
                     (REVERSE, NAN_BYTES, "a missing __syncthreads: the result depends on "

@@ -60,8 +60,9 @@ class Launch:
 
 @dataclass
 class Plan:
-    """What one node's call does: its launches, its outputs, and a flag array
-    the kernels set on bad input (None when they cannot).  `inputs` keeps the
+    """What one node's call does: its launches, its outputs, and a flag the
+    kernels set on bad input (None when they cannot): a word of host memory the
+    device writes directly (`device.flag()`), so reading it is no transfer.  `inputs` keeps the
     input arrays alive as long as the plan: the launches hold only their
     addresses, and memory freed before the launch would be read as garbage."""
     launches: list[Launch]
@@ -242,12 +243,12 @@ def _crossentropy(device: Any, name: str, k: CrossentropyKernel, inputs: list[An
     if y.shape[0] != rows:
         raise ValueError(f"{rows} rows of probabilities but {y.shape[0]} class indices")
     out = device.empty((rows,), k.coding.dtype)
-    flag = device.zeros((1,), "int32")
+    flag = device.flag()
     if rows == 0:
         return Plan([], [out], flag)
     cs, ys = element_strides(coding), element_strides(y)
     args = (rows, classes, cs[0], cs[1], ys[0], device.address(coding), device.address(y),
-            device.address(out), device.address(flag))
+            device.address(out), device.flag_address(flag))
     return Plan([Launch(name, (_blocks(rows, ELEMWISE_BLOCK), 1), (ELEMWISE_BLOCK, 1), args)],
                 [out], flag)
 
@@ -260,13 +261,13 @@ def _crossentropy_grad(device: Any, name: str, k: CrossentropyGradKernel,
         raise ValueError(f"{rows} rows of probabilities, {y.shape[0]} class indices and "
                          f"{g.shape[0]} gradients")
     out = device.empty((rows, classes), k.coding.dtype)
-    flag = device.zeros((1,), "int32")
+    flag = device.flag()
     if rows * classes == 0:
         return Plan([], [out], flag)
     gs, cs, ys = element_strides(g), element_strides(coding), element_strides(y)
     args = (rows, classes, gs[0], cs[0], cs[1], ys[0], device.address(g),
             device.address(coding), device.address(y), device.address(out),
-            device.address(flag))
+            device.flag_address(flag))
     grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
     return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
 
@@ -280,12 +281,12 @@ def _crossentropy_softmax(device: Any, name: str, k: CrossentropySoftmaxKernel,
     if rows and not m:
         raise ValueError("softmax of an empty row: its max is undefined")
     loss, sm = device.empty((rows,), k.logits.dtype), device.empty((rows, m), k.logits.dtype)
-    flag = device.zeros((1,), "int32")
+    flag = device.flag()
     if rows == 0:
         return Plan([], [loss, sm], flag)
     xs, ys = element_strides(x), element_strides(y)
     args = (rows, m, xs[0], xs[1], ys[0], device.address(x), device.address(y),
-            device.address(loss), device.address(sm), device.address(flag))
+            device.address(loss), device.address(sm), device.flag_address(flag))
     launch = Launch(name, (min(rows, MAX_GRID), 1), (reduction_block(m), 1), args)
     return Plan([launch], [loss, sm], flag)
 
@@ -298,12 +299,12 @@ def _crossentropy_softmax_dx(device: Any, name: str, k: CrossentropySoftmaxDxKer
         raise ValueError(f"{rows} rows of probabilities, {y.shape[0]} class indices and "
                          f"{g.shape[0]} gradients")
     out = device.empty((rows, classes), k.sm.dtype)
-    flag = device.zeros((1,), "int32")
+    flag = device.flag()
     if rows * classes == 0:
         return Plan([], [out], flag)
     gs, ss, ys = element_strides(g), element_strides(sm), element_strides(y)
     args = (rows, classes, gs[0], ss[0], ss[1], ys[0], device.address(g), device.address(sm),
-            device.address(y), device.address(out), device.address(flag))
+            device.address(y), device.address(out), device.flag_address(flag))
     grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
     return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
 

@@ -66,6 +66,28 @@ class PyCudaDevice:
         # Each device object is a context of its own: its arrays carry this number
         # (a GPUArray does not say which context allocated it) and another refuses them.
         self.context = next(_CONTEXTS)
+        self._flag: np.ndarray | None = None
+
+    def flag(self) -> np.ndarray:
+        """The word a kernel sets on bad input, zeroed: page-locked host memory
+        mapped into the device's address space, so the kernel writes it directly
+        and reading it is no copy (one per device, read right after each launch)."""
+        if self._flag is None:
+            import pycuda.driver as drv
+
+            self._flag = drv.pagelocked_zeros((1,), np.int32,
+                                              mem_flags=drv.host_alloc_flags.DEVICEMAP)
+        self._flag[0] = 0
+        return self._flag
+
+    def flag_address(self, flag: np.ndarray) -> int:
+        return int(flag.base.get_device_pointer())
+
+    def flag_is_set(self, flag: np.ndarray) -> bool:
+        import pycuda.driver as drv
+
+        drv.Context.synchronize()  # the kernel has finished writing it
+        return bool(flag[0])
 
     def _mine(self, x: Any) -> Any:
         """Tag a GPUArray this context allocated with the context's number."""

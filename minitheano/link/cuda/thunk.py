@@ -55,7 +55,7 @@ class CudaModule:
         Raises ValueError when a kernel flags bad input (a class index out of range)."""
         plan = launch.plan(self.device, f"k{i}", self.kernels[i], list(inputs))
         self.device.run(self.compiled, plan, check)
-        if plan.flag is not None and int(self.device.to_host(plan.flag)[0]):
+        if plan.flag is not None and self.device.flag_is_set(plan.flag):
             raise IndexError(f"kernel k{i}: a class index is out of range")
         return plan.outputs
 
