@@ -313,3 +313,15 @@ def test_gemm_runs_on_the_device(cuda):
     before = zv.copy()
     np.testing.assert_allclose(f(zv, -2.0, xv, yv), 0.5 * zv - 2.0 * xv @ yv, rtol=1e-12)
     np.testing.assert_array_equal(zv, before)  # the caller's array is not written
+
+
+def test_a_value_a_scalar_op_refuses_on_the_device_is_the_ops_error(cuda):
+    x, y = T.ivector("x"), T.ivector("y")
+    f = theano.function([x, y], x ** y + 1)
+    assert any(isinstance(op, GpuKernelOp) for op in ops(f)), ops(f)
+    np.testing.assert_array_equal(f(np.array([2, 3], "int32"), np.array([3, 0], "int32")),
+                                  [9, 2])
+    with pytest.raises(ValueError, match="negative integer powers"):
+        f(np.array([2, 3], "int32"), np.array([1, -1], "int32"))
+    # The flag is cleared for the next call.
+    np.testing.assert_array_equal(f(np.array([2], "int32"), np.array([2], "int32")), [5])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ch06_helpers import Emulated, layouts, run_python, tolerance
+from ch06_helpers import Emulated, check_with_nvcc, layouts, run_python, tolerance
 
 from minitheano import tensor as T
 from minitheano.tensor.nnet.nnet import crossentropy_softmax, crossentropy_softmax_dx
@@ -74,3 +74,15 @@ def test_dimshuffle_is_a_view_and_shape_reads_no_data(step_kernels):
     np.testing.assert_array_equal(dropped, np.arange(5.0))
     with pytest.raises(ValueError, match="cannot drop dimension 0 of length 2"):
         emu.run(names.index(("drop", "float64")), np.zeros((2, 5)))
+
+
+def test_an_element_a_scalar_op_refuses_sets_the_flag_in_both_kernels():
+    x, y = T.imatrix(), T.imatrix()
+    emu = Emulated([(x ** y).owner])
+    base = np.array([[2, 3], [4, 5]], "int32")
+    good, bad = np.array([[1, 2], [0, 3]], "int32"), np.array([[1, 2], [-1, 3]], "int32")
+    for laid in layouts(base)[:2]:  # contiguous (the _c kernel), Fortran order (_s)
+        np.testing.assert_array_equal(emu.run(0, laid, good)[0], base ** good)
+        with pytest.raises(ValueError, match="an input its scalar ops refuse"):
+            emu.run(0, laid, bad)
+    check_with_nvcc(emu.module.source)

@@ -13,12 +13,13 @@ they are numpy arrays; for PyCUDA, GPUArrays.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from minitheano.link.cuda.printer import MAX_BLOCK, TILE, WARP
+from minitheano.link.cuda.printer import MAX_BLOCK, TILE, WARP, CudaPrinter
 from minitheano.tensor.kernel import (
     CrossentropyGradKernel,
     CrossentropyKernel,
@@ -69,6 +70,9 @@ class Plan:
     outputs: list[Any]
     flag: Any = None
     inputs: list[Any] = field(default_factory=list)
+    # What a set flag means: a class index out of range, or (ValueError) an
+    # element a scalar op refuses; the node's perform then says which, in its words.
+    flag_error: type[Exception] = IndexError
 
 
 def _blocks(n: int, block: int) -> int:
@@ -175,14 +179,18 @@ def _elemwise(device: Any, name: str, k: ElemwiseKernel, inputs: list[Any]) -> P
                 shape[d] = 0
     outputs = [device.empty(tuple(shape), op.dtype) for op in k.outputs]
     n = int(np.prod(shape))
+    flag = device.flag() if _reports_errors(k) else None
     if n == 0:
-        return Plan([], outputs)
+        return Plan([], outputs, flag, flag_error=ValueError)
     looped = [x for x, op in zip(inputs, k.inputs) if not op.is_scalar]
     grid = (_blocks(n, ELEMWISE_BLOCK), 1)
     pointers = [device.address(x) for x in inputs] + [device.address(y) for y in outputs]
+    if flag is not None:
+        pointers.append(device.flag_address(flag))
     if all(tuple(x.shape) == tuple(shape) and is_c_contiguous(x.shape, element_strides(x))
            for x in looped):
-        return Plan([Launch(f"{name}_c", grid, (ELEMWISE_BLOCK, 1), (n, *pointers))], outputs)
+        return Plan([Launch(f"{name}_c", grid, (ELEMWISE_BLOCK, 1), (n, *pointers))], outputs,
+                    flag, flag_error=ValueError)
     strides = [[0 if x.shape[d] == 1 else s for d, s in enumerate(element_strides(x))]
                for x in looped]
     strides += [element_strides(y) for y in outputs]
@@ -191,7 +199,14 @@ def _elemwise(device: Any, name: str, k: ElemwiseKernel, inputs: list[Any]) -> P
     merged = [1] * pad + merged
     merged_strides = [[0] * pad + s for s in merged_strides]
     args = (n, *merged, *[s for per_array in merged_strides for s in per_array], *pointers)
-    return Plan([Launch(f"{name}_s", grid, (ELEMWISE_BLOCK, 1), args)], outputs)
+    return Plan([Launch(f"{name}_s", grid, (ELEMWISE_BLOCK, 1), args)], outputs, flag,
+                flag_error=ValueError)
+
+
+@functools.cache
+def _reports_errors(k: ElemwiseKernel) -> bool:
+    """Does the kernel take a flag for values its scalar ops refuse?"""
+    return bool(CudaPrinter().checks(k.program))
 
 
 def _reduce(device: Any, name: str, k: ReduceKernel, x: Any) -> Plan:

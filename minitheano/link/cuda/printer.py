@@ -131,12 +131,17 @@ class CudaPrinter(LoopRenderer):
         """Two kernels: `<name>_c` when every array is contiguous with the output
         (one flat index for all), `<name>_s` for any strides and broadcasting
         (the flat index is split into coordinates, each array has its strides)."""
-        if self.checks(loop.kernel.program):
-            raise NotImplementedError("CUDA kernels do not report value errors yet")
         pointers = [(f"{'' if a.is_output else 'const '}{self.ctype(a.operand.dtype)} *", a.name)
                     for a in loop.inputs + loop.outputs]
+        report = []  # a value a scalar op refuses (2 ** -1 in integers): tell the host
+        checks = self.checks(loop.kernel.program)
+        if checks:
+            pointers.append(("int *", "bad"))
+            report = [f"if ({' || '.join(f'err{c}' for c in range(len(checks)))})",
+                      "    bad[0] = 1;"]
         functions = [self._function(f"{name}_c", [("long", "n"), *pointers],
-                                    body.setup + self._grid_stride("n", body.contiguous))]
+                                    body.setup + self._grid_stride("n", body.contiguous)
+                                    + report)]
         if loop.ndim == 0:
             return functions
         # The strided kernel: shape d0..d{nd-1}, and array a's stride along d in
@@ -149,7 +154,8 @@ class CudaPrinter(LoopRenderer):
             split.append(f"c = rest % d{d}; rest /= d{d};" if d else "c = rest;")
             split.append(" ".join(f"o{a} += c * s{a}_{d};" for a in arrays))
         functions.append(self._function(f"{name}_s", params + pointers,
-                                        body.setup + self._grid_stride("n", split + body.strided)))
+                                        body.setup + self._grid_stride("n", split + body.strided)
+                                        + report))
         return functions
     # --8<-- [end:elemwise]
 

@@ -52,11 +52,14 @@ class CudaModule:
 
     def run(self, i: int, inputs: Sequence[Any], check: bool = True) -> list[Any]:
         """Kernel i on device arrays `inputs`; its output device arrays.
-        Raises ValueError when a kernel flags bad input (a class index out of range)."""
+        Raises IndexError (a class index out of range) or ValueError (an element
+        a scalar op refuses) when a kernel flags bad input."""
         plan = launch.plan(self.device, f"k{i}", self.kernels[i], list(inputs))
         self.device.run(self.compiled, plan, check)
         if plan.flag is not None and self.device.flag_is_set(plan.flag):
-            raise IndexError(f"kernel k{i}: a class index is out of range")
+            what = "a class index is out of range" if plan.flag_error is IndexError \
+                else "an input its scalar ops refuse"
+            raise plan.flag_error(f"kernel k{i}: {what}")
         return plan.outputs
 
 
