@@ -6,10 +6,14 @@ method returns plain data.  A fused elementwise node gives an
 `ElemwiseKernel` (a scalar program applied at every position of some arrays,
 with their dtypes and broadcastable patterns), a reduction a `ReduceKernel`
 (a scalar op folded over some axes), softmax a `SoftmaxKernel`, a matrix
-product a `DotKernel`.  Printers turn these into text: `link/c/loops.py`
-into C loops for the CPU, `link/cuda/` into CUDA kernels.  Both print the
-*same* descriptions and the same scalar code (link/c/cprinter.py); they
-differ in the loops around it and in a few spellings.
+product a `DotKernel` (with an update, `GemmKernel`); a DimShuffle a
+`ViewKernel` and Shape_i a `ShapeKernel`, which only a device needs (on the
+host they are numpy's views and shapes).  Renderers turn these into text:
+`link/c/loops.py` into C loops for the CPU, `link/cuda/printer.py` into CUDA
+kernels.  Both render the *same* descriptions through one description of the
+loop (link/loop.py) and the same scalar code (link/c/cprinter.py); they
+differ in a few fields: the function head, the element index, how a
+reduction combines, a few spellings.
 
 The description lives with the op (Elemwise.kernel, CAReduce.kernel,
 Softmax.kernel, ...), never in a table of class names kept somewhere else:
