@@ -1,0 +1,409 @@
+"""The compiled loop: a scan whose body is all C runs its steps in C (chapter 9).
+
+Chapter 7's loop (scan/loop.py) is Python around the body's compiled kernels: per
+step it puts views into cells, runs the VM's thunks one by one, copies the new
+state into its buffer -- a few microseconds of Python per step, often more than
+the body's arithmetic.  When every node of the body has C, `CompiledScanLoop`
+hands the steps to one C loop (link/c/step_loop.c) instead:
+
+1. step 0 runs in Python, as in chapter 7: it checks the shapes, and leaves in
+   every cell of the body an array of the right shape -- the buffers the kernels
+   write into at every later step;
+2. a *program* is written from what step 0 left: for each step, point x[t] and
+   h[t-1] at their rows (pointer arithmetic on the sequences and the state
+   buffers), call the body's kernels in order (the very functions the C linker
+   compiled), copy the new states into their rows;
+3. the C machine runs steps 1 .. n-1 of it, and hands back where it stopped.
+
+Anything the program cannot do makes the loop go on in Python from the step
+where C stopped: a node without C (the loop is then Python from the start, and
+its name says why: `for{cpu,scan_fn,python loop: ...}`), an input that is not
+what step 0 saw, a kernel refusing its inputs (the Python step then raises the
+error, with its message), a while loop whose buffers are full.  So the two
+loops always compute the same thing; the Python one stays the readable one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+import numpy as np
+
+from minitheano.config import config
+from minitheano.graph.basic import Apply, Constant, Variable
+from minitheano.link.c import step_loop
+from minitheano.link.c.step_loop import MAX_KERNEL_ARGS, Program, Step
+from minitheano.scan.loop import ScanLoop, StateFeeds
+from minitheano.scan.op import Scan
+from minitheano.tensor.blas import GEMMS, NO_TRANS, TRANS, Gemm, address
+from minitheano.tensor.blas import _blas_layout as blas_layout
+from minitheano.tensor.math import Dot
+from minitheano.tensor.subtensor import IncSubtensor
+
+
+def make_loop(op: Scan, node: Apply) -> ScanLoop:
+    """The loop of a Scan node: compiled when its body allows, and named so."""
+    loop = CompiledScanLoop(op, node)
+    if op.inner_ready:  # linked in a function: debugprint and the profile show which loop
+        op.loop_kind = ("compiled loop" if loop.why_python is None
+                        else f"python loop: {loop.why_python}")
+    return loop
+
+
+class NodePlan:
+    """How one node of the body runs in the compiled loop."""
+
+    def __init__(self, node: Apply, kind: str, fn: int | None = None) -> None:
+        self.node = node
+        self.kind = kind  # "kernel", "dot", "gemm", "view", "inc"
+        self.fn = fn      # the kernel's address
+
+
+def plan_nodes(vm: Any, linker: str) -> tuple[list[NodePlan] | None, str | None]:
+    """How each node of the body's VM runs in C: (plans, None), or (None, why not)."""
+    from minitheano.link.c.thunk import compile_nodes
+    from minitheano.link.py.vm import VM
+    from minitheano.printing.print_op import Print
+
+    if not config.scan.compiled_loop:
+        return None, "config.scan.compiled_loop is off"
+    if linker != "c":
+        return None, f"the body is linked with {linker!r}"
+    if type(vm) is not VM:
+        return None, "the body has a lazy op (ifelse)"
+    if step_loop.machine() is None:
+        return None, "no C compiler"
+    compiled = compile_nodes(vm.nodes) or [None] * len(vm.nodes)
+    plans = []
+    for node, c in zip(vm.nodes, compiled):
+        op = node.op
+        others_constant = all(isinstance(v, Constant) for v in node.inputs[1:])
+        if c is not None and getattr(op, "c_source", None) is None:
+            if len(node.inputs) + len(node.outputs) > MAX_KERNEL_ARGS:
+                return None, f"{op} has too many operands"
+            plans.append(NodePlan(node, "kernel", ctypes.cast(c[1], ctypes.c_void_p).value))
+        elif isinstance(op, (Dot, Gemm)) and _blas_dtype(node):
+            plans.append(NodePlan(node, "dot" if isinstance(op, Dot) else "gemm"))
+        elif (isinstance(op, IncSubtensor) and len(node.inputs) == 2
+              and node.inputs[1].dtype == node.inputs[0].dtype
+              and node.inputs[0].dtype in ("float32", "float64")):
+            plans.append(NodePlan(node, "inc"))
+        elif (getattr(op, "view_map", None) == {0: [0]} and not isinstance(op, Print)
+              and len(node.outputs) == 1 and others_constant):
+            plans.append(NodePlan(node, "view"))
+        else:
+            return None, f"{op} has no C"
+    return plans, None
+
+
+def _blas_dtype(node: Apply) -> bool:
+    dtypes = {v.dtype for v in node.inputs if v.ndim} | {node.outputs[0].dtype}
+    return len(dtypes) == 1 and dtypes <= set(GEMMS)
+
+
+class CompiledScanLoop(ScanLoop):
+    """Chapter 7's loop, whose steps after the first run in C when they can."""
+
+    def __init__(self, op: Scan, node: Apply) -> None:
+        super().__init__(op, node)
+        linker = (op.link_mode if op.inner_ready else op.compiled_for(None).link_mode).linker
+        self.plans, self.why_python = plan_nodes(self.vm, linker)
+        self.var_of_cell = {id(cell): v for v, cell in self.vm.storage.items()}
+        self.fallback: str | None = None  # why the last call went on in Python, if it did
+        self.steps_in_c = 0  # steps run by the C machine, all calls together
+
+    def _steps(self, n: int, rows: int, seq_feeds: list, states: StateFeeds,
+               shared_moves: list, first: int = 0, last: int | None = None) -> int:
+        if self.plans is None or n < 2 or first or last is not None:
+            return super()._steps(n, rows, seq_feeds, states, shared_moves, first, last)
+        # Step 0 in Python: every cell of the body now holds an array of its shape.
+        super()._steps(n, rows, seq_feeds, states, shared_moves, 0, 1)
+        if self.stop_cell[0]:
+            return 1
+        self.fallback = None
+        program = ProgramWriter(self, states, shared_moves).write(seq_feeds)
+        if program is None:
+            return super()._steps(n, rows, seq_feeds, states, shared_moves, first=1)
+        t, how = program.run(1, min(n, rows))
+        program.finish()
+        self.steps_in_c += t - 1
+        if how == step_loop.STOPPED or t == n:
+            return t
+        if how == step_loop.REFUSED_STEP:
+            self.fallback = f"a kernel refused the inputs of step {t}"
+        return super()._steps(n, rows, seq_feeds, states, shared_moves, first=t)
+
+
+class ScanProgram(Program):
+    """A program, and the cells to give back their arrays once it has run."""
+
+    rebound: list[tuple[list, np.ndarray]]
+
+    def finish(self) -> None:
+        """The states handed back and the shared values live in arrays of the
+        program's (see ProgramWriter.rebind): put them in their cells."""
+        for cell, value in self.rebound:
+            cell[0] = value
+
+
+class ProgramWriter:
+    """Writes the program of a Scan body from the arrays its first step left."""
+
+    def __init__(self, loop: CompiledScanLoop, states: StateFeeds, shared_moves: list) -> None:
+        self.loop, self.states, self.shared_moves = loop, states, shared_moves
+        self.storage = loop.vm.storage
+        self.numbers: dict[Variable, int] = {}  # each variable's array number
+        self.arrays: list[Any] = []       # per number: an address, or ("own", k)
+        self.example: dict[Variable, np.ndarray] = {}  # the array standing for a variable
+        self.moving: set[Variable] = set()  # variables whose data moves at every step
+        self.own: list[np.ndarray] = []   # examples of the machine's own headers
+        self.keep: list = []
+        self.steps: list[Step] = []
+        self.rebound: list[tuple[list, np.ndarray]] = []
+
+    # -- arrays --------------------------------------------------------------------
+    def refuse(self, why: str) -> None:
+        self.loop.fallback = why
+
+    def fixed(self, v: Variable, value: Any) -> int | None:
+        """`v` is the array `value` at every step."""
+        if not _usable(value, v):
+            return self.refuse(f"{v} is not an aligned {v.type} array")
+        self.keep.append(value)
+        self.arrays.append(id(value))
+        self.numbers[v], self.example[v] = len(self.arrays) - 1, value
+        return self.numbers[v]
+
+    def own_header(self, v: Variable | None, example: Any) -> int | None:
+        """An array of the machine's own, shaped like `example`, moved by the program."""
+        if not isinstance(example, np.ndarray) or not example.flags.aligned:
+            return self.refuse(f"{v} is not an aligned array")
+        self.own.append(example)
+        self.arrays.append(("own", len(self.own) - 1))
+        number = len(self.arrays) - 1
+        if v is not None:
+            self.numbers[v], self.example[v] = number, example
+            self.moving.add(v)
+        return number
+
+    def var(self, v: Variable) -> int | None:
+        if v in self.numbers:
+            return self.numbers[v]
+        return self.fixed(v, v.data if isinstance(v, Constant) else self.storage[v][0])
+
+    def add(self, kind: int, args: list[int], **fields: Any) -> None:
+        step = Step(kind=kind, nargs=len(args), **fields)
+        for k, a in enumerate(args):
+            step.args[k] = a
+        self.steps.append(step)
+
+    # -- the program -----------------------------------------------------------------
+    def write(self, seq_feeds: list) -> ScanProgram | None:
+        """The program of one step, or None (and the loop's `fallback` says why)."""
+        if not (self.feeds(seq_feeds) and self.rebind()):
+            return None
+        for plan in self.loop.plans:
+            if not getattr(self, f"node_{plan.kind}")(plan):
+                return None
+        if not self.stores():
+            return None
+        lib = step_loop.machine()
+        own = step_loop.OwnArrays(lib, self.own)
+        arrays = [own.addresses[a[1]] if isinstance(a, tuple) else a for a in self.arrays]
+        program = ScanProgram(lib, self.steps, arrays, [*self.keep, own])
+        program.rebound = self.rebound
+        return program
+
+    def feeds(self, seq_feeds: list) -> bool:
+        """x[t + k] and h[t + k]: rows of the sequences and of the state buffers."""
+        for feed in seq_feeds:
+            seq = feed.sequence
+            if not isinstance(seq, np.ndarray):
+                return bool(self.refuse("a sequence is not an array"))
+            a = self.own_header(self.var_of(feed.cell), feed.cell[0])
+            if a is None:
+                return False
+            self.add(step_loop.FEED, [a], base=address(seq), stride=seq.strides[0],
+                     start=feed.start, step=feed.direction, size=0)
+        for tap in self.states.taps:
+            a = self.own_header(self.var_of(tap.cell), tap.cell[0])
+            if a is None:
+                return False
+            self.add(step_loop.FEED, [a], base=address(tap.buffer),
+                     stride=tap.buffer.strides[0], start=tap.offset, step=1, size=tap.size)
+        return True
+
+    def rebind(self) -> bool:
+        """A state handed back (chapter 7) and a shared value the loop updates move
+        from an output cell to an input cell in Python.  Here the input is an array
+        of the program's, into which the output is copied after every step."""
+        moves = [(h.in_cell, h.out_cell) for h in self.states.hand_backs]
+        moves += list(self.shared_moves)
+        for in_cell, _ in moves:
+            own = np.array(in_cell[0])  # the value step 0 left (a copy: ours to write)
+            if self.fixed(self.var_of(in_cell), own) is None:
+                return False
+            self.rebound.append((in_cell, own))
+        self.copies = [(self.var_of(out_cell), self.var_of(in_cell))
+                       for in_cell, out_cell in moves]
+        if any(src in {dst for _, dst in self.copies} for src, _ in self.copies):
+            return bool(self.refuse("a state is copied from another state"))
+        return True
+
+    def stores(self) -> bool:
+        """After each step: each output into its row, the rebound values, until."""
+        for store in self.states.stores:
+            src = self.var(self.var_of(store.cell))
+            row = self.own_header(None, store.buffer[0, ...])
+            if src is None or row is None:
+                return False
+            buf = store.buffer
+            self.add(step_loop.FEED, [row], base=address(buf), stride=buf.strides[0],
+                     start=store.lag, step=1, size=store.size)
+            self.add(step_loop.COPY, [src, row], itemsize=buf.itemsize)
+        for src, dst in self.copies:
+            a, b = self.var(src), self.numbers[dst]
+            if a is None:
+                return False
+            self.add(step_loop.COPY, [a, b], itemsize=self.example[dst].itemsize)
+        if self.loop.op.until:
+            stop_var = self.var_of(self.loop.stop_cell)
+            a = self.var(stop_var)
+            if a is None or stop_var.dtype != "bool":
+                return bool(self.refuse("the until condition is not a bool"))
+            self.add(step_loop.STOP, [a])
+        return True
+
+    def var_of(self, cell: list) -> Variable:
+        return self.loop.var_of_cell[id(cell)]
+
+    # -- the nodes -------------------------------------------------------------------
+    def node_kernel(self, plan: NodePlan) -> bool:
+        args = [self.var(v) for v in plan.node.inputs + plan.node.outputs]
+        if None in args:
+            return False
+        self.add(step_loop.KERNEL, args, fn=plan.fn)
+        return True
+
+    def node_view(self, plan: NodePlan) -> bool:
+        """A view (a transpose, a slice): the op's own perform on the array standing
+        for its input says where it starts, relative to the input."""
+        node = plan.node
+        (x, *rest), (out,) = node.inputs, node.outputs
+        if self.var(x) is None:
+            return False
+        cells = [[None]]
+        node.op.perform(node, [self.example[x], *(v.data for v in rest)], cells)
+        view = cells[0][0]
+        if not isinstance(view, np.ndarray) or not np.may_share_memory(view, self.example[x]):
+            return bool(self.refuse(f"{node.op} did not give a view"))
+        if x not in self.moving:
+            return self.fixed(out, view) is not None
+        a = self.own_header(out, view)
+        if a is None:
+            return False
+        self.add(step_loop.VIEW, [a, self.numbers[x]],
+                 offset=address(view) - address(self.example[x]))
+        return True
+
+    def node_dot(self, plan: NodePlan) -> bool:
+        x, y = plan.node.inputs
+        (out,) = plan.node.outputs
+        if x.ndim + y.ndim == 3:  # a vector and a matrix: gemv, one pass over the matrix
+            return self._gemv(x, y, out)
+        return self._gemm(step_loop.DOT, [x, y, out], x, y, out)
+
+    def _gemv(self, x: Variable, y: Variable, out: Variable) -> bool:
+        """v . M is M^T v: gemv, with M transposed (or not, if M is stored transposed)."""
+        args = [self.var(v) for v in (x, y, out)]
+        if None in args:
+            return False
+        matrix, vector = (y, x) if x.ndim == 1 else (x, y)
+        ms, vs, zs = self.example[matrix], self.example[vector], self.example[out]
+        layout, item = blas_layout(ms), vs.itemsize
+        fn = step_loop.GEMVS.get(zs.dtype.name)
+        if (layout is None or fn is None or vs.strides[0] <= 0 or vs.strides[0] % item
+                or not zs.flags.c_contiguous or 0 in ms.shape
+                or np.may_share_memory(zs, ms) or np.may_share_memory(zs, vs)):
+            return bool(self.refuse(f"{out.owner.op}'s arrays do not fit BLAS"))
+        stored, ld = layout
+        rows, cols = ms.shape if stored == NO_TRANS else ms.shape[::-1]  # as stored
+        # v . M is M^T v: one transpose for that, one more if M is stored transposed.
+        flip = x.ndim == 1
+        trans = TRANS if flip != (stored == TRANS) else NO_TRANS
+        blas = (trans, rows, cols, ld, vs.strides[0] // item, 0, 0, 0)
+        self.add(step_loop.GEMV, [args[1], args[0], args[2]] if flip else args, fn=fn,
+                 blas=(ctypes.c_int64 * 8)(*blas), float32=int(zs.dtype == np.float32))
+        return True
+
+    def node_gemm(self, plan: NodePlan) -> bool:
+        z, a, x, y, b = plan.node.inputs
+        (out,) = plan.node.outputs
+        if any(self.var(v) is None for v in (z, a, x, y, b)):
+            return False
+        if z in self.moving or any(self.example[v].dtype != self.example[z].dtype
+                                   for v in (a, b)):
+            return bool(self.refuse("Gemm's Z moves, or its scalars have another dtype"))
+        return self._gemm(step_loop.GEMM, [z, a, x, y, b, out], x, y, out)
+
+    def _gemm(self, kind: int, variables: list[Variable], x: Variable, y: Variable,
+              out: Variable) -> bool:
+        args = [self.var(v) for v in variables]
+        if None in args:
+            return False
+        xs, ys, zs = self.example[x], self.example[y], self.example[out]
+        lx, ly = _as_matrix(xs, row=True), _as_matrix(ys, row=False)
+        if lx is None or ly is None or not zs.flags.c_contiguous or 0 in xs.shape + ys.shape \
+                or np.may_share_memory(zs, xs) or np.may_share_memory(zs, ys):
+            return bool(self.refuse(f"{out.owner.op}'s arrays do not fit BLAS"))
+        m = xs.shape[0] if xs.ndim == 2 else 1
+        n = ys.shape[1] if ys.ndim == 2 else 1
+        k = xs.shape[-1]
+        blas = (lx[0], ly[0], m, n, k, lx[1], ly[1], n)
+        self.add(kind, args, fn=ctypes.cast(GEMMS[zs.dtype.name], ctypes.c_void_p).value,
+                 blas=(ctypes.c_int64 * 8)(*blas), float32=int(zs.dtype == np.float32),
+                 itemsize=zs.itemsize)
+        return True
+
+    def node_inc(self, plan: NodePlan) -> bool:
+        """x[index] += y (or = y) into a copy of x, or into x itself in place."""
+        node = plan.node
+        (x, y), (out,) = node.inputs, node.outputs
+        a, b, c = self.var(x), self.var(y), self.var(out)
+        if None in (a, b, c):
+            return False
+        part = self.example[out][node.op.numpy_index([]) + (Ellipsis,)]
+        if part.ndim != self.example[y].ndim or x in self.moving:
+            return bool(self.refuse(f"{node.op} stretches its value"))
+        self.keep.append(part)
+        self.arrays.append(id(part))
+        item = part.itemsize
+        if not node.op.inplace:
+            self.add(step_loop.COPY, [a, c], itemsize=item)
+        kind = step_loop.COPY if node.op.set_instead_of_inc else step_loop.ADD
+        self.add(kind, [b, len(self.arrays) - 1], itemsize=item,
+                 float32=int(part.dtype == np.float32))
+        return True
+
+
+def _usable(value: Any, v: Variable) -> bool:
+    return (isinstance(value, np.ndarray) and value.dtype == v.type.numpy_dtype
+            and value.ndim == v.type.ndim and value.flags.aligned)
+
+
+def _as_matrix(a: np.ndarray, row: bool) -> tuple[int, int] | None:
+    """(transpose flag, leading dimension) of `a` for a row-major gemm; a vector is
+    a 1 x k row (the left operand) or a k x 1 column (the right one)."""
+    if a.ndim == 2:
+        return blas_layout(a)
+    if a.ndim != 1:
+        return None
+    (s,), item, k = a.strides, a.itemsize, len(a)
+    shape = (1, k) if row else (k, 1)
+    candidates = [(k * s, s), (item, s)] if row else [(s, item), (item, k * item)]
+    for strides in candidates:
+        layout = blas_layout(np.lib.stride_tricks.as_strided(a, shape, strides))
+        if layout is not None:
+            return layout
+    return None
