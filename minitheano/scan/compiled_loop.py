@@ -48,6 +48,7 @@ def make_loop(op: Scan, node: Apply) -> ScanLoop:
     if op.inner_ready:  # linked in a function: debugprint and the profile show which loop
         op.loop_kind = ("compiled loop" if loop.why_python is None
                         else f"python loop: {loop.why_python}")
+        op.loop = loop  # for tests and profiles: loop.steps_in_c, loop.fallback
     return loop
 
 
@@ -342,8 +343,8 @@ class ProgramWriter:
         (out,) = plan.node.outputs
         if any(self.var(v) is None for v in (z, a, x, y, b)):
             return False
-        if z in self.moving or any(self.example[v].dtype != self.example[z].dtype
-                                   for v in (a, b)):
+        if (plan.node.op.inplace and z in self.moving) or any(
+                self.example[v].dtype != self.example[z].dtype for v in (a, b)):
             return bool(self.refuse("Gemm's Z moves, or its scalars have another dtype"))
         return self._gemm(step_loop.GEMM, [z, a, x, y, b, out], x, y, out)
 

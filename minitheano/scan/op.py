@@ -121,6 +121,7 @@ class Scan(Op):
 
     # Set when a function links the loop: "compiled loop", or "python loop: why" (chapter 9).
     loop_kind: str | None = None
+    loop: Any = None  # that loop (scan/compiled_loop.py): how many steps ran in C
 
     def __str__(self) -> str:
         kind = f",{self.loop_kind}" if self.loop_kind else ""
