@@ -113,6 +113,7 @@ class CompiledScanLoop(ScanLoop):
         self.var_of_cell = {id(cell): v for v, cell in self.vm.storage.items()}
         self.fallback: str | None = None  # why the last call went on in Python, if it did
         self.steps_in_c = 0  # steps run by the C machine, all calls together
+        self.program: ScanProgram | None = None  # the last one: the next call may reuse it
 
     def _steps(self, n: int, rows: int, seq_feeds: list, states: StateFeeds,
                shared_moves: list, first: int = 0, last: int | None = None) -> int:
@@ -123,7 +124,10 @@ class CompiledScanLoop(ScanLoop):
         if self.stop_cell[0]:
             return 1
         self.fallback = None
-        program = ProgramWriter(self, states, shared_moves).write(seq_feeds)
+        call = Call(seq_feeds, states, shared_moves)
+        program = self.program
+        if program is None or not program.bind(call):  # arrays laid out as last time?
+            program = self.program = ProgramWriter(self, call).write()
         if program is None:
             return super()._steps(n, rows, seq_feeds, states, shared_moves, first=1)
         t, how = program.run(1, min(n, rows))
@@ -136,10 +140,55 @@ class CompiledScanLoop(ScanLoop):
         return super()._steps(n, rows, seq_feeds, states, shared_moves, first=t)
 
 
-class ScanProgram(Program):
-    """A program, and the cells to give back their arrays once it has run."""
+class Call:
+    """What one call of the loop feeds the program: its sequences, its buffers, and
+    the arrays of the states handed back and of the shared values (made on demand)."""
 
+    def __init__(self, seq_feeds: list, states: StateFeeds, shared_moves: list) -> None:
+        self.seq_feeds, self.states = seq_feeds, states
+        self.moves = [(h.in_cell, h.out_cell) for h in states.hand_backs] + list(shared_moves)
+        self.rebound: list[tuple[list, np.ndarray]] = []
+
+    def rebound_value(self, i: int) -> np.ndarray:
+        """The array of move i: a copy of what step 0 left in its input cell, ours to
+        write at every step, put back in the cell when the program has run."""
+        in_cell = self.moves[i][0]
+        value = np.array(in_cell[0])
+        self.rebound.append((in_cell, value))
+        return value
+
+
+# A source gives the array of an array number (or of a FEED's base) for one call,
+# from the call and the arrays of the lower numbers: a cell's value, a new copy...
+Source = Any
+
+
+class ScanProgram(Program):
+    """A program; where each of its arrays comes from, to run it again on the arrays
+    of another call; and the cells to give back their arrays once it has run."""
+
+    sources: list[Source | None]  # per array number (None: the machine's own header)
+    bases: list[tuple[int, Source]]  # per FEED step: its number, the buffer it reads
+    layout: tuple
     rebound: list[tuple[list, np.ndarray]]
+
+    def bind(self, call: Call) -> bool:
+        """Point the program at this call's arrays, if they are laid out as the ones
+        it was written for (shapes, strides, dtypes); False if not."""
+        values: list[Any] = []
+        for source in self.sources:
+            values.append(None if source is None else source(call, values))
+        bases = [source(call, values) for _, source in self.bases]
+        if layout_of(values + bases) != self.layout:
+            return False
+        for k, value in enumerate(values):
+            if value is not None:
+                self.arrays[k] = id(value)
+        for (k, _), base in zip(self.bases, bases):
+            self.steps[k].base = address(base)
+        self.keep[:] = [*values, *bases, self.keep[-1]]  # (the last: the own headers)
+        self.rebound = call.rebound
+        return True
 
     def finish(self) -> None:
         """The states handed back and the shared values live in arrays of the
@@ -148,33 +197,49 @@ class ScanProgram(Program):
             cell[0] = value
 
 
+def layout_of(arrays: list) -> tuple | None:
+    """What a program assumes of its arrays; None when one is not an array at all."""
+    try:
+        return tuple(None if a is None else (a.shape, a.strides, a.dtype, a.flags.aligned)
+                     for a in arrays)
+    except AttributeError:
+        return None
+
+
 class ProgramWriter:
     """Writes the program of a Scan body from the arrays its first step left."""
 
-    def __init__(self, loop: CompiledScanLoop, states: StateFeeds, shared_moves: list) -> None:
-        self.loop, self.states, self.shared_moves = loop, states, shared_moves
+    def __init__(self, loop: CompiledScanLoop, call: Call) -> None:
+        self.loop, self.call, self.states = loop, call, call.states
+        call.rebound = []  # (a failed `bind` may have made some)
         self.storage = loop.vm.storage
         self.numbers: dict[Variable, int] = {}  # each variable's array number
         self.arrays: list[Any] = []       # per number: an address, or ("own", k)
+        self.values: list[Any] = []       # per number: its array (None: an own header)
+        self.sources: list[Source | None] = []  # per number: where a call finds it
+        self.bases: list[tuple[int, Source]] = []  # FEED steps' buffers: where from
         self.example: dict[Variable, np.ndarray] = {}  # the array standing for a variable
         self.moving: set[Variable] = set()  # variables whose data moves at every step
         self.own: list[np.ndarray] = []   # examples of the machine's own headers
         self.keep: list = []
         self.steps: list[Step] = []
-        self.rebound: list[tuple[list, np.ndarray]] = []
 
     # -- arrays --------------------------------------------------------------------
     def refuse(self, why: str) -> None:
         self.loop.fallback = why
 
-    def fixed(self, v: Variable, value: Any) -> int | None:
-        """`v` is the array `value` at every step."""
-        if not _usable(value, v):
+    def fixed(self, v: Variable | None, value: Any, source: Source) -> int | None:
+        """`v` is the array `value` at every step; another call finds it by `source`."""
+        if v is not None and not _usable(value, v):
             return self.refuse(f"{v} is not an aligned {v.type} array")
         self.keep.append(value)
         self.arrays.append(id(value))
-        self.numbers[v], self.example[v] = len(self.arrays) - 1, value
-        return self.numbers[v]
+        self.values.append(value)
+        self.sources.append(source)
+        number = len(self.arrays) - 1
+        if v is not None:
+            self.numbers[v], self.example[v] = number, value
+        return number
 
     def own_header(self, v: Variable | None, example: Any) -> int | None:
         """An array of the machine's own, shaped like `example`, moved by the program."""
@@ -182,6 +247,8 @@ class ProgramWriter:
             return self.refuse(f"{v} is not an aligned array")
         self.own.append(example)
         self.arrays.append(("own", len(self.own) - 1))
+        self.values.append(None)
+        self.sources.append(None)
         number = len(self.arrays) - 1
         if v is not None:
             self.numbers[v], self.example[v] = number, example
@@ -191,7 +258,10 @@ class ProgramWriter:
     def var(self, v: Variable) -> int | None:
         if v in self.numbers:
             return self.numbers[v]
-        return self.fixed(v, v.data if isinstance(v, Constant) else self.storage[v][0])
+        if isinstance(v, Constant):
+            return self.fixed(v, v.data, lambda call, values, data=v.data: data)
+        cell = self.storage[v]
+        return self.fixed(v, cell[0], lambda call, values, cell=cell: cell[0])
 
     def add(self, kind: int, args: list[int], **fields: Any) -> None:
         step = Step(kind=kind, nargs=len(args), **fields)
@@ -200,9 +270,15 @@ class ProgramWriter:
         self.steps.append(step)
 
     # -- the program -----------------------------------------------------------------
-    def write(self, seq_feeds: list) -> ScanProgram | None:
+    def feed(self, number: int, base: np.ndarray, source: Source, **fields: Any) -> None:
+        """At every step, point array `number` at a row of `base` (the row: fields)."""
+        self.bases.append((len(self.steps), source))
+        self.add(step_loop.FEED, [number], base=address(base), stride=base.strides[0],
+                 **fields)
+
+    def write(self) -> ScanProgram | None:
         """The program of one step, or None (and the loop's `fallback` says why)."""
-        if not (self.feeds(seq_feeds) and self.rebind()):
+        if not (self.feeds(self.call.seq_feeds) and self.rebind()):
             return None
         for plan in self.loop.plans:
             if not getattr(self, f"node_{plan.kind}")(plan):
@@ -213,39 +289,40 @@ class ProgramWriter:
         own = step_loop.OwnArrays(lib, self.own)
         arrays = [own.addresses[a[1]] if isinstance(a, tuple) else a for a in self.arrays]
         program = ScanProgram(lib, self.steps, arrays, [*self.keep, own])
-        program.rebound = self.rebound
+        program.sources, program.bases = self.sources, self.bases
+        bases = [source(self.call, self.values) for _, source in self.bases]
+        program.layout = layout_of(self.values + bases)
+        program.rebound = self.call.rebound
         return program
 
     def feeds(self, seq_feeds: list) -> bool:
         """x[t + k] and h[t + k]: rows of the sequences and of the state buffers."""
-        for feed in seq_feeds:
+        for i, feed in enumerate(seq_feeds):
             seq = feed.sequence
             if not isinstance(seq, np.ndarray):
                 return bool(self.refuse("a sequence is not an array"))
             a = self.own_header(self.var_of(feed.cell), feed.cell[0])
             if a is None:
                 return False
-            self.add(step_loop.FEED, [a], base=address(seq), stride=seq.strides[0],
-                     start=feed.start, step=feed.direction, size=0)
-        for tap in self.states.taps:
+            self.feed(a, seq, lambda call, values, i=i: call.seq_feeds[i].sequence,
+                      start=feed.start, step=feed.direction, size=0)
+        for i, tap in enumerate(self.states.taps):
             a = self.own_header(self.var_of(tap.cell), tap.cell[0])
             if a is None:
                 return False
-            self.add(step_loop.FEED, [a], base=address(tap.buffer),
-                     stride=tap.buffer.strides[0], start=tap.offset, step=1, size=tap.size)
+            self.feed(a, tap.buffer, lambda call, values, i=i: call.states.taps[i].buffer,
+                      start=tap.offset, step=1, size=tap.size)
         return True
 
     def rebind(self) -> bool:
         """A state handed back (chapter 7) and a shared value the loop updates move
         from an output cell to an input cell in Python.  Here the input is an array
         of the program's, into which the output is copied after every step."""
-        moves = [(h.in_cell, h.out_cell) for h in self.states.hand_backs]
-        moves += list(self.shared_moves)
-        for in_cell, _ in moves:
-            own = np.array(in_cell[0])  # the value step 0 left (a copy: ours to write)
-            if self.fixed(self.var_of(in_cell), own) is None:
+        moves = self.call.moves
+        for i, (in_cell, _) in enumerate(moves):
+            source = lambda call, values, i=i: call.rebound_value(i)  # noqa: E731
+            if self.fixed(self.var_of(in_cell), source(self.call, []), source) is None:
                 return False
-            self.rebound.append((in_cell, own))
         self.copies = [(self.var_of(out_cell), self.var_of(in_cell))
                        for in_cell, out_cell in moves]
         if any(src in {dst for _, dst in self.copies} for src, _ in self.copies):
@@ -254,15 +331,14 @@ class ProgramWriter:
 
     def stores(self) -> bool:
         """After each step: each output into its row, the rebound values, until."""
-        for store in self.states.stores:
+        for i, store in enumerate(self.states.stores):
             src = self.var(self.var_of(store.cell))
             row = self.own_header(None, store.buffer[0, ...])
             if src is None or row is None:
                 return False
-            buf = store.buffer
-            self.add(step_loop.FEED, [row], base=address(buf), stride=buf.strides[0],
-                     start=store.lag, step=1, size=store.size)
-            self.add(step_loop.COPY, [src, row], itemsize=buf.itemsize)
+            self.feed(row, store.buffer, lambda call, values, i=i: call.states.stores[i].buffer,
+                      start=store.lag, step=1, size=store.size)
+            self.add(step_loop.COPY, [src, row], itemsize=store.buffer.itemsize)
         for src, dst in self.copies:
             a, b = self.var(src), self.numbers[dst]
             if a is None:
@@ -291,16 +367,15 @@ class ProgramWriter:
         """A view (a transpose, a slice): the op's own perform on the array standing
         for its input says where it starts, relative to the input."""
         node = plan.node
-        (x, *rest), (out,) = node.inputs, node.outputs
+        x, (out,) = node.inputs[0], node.outputs
         if self.var(x) is None:
             return False
-        cells = [[None]]
-        node.op.perform(node, [self.example[x], *(v.data for v in rest)], cells)
-        view = cells[0][0]
+        view = view_of(node, self.example[x])
         if not isinstance(view, np.ndarray) or not np.may_share_memory(view, self.example[x]):
             return bool(self.refuse(f"{node.op} did not give a view"))
         if x not in self.moving:
-            return self.fixed(out, view) is not None
+            source = lambda call, values, n=self.numbers[x]: view_of(node, values[n])  # noqa: E731
+            return self.fixed(out, view, source) is not None
         a = self.own_header(out, view)
         if a is None:
             return False
@@ -374,18 +449,24 @@ class ProgramWriter:
         a, b, c = self.var(x), self.var(y), self.var(out)
         if None in (a, b, c):
             return False
-        part = self.example[out][node.op.numpy_index([]) + (Ellipsis,)]
+        index = node.op.numpy_index([]) + (Ellipsis,)
+        part = self.example[out][index]
         if part.ndim != self.example[y].ndim or x in self.moving:
             return bool(self.refuse(f"{node.op} stretches its value"))
-        self.keep.append(part)
-        self.arrays.append(id(part))
+        p = self.fixed(None, part, lambda call, values: values[c][index])
         item = part.itemsize
         if not node.op.inplace:
             self.add(step_loop.COPY, [a, c], itemsize=item)
         kind = step_loop.COPY if node.op.set_instead_of_inc else step_loop.ADD
-        self.add(kind, [b, len(self.arrays) - 1], itemsize=item,
-                 float32=int(part.dtype == np.float32))
+        self.add(kind, [b, p], itemsize=item, float32=int(part.dtype == np.float32))
         return True
+
+
+def view_of(node: Apply, x: np.ndarray) -> Any:
+    """What the view op of `node` gives for the input `x` (its other inputs: constants)."""
+    cells = [[None]]
+    node.op.perform(node, [x, *(v.data for v in node.inputs[1:])], cells)
+    return cells[0][0]
 
 
 def _usable(value: Any, v: Variable) -> bool:

@@ -227,3 +227,24 @@ def test_the_name_says_which_loop_and_why():
     assert "config.scan.compiled_loop is off" in str(op)
     f = theano.function([x, h0], h, mode="FAST_COMPILE")
     assert "python loop" in str(scans(f)[0])
+
+
+def test_the_program_is_reused_or_rewritten_as_the_arrays_change():
+    x, h0 = T.tensor3("x"), T.dmatrix("h0")
+    W = theano.shared(rng.normal(size=(4, 4)) / 2, name="W")
+    h, _ = theano.scan(lambda x_t, h: T.tanh(x_t + T.dot(h, W)), sequences=x,
+                       outputs_info=[h0])
+    compiled, python = both_loops([x, h0], h)
+    (op,) = scans(compiled)
+
+    def check(xs, h0s):
+        assert_same([compiled(xs, h0s)], [python(xs, h0s)])
+        return op.loop.program
+
+    first = check(rng.normal(size=(6, 3, 4)), rng.normal(size=(3, 4)))
+    assert check(rng.normal(size=(6, 3, 4)), rng.normal(size=(3, 4))) is first
+    assert check(rng.normal(size=(9, 3, 4)), rng.normal(size=(3, 4))) is not first  # longer
+    wider = check(rng.normal(size=(6, 5, 4)), rng.normal(size=(5, 4)))  # another batch
+    strided = check(rng.normal(size=(12, 5, 4))[::2], rng.normal(size=(5, 4)))
+    assert strided is not wider
+    assert op.loop.steps_in_c == 4 * 5 + 8  # step 0 of each call runs in Python

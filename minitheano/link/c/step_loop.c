@@ -25,6 +25,7 @@
  * anything and says so: the Python loop then runs that step itself, and
  * raises the error with its full message, or computes what C would not.
  */
+#include <string.h>
 
 enum { MT_FEED, MT_VIEW, MT_KERNEL, MT_DOT, MT_GEMM, MT_COPY, MT_ADD, MT_STOP, MT_GEMV };
 
@@ -161,16 +162,19 @@ static void elementwise(const mt_array *src, mt_array *dst, int add, int float32
     const intptr_t n = L.shape[L.nd - 1], s0 = L.strides[0][L.nd - 1],
                    s1 = L.strides[1][L.nd - 1];
     do {
-        for (intptr_t i = 0; i < n; i++) {
-            const char *from = L.ptr[0] + i * s0;
-            char *to = L.ptr[1] + i * s1;
-            if (!add) {
-                for (int64_t b = 0; b < itemsize; b++) to[b] = from[b];
-            } else if (float32) {
-                *(float *)to += *(const float *)from;
-            } else {
-                *(double *)to += *(const double *)from;
-            }
+        const char *from = L.ptr[0];
+        char *to = L.ptr[1];
+        if (!add && s0 == itemsize && s1 == itemsize) {  /* a contiguous run */
+            memcpy(to, from, (size_t)(n * itemsize));
+        } else if (!add) {
+            for (intptr_t i = 0; i < n; i++)
+                memcpy(to + i * s1, from + i * s0, (size_t)itemsize);
+        } else if (float32) {
+            for (intptr_t i = 0; i < n; i++)
+                *(float *)(to + i * s1) += *(const float *)(from + i * s0);
+        } else {
+            for (intptr_t i = 0; i < n; i++)
+                *(double *)(to + i * s1) += *(const double *)(from + i * s0);
         }
     } while (mt_loop_next(&L));
 }
