@@ -169,6 +169,7 @@ class ScanProgram(Program):
 
     sources: list[Source | None]  # per array number (None: the machine's own header)
     bases: list[tuple[int, Source]]  # per FEED step: its number, the buffer it reads
+    notes: list[str]  # what each instruction does
     layout: tuple
     rebound: list[tuple[list, np.ndarray]]
 
@@ -189,6 +190,10 @@ class ScanProgram(Program):
         self.keep[:] = [*values, *bases, self.keep[-1]]  # (the last: the own headers)
         self.rebound = call.rebound
         return True
+
+    def listing(self) -> str:
+        """The instructions of one step, in words."""
+        return "\n".join(f"{k:2d}  {note}" for k, note in enumerate(self.notes))
 
     def finish(self) -> None:
         """The states handed back and the shared values live in arrays of the
@@ -223,6 +228,7 @@ class ProgramWriter:
         self.own: list[np.ndarray] = []   # examples of the machine's own headers
         self.keep: list = []
         self.steps: list[Step] = []
+        self.notes: list[str] = []  # what each step does, in words
 
     # -- arrays --------------------------------------------------------------------
     def refuse(self, why: str) -> None:
@@ -263,17 +269,20 @@ class ProgramWriter:
         cell = self.storage[v]
         return self.fixed(v, cell[0], lambda call, values, cell=cell: cell[0])
 
-    def add(self, kind: int, args: list[int], **fields: Any) -> None:
+    def add(self, kind: int, args: list[int], note: str, **fields: Any) -> None:
+        """Append an instruction; `note` says what it does, for `ScanProgram.listing`."""
+        self.notes.append(f"{step_loop.NAMES[kind]:7s}{note}")
         step = Step(kind=kind, nargs=len(args), **fields)
         for k, a in enumerate(args):
             step.args[k] = a
         self.steps.append(step)
 
     # -- the program -----------------------------------------------------------------
-    def feed(self, number: int, base: np.ndarray, source: Source, **fields: Any) -> None:
+    def feed(self, number: int, base: np.ndarray, source: Source, note: str,
+             **fields: Any) -> None:
         """At every step, point array `number` at a row of `base` (the row: fields)."""
         self.bases.append((len(self.steps), source))
-        self.add(step_loop.FEED, [number], base=address(base), stride=base.strides[0],
+        self.add(step_loop.FEED, [number], note, base=address(base), stride=base.strides[0],
                  **fields)
 
     def write(self) -> ScanProgram | None:
@@ -289,7 +298,7 @@ class ProgramWriter:
         own = step_loop.OwnArrays(lib, self.own)
         arrays = [own.addresses[a[1]] if isinstance(a, tuple) else a for a in self.arrays]
         program = ScanProgram(lib, self.steps, arrays, [*self.keep, own])
-        program.sources, program.bases = self.sources, self.bases
+        program.sources, program.bases, program.notes = self.sources, self.bases, self.notes
         bases = [source(self.call, self.values) for _, source in self.bases]
         program.layout = layout_of(self.values + bases)
         program.rebound = self.call.rebound
@@ -305,12 +314,15 @@ class ProgramWriter:
             if a is None:
                 return False
             self.feed(a, seq, lambda call, values, i=i: call.seq_feeds[i].sequence,
+                      f"x_t: row {feed.start} {'+' if feed.direction > 0 else '-'} t "
+                      f"of sequence {i}",
                       start=feed.start, step=feed.direction, size=0)
         for i, tap in enumerate(self.states.taps):
             a = self.own_header(self.var_of(tap.cell), tap.cell[0])
             if a is None:
                 return False
             self.feed(a, tap.buffer, lambda call, values, i=i: call.states.taps[i].buffer,
+                      f"h_t-k: row ({tap.offset} + t) mod {tap.size} of a state's buffer",
                       start=tap.offset, step=1, size=tap.size)
         return True
 
@@ -337,19 +349,22 @@ class ProgramWriter:
             if src is None or row is None:
                 return False
             self.feed(row, store.buffer, lambda call, values, i=i: call.states.stores[i].buffer,
-                      start=store.lag, step=1, size=store.size)
-            self.add(step_loop.COPY, [src, row], itemsize=store.buffer.itemsize)
+                      f"row t of output {store.j}'s buffer", start=store.lag, step=1,
+                      size=store.size)
+            self.add(step_loop.COPY, [src, row], f"output {store.j} into that row",
+                     itemsize=store.buffer.itemsize)
         for src, dst in self.copies:
             a, b = self.var(src), self.numbers[dst]
             if a is None:
                 return False
-            self.add(step_loop.COPY, [a, b], itemsize=self.example[dst].itemsize)
+            self.add(step_loop.COPY, [a, b], "a new state or shared value, for the next step",
+                     itemsize=self.example[dst].itemsize)
         if self.loop.op.until:
             stop_var = self.var_of(self.loop.stop_cell)
             a = self.var(stop_var)
             if a is None or stop_var.dtype != "bool":
                 return bool(self.refuse("the until condition is not a bool"))
-            self.add(step_loop.STOP, [a])
+            self.add(step_loop.STOP, [a], "if the until condition is true")
         return True
 
     def var_of(self, cell: list) -> Variable:
@@ -360,7 +375,7 @@ class ProgramWriter:
         args = [self.var(v) for v in plan.node.inputs + plan.node.outputs]
         if None in args:
             return False
-        self.add(step_loop.KERNEL, args, fn=plan.fn)
+        self.add(step_loop.KERNEL, args, f"{plan.node.op}, its compiled kernel", fn=plan.fn)
         return True
 
     def node_view(self, plan: NodePlan) -> bool:
@@ -379,7 +394,7 @@ class ProgramWriter:
         a = self.own_header(out, view)
         if a is None:
             return False
-        self.add(step_loop.VIEW, [a, self.numbers[x]],
+        self.add(step_loop.VIEW, [a, self.numbers[x]], f"{node.op}, a view of a moving array",
                  offset=address(view) - address(self.example[x]))
         return True
 
@@ -409,7 +424,8 @@ class ProgramWriter:
         flip = x.ndim == 1
         trans = TRANS if flip != (stored == TRANS) else NO_TRANS
         blas = (trans, rows, cols, ld, vs.strides[0] // item, 0, 0, 0)
-        self.add(step_loop.GEMV, [args[1], args[0], args[2]] if flip else args, fn=fn,
+        self.add(step_loop.GEMV, [args[1], args[0], args[2]] if flip else args,
+                 f"{out.owner.op}, a vector and a matrix: BLAS gemv", fn=fn,
                  blas=(ctypes.c_int64 * 8)(*blas), float32=int(zs.dtype == np.float32))
         return True
 
@@ -437,7 +453,8 @@ class ProgramWriter:
         n = ys.shape[1] if ys.ndim == 2 else 1
         k = xs.shape[-1]
         blas = (lx[0], ly[0], m, n, k, lx[1], ly[1], n)
-        self.add(kind, args, fn=ctypes.cast(GEMMS[zs.dtype.name], ctypes.c_void_p).value,
+        self.add(kind, args, f"{out.owner.op}: BLAS gemm",
+                 fn=ctypes.cast(GEMMS[zs.dtype.name], ctypes.c_void_p).value,
                  blas=(ctypes.c_int64 * 8)(*blas), float32=int(zs.dtype == np.float32),
                  itemsize=zs.itemsize)
         return True
@@ -456,9 +473,10 @@ class ProgramWriter:
         p = self.fixed(None, part, lambda call, values: values[c][index])
         item = part.itemsize
         if not node.op.inplace:
-            self.add(step_loop.COPY, [a, c], itemsize=item)
+            self.add(step_loop.COPY, [a, c], f"{node.op}: x into a new array", itemsize=item)
         kind = step_loop.COPY if node.op.set_instead_of_inc else step_loop.ADD
-        self.add(kind, [b, p], itemsize=item, float32=int(part.dtype == np.float32))
+        self.add(kind, [b, p], f"{node.op}: y into its part", itemsize=item,
+                 float32=int(part.dtype == np.float32))
         return True
 
 

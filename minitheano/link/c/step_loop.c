@@ -186,6 +186,7 @@ static void elementwise(const mt_array *src, mt_array *dst, int add, int float32
 int64_t mt_run_steps(mt_array **arrays, const mt_step *program, int64_t n, int64_t t0,
                      int64_t t1, int64_t *how)
 {
+    /* --8<-- [start:run-steps] */
     for (int64_t t = t0; t < t1; t++) {
         int stop = 0;
         for (int64_t k = 0; k < n; k++) {
@@ -243,6 +244,7 @@ int64_t mt_run_steps(mt_array **arrays, const mt_step *program, int64_t n, int64
             return t + 1;
         }
     }
+    /* --8<-- [end:run-steps] */
     *how = MT_RAN_ALL;
     return t1;
 }

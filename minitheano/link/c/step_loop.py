@@ -26,6 +26,7 @@ from minitheano.link.c.loops import RUNTIME
 
 # The instructions (step_loop.c's enum) and how a run ends.
 FEED, VIEW, KERNEL, DOT, GEMM, COPY, ADD, STOP, GEMV = range(9)
+NAMES = ("FEED", "VIEW", "KERNEL", "DOT", "GEMM", "COPY", "ADD", "STOP", "GEMV")
 RAN_ALL, STOPPED, REFUSED_STEP = range(3)
 MAX_ARGS = 16          # MT_STEP_MAXARGS: array numbers an instruction can hold
 MAX_KERNEL_ARGS = 8    # the kernel arities call_kernel has a case for
