@@ -96,7 +96,7 @@ def test_generated_bodies_mostly_compile():
         ran.append(body.n_steps > 1 and steps_in_c(f) == body.n_steps - 1)
 
     count()
-    assert sum(ran) >= 3, ran
+    assert sum(ran) >= 6, ran  # 8 of these 10 (two take a single step: no C step)
 
 
 # -- named cases ---------------------------------------------------------------------
