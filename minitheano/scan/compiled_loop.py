@@ -127,7 +127,10 @@ class CompiledScanLoop(ScanLoop):
         call = Call(seq_feeds, states, shared_moves)
         program = self.program
         if program is None or not program.bind(call):  # arrays laid out as last time?
-            program = self.program = ProgramWriter(self, call).write()
+            try:
+                program = self.program = ProgramWriter(self, call).write()
+            except NotImplementedError as e:  # a piece of it is an exercise left blank
+                program, self.fallback = None, str(e)
         if program is None:
             return super()._steps(n, rows, seq_feeds, states, shared_moves, first=1)
         t, how = program.run(1, min(n, rows))
@@ -321,9 +324,11 @@ class ProgramWriter:
             a = self.own_header(self.var_of(tap.cell), tap.cell[0])
             if a is None:
                 return False
+            # --8<-- [start:ex-ch09-state-rows]
             self.feed(a, tap.buffer, lambda call, values, i=i: call.states.taps[i].buffer,
                       f"h_t-k: row ({tap.offset} + t) mod {tap.size} of a state's buffer",
                       start=tap.offset, step=1, size=tap.size)
+            # --8<-- [end:ex-ch09-state-rows]
         return True
 
     def rebind(self) -> bool:

@@ -1,15 +1,21 @@
 """The compiled loop (chapter 9) against chapter 7's Python loop: the same values and
-gradients, on generated bodies and on named cases (taps, several outputs, outputs not
-fed back, shared variables, 0 and 1 steps, going backwards, until, the recurrent
-layers of chapter 9), and a fall back to Python that says why."""
+gradients, on generated bodies (chapter 7's generator, test_scan_generated.py) and on named
+cases (taps, several outputs, outputs not fed back, shared variables, 0 and 1 steps, going
+backwards, until, the recurrent layers of this chapter), and a fall back to Python that
+says why."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
-from ch07_unrolled import _cost_weights, weighted_cost
 from hypothesis import HealthCheck, Phase, given, settings
-from test_scan_generated import bodies, build_loop
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ch07_control_flow"))
+from ch07_unrolled import _cost_weights, weighted_cost  # noqa: E402
+from test_scan_generated import bodies, build_loop  # noqa: E402
 
 import minitheano as theano
 import minitheano.tensor as T
