@@ -63,20 +63,32 @@ class CompiledScanLoop(ScanLoop):
         if self.stop_cell[0]:
             return 1
         self.fallback = None
-        call = Call(seq_feeds, states, shared_moves)
-        program = self.program
-        if program is None or not program.bind(call):  # arrays laid out as last time?
-            try:
-                program = self.program = ProgramWriter(self, call).write()
-            except NotImplementedError as e:  # a piece of it is an exercise left blank
-                program, self.fallback = None, str(e)
-        if program is None:
-            return super()._steps(n, rows, seq_feeds, states, shared_moves, first=1)
-        t, how = program.run(1, min(n, rows))
-        program.finish()
-        self.steps_in_c += t - 1
+        t, how = 1, step_loop.RAN_ALL
+        while True:
+            program = self._program(Call(seq_feeds, states, shared_moves))
+            if program is None:
+                break
+            first, (t, how) = t, program.run(t, min(n, rows))
+            program.finish()
+            self.steps_in_c += t - first
+            if how != step_loop.RAN_ALL or t == n:
+                break
+            # A while loop filled its buffers: twice as many rows, a program for them.
+            rows = self._grow(states.stores, states.taps, rows, n)
         if how == step_loop.STOPPED or t == n:
             return t
         if how == step_loop.REFUSED_STEP:
             self.fallback = f"a kernel refused the inputs of step {t}"
         return super()._steps(n, rows, seq_feeds, states, shared_moves, first=t)
+
+    def _program(self, call: Call) -> ScanProgram | None:
+        """The last program, pointed at this call's arrays if they are laid out as
+        its own were; else a new one; None if there can be none (`fallback`: why)."""
+        program = self.program
+        if program is not None and program.bind(call):
+            return program
+        try:
+            self.program = ProgramWriter(self, call).write()
+        except NotImplementedError as e:  # a piece of it is an exercise left blank
+            self.program, self.fallback = None, str(e)
+        return self.program

@@ -181,10 +181,11 @@ def test_until_stops_in_c_and_beyond_the_first_buffers():
     h, _ = theano.scan(lambda h: [h + 1.0, until(h + 1.0 >= limit)], outputs_info=[h0],
                        n_steps=1000)
     compiled, python = both_loops([h0, limit], h)
-    for stop in (5.0, 150.0):  # 150 steps: more than the first buffers hold
+    for stop in (5, 150):  # 150 steps: more than the first buffers hold
+        before = steps_in_c(compiled)
         assert_same([compiled(0.0, stop)], [python(0.0, stop)])
+        assert steps_in_c(compiled) - before == stop - 1  # all but step 0
         assert len(compiled(0.0, stop)) == stop
-    assert steps_in_c(compiled) > 0
 
 
 def test_float32():
