@@ -407,8 +407,8 @@ class ProgramWriter:
             return False
         index = node.op.numpy_index([]) + (Ellipsis,)
         part = self.example[out][index]
-        if part.ndim != self.example[y].ndim or x in self.moving:
-            return bool(self.refuse(f"{node.op} stretches its value"))
+        if part.ndim != self.example[y].ndim or (node.op.inplace and x in self.moving):
+            return bool(self.refuse(f"{node.op} stretches its value, or writes into a row"))
         p = self.fixed(None, part, lambda call, values: values[c][index])
         item = part.itemsize
         if not node.op.inplace:

@@ -255,3 +255,26 @@ def test_the_program_is_reused_or_rewritten_as_the_arrays_change():
     strided = check(rng.normal(size=(12, 5, 4))[::2], rng.normal(size=(5, 4)))
     assert strided is not wider
     assert op.loop.steps_in_c == 4 * 5 + 8  # step 0 of each call runs in Python
+
+
+def test_slices_set_and_incremented_in_the_body():
+    x, h0 = T.dmatrix("x"), T.dmatrix("h0")
+
+    def step(x_t, h):
+        h = T.set_subtensor(h[:, 0:2], T.tanh(h[:, 1:3] + x_t[0:2]))
+        return T.inc_subtensor(h[1:, 2:], x_t[2:] * h[:-1, :2])
+
+    h, _ = theano.scan(step, sequences=x, outputs_info=[h0])
+    values = [rng.normal(size=(6, 4)), rng.normal(size=(3, 4))]
+    check_loops_agree([x, h0], values, [h], [x, h0], min_steps_in_c=5)
+
+
+def test_a_reversed_sequence():
+    x, h0 = T.dmatrix("x"), T.dvector("h0")
+    W = theano.shared(rng.normal(size=(3, 3)) / 2, name="W")
+    h, _ = theano.scan(lambda x_t, h: T.tanh(x_t + T.dot(W, h)), sequences=x,
+                       outputs_info=[h0])
+    compiled, python = both_loops([x, h0], h)
+    xs, h0s = rng.normal(size=(7, 3))[::-1], rng.normal(size=3)  # negative strides
+    assert_same([compiled(xs, h0s)], [python(xs, h0s)])
+    assert steps_in_c(compiled) == 6
