@@ -19,7 +19,8 @@ Anything the program cannot do makes the loop go on in Python from the step
 where C stopped: a node without C (the loop is then Python from the start, and
 its name says why: `for{cpu,scan_fn,python loop: ...}`), an input that is not
 what step 0 saw, a kernel refusing its inputs (the Python step then raises the
-error, with its message), a while loop whose buffers are full.  So the two
+error, with its message).  (A while loop whose buffers are full grows them and
+goes on in C, with a program for the bigger buffers.)  So the two
 loops always compute the same thing; the Python one stays the readable one.
 """
 
