@@ -88,6 +88,13 @@ def test_generated_bodies_agree(body):
     assert_same(g_compiled(*values), g_python(*values), body.dtype, "gradient")
 
 
+@pytest.mark.slow
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(bodies())
+def test_generated_bodies_agree_many(body):
+    test_generated_bodies_agree.hypothesis.inner_test(body)
+
+
 def test_generated_bodies_mostly_compile():
     """Most generated bodies do run in C (else the test above would prove little)."""
     ran = []
