@@ -217,15 +217,16 @@ class ScanLoop:
         return feeds
 
     def _steps(self, n: int, rows: int, seq_feeds: list[SequenceFeed], states: StateFeeds,
-               shared_moves: list) -> int:
-        """Run the body n times (fewer if until(...) stops it); the steps taken."""
+               shared_moves: list, first: int = 0, last: int | None = None) -> int:
+        """Run the body n times (fewer if until(...) stops it); the steps taken.
+        (Steps `first` .. `last` - 1 only, for the compiled loop of chapter 9.)"""
         run, stop = self.vm.run, self.stop_cell
         stores, tap_feeds, hand_backs = states.stores, states.taps, states.hand_backs
-        t = 0
+        t = first
         taken = n  # the steps taken: fewer if until(...) stops the loop
         try:
             # --8<-- [start:ex-ch07-scan-step-loop]
-            for t in range(n):
+            for t in range(first, n if last is None else last):
                 if t == rows:  # a while loop filled its buffers: double them
                     rows = self._grow(stores, tap_feeds, rows, n)
                 for feed in seq_feeds:

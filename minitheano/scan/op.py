@@ -119,8 +119,13 @@ class Scan(Op):
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
+    # Set when a function links the loop: "compiled loop", or "python loop: why" (chapter 9).
+    loop_kind: str | None = None
+    loop: Any = None  # that loop (scan/compiled_loop.py): how many steps ran in C
+
     def __str__(self) -> str:
-        return f"for{{cpu,{self.name or 'scan_fn'}}}"
+        kind = f",{self.loop_kind}" if self.loop_kind else ""
+        return f"for{{cpu,{self.name or 'scan_fn'}{kind}}}"
 
     # -- where things are in the inputs and outputs ------------------------------
     def outer_groups(self, inputs: Sequence[Any]) -> OuterGroups:
@@ -187,18 +192,18 @@ class Scan(Op):
 
     # -- running ---------------------------------------------------------------
     def make_py_thunk(self, node: Apply, input_cells: list[list], output_cells: list[list]):
-        from minitheano.scan.loop import ScanLoop  # the loop runs; building graphs needs none
+        from minitheano.scan.compiled_loop import make_loop  # building graphs needs none
 
-        loop = ScanLoop(self, node)
+        loop = make_loop(self, node)  # in C when it can (chapter 9), else chapter 7's
 
         def thunk() -> None:
             loop.run([cell[0] for cell in input_cells], output_cells)
         return thunk
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list]) -> None:
-        from minitheano.scan.loop import ScanLoop
+        from minitheano.scan.compiled_loop import make_loop
 
-        ScanLoop(self, node).run(list(inputs), output_storage)
+        make_loop(self, node).run(list(inputs), output_storage)
 
     # -- shapes ------------------------------------------------------------------
     def n_steps_shape(self, node: Apply, input_shapes: list[tuple]) -> Any:
