@@ -123,6 +123,9 @@ FLAGS = [
          "where compiled functions run (chapter 6)"),
     Flag("cxx", _default_cxx, _string,
          "the C compiler of chapter 5; '' runs everything in Python"),
+    Flag("vector_math", _constant(True), _boolean,
+         "exp, expm1, log, tanh in generated C: link/c/vecmath.py's vectorizable polynomials "
+         "(True) or the C library's functions (False)"),
     Flag("base_compiledir", _default_base_compiledir, _string,
          "the directory under which compiledir is made"),
     Flag("compiledir", _default_compiledir, _string,

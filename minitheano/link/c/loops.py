@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minitheano.config import config
+from minitheano.link.c import vecmath
 from minitheano.link.c.cprinter import ScalarPrinter
 from minitheano.link.kernel import (
     CrossentropyKernel,
@@ -65,6 +67,15 @@ def _function(head: str, body: list[str]) -> list[str]:
 class CPrinter(ScalarPrinter):
     """Prints kernel descriptions as C functions, and modules of them."""
 
+    def math(self, name: str, dtype: str) -> str:
+        """exp, expm1, log and tanh of floats: vecmath.py's versions, which the
+        compiler vectorizes (config.vector_math); the others: the C library's."""
+        if config.vector_math and name in vecmath.FUNCTIONS and dtype in vecmath.FORMATS:
+            for part, text in vecmath.definitions(name, dtype, self.qualifier):
+                self.helpers.setdefault((f"vecmath_{part}", dtype), text)
+            return vecmath.c_name(name, dtype)
+        return super().math(name, dtype)
+
     def module(self, kernels: list[tuple[str, Kernel, str]]) -> str:
         """The C source of a module: (C name, kernel, what it computes) for each kernel."""
         return self.assemble([(name, title, self.kernel(name, kernel))
@@ -101,19 +112,29 @@ class CPrinter(ScalarPrinter):
         conds += [f"!({n}->flags & MT_WRITEABLE)" for n in outputs]
         return [f"if ({_either(conds)})", "    return MT_BAD_ARRAY;"]
 
-    def _inner(self, operands: list[tuple[str, str]], body_fast: list[str],
-               body_strided: list[str], pragma: str = "#pragma omp simd") -> list[str]:
+    def _typed_run(self, operands: list[tuple[str, str, bool]], body: list[str],
+                   pragma: str, skip: tuple[int, ...] = ()) -> list[str]:
+        """The inner run with typed pointers (all but `skip`) and `pragma`."""
+        lines = [f"{'const ' if const else ''}{self.ctype(d)} *{p} = "
+                 f"({'const ' if const else ''}{self.ctype(d)} *)L.ptr[{k}];"
+                 for k, (p, d, const) in enumerate(operands) if k not in skip]
+        return lines + [pragma] + _block("for (intptr_t i = 0; i < n; i++)", body)
+
+    def _inner(self, operands: list[tuple[str, str, bool]], body_fast: list[str],
+               body_strided: list[str], pragma: str = "#pragma omp simd",
+               middle: tuple[str, list[str]] | None = None) -> list[str]:
         """The run over the innermost dimension of loop L, in its two versions:
-        contiguous (typed pointers, vectorized) and strided (byte offsets)."""
-        fast = [f"{'const ' if const else ''}{self.ctype(d)} *{p} = "
-                f"({'const ' if const else ''}{self.ctype(d)} *)L.ptr[{k}];"
-                for k, (p, d, const) in enumerate(operands)]
-        fast += [pragma] + _block("for (intptr_t i = 0; i < n; i++)", body_fast)
+        contiguous (typed pointers, vectorized) and strided (byte offsets);
+        `middle`: (condition, lines), a third version tried in between."""
         contiguous = " && ".join(f"s{k} == sizeof({self.ctype(d)})"
                                  for k, (_, d, _) in enumerate(operands))
-        return (_block(f"if ({contiguous})", fast, "} else {")
-                + ["    " + line for line in
-                   _block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
+        lines = _block(f"if ({contiguous})", self._typed_run(operands, body_fast, pragma),
+                       "} else {")
+        if middle is not None:
+            lines[-1] = f"}} else if ({middle[0]}) {{"
+            lines += ["    " + line for line in middle[1]] + ["} else {"]
+        return (lines + ["    " + line for line in
+                         _block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
 
     def _run_setup(self, n_ops: int) -> list[str]:
         strides = ", ".join(f"s{k} = L.strides[{k}][L.nd - 1]" for k in range(n_ops))
@@ -166,8 +187,24 @@ class CPrinter(ScalarPrinter):
         pragma = "#pragma omp simd"
         if checks:
             pragma += f" reduction(|:{', '.join(f'err{c}' for c in range(len(checks)))})"
+        # Inputs stretched along their last dimension (a column bias, x + b[:, None])
+        # reach the inner run with stride 0: a third version reads each once per
+        # run and keeps the loop contiguous, and vectorized, for the others.
+        stretched = [slot for slot, j in enumerate(looped) if k.inputs[j].broadcastable[-1]]
+        middle = None
+        if stretched:
+            cond = " && ".join(f"s{slot} == 0" if slot in stretched else
+                               f"s{slot} == sizeof({self.ctype(d)})"
+                               for slot, (_, d, _) in enumerate(operands))
+            read_once = [f"const {self.ctype(k.inputs[looped[s]].dtype)} v{looped[s]} = "
+                         f"*(const {self.ctype(k.inputs[looped[s]].dtype)} *)L.ptr[{s}];"
+                         for s in stretched]
+            loads_once = [None if j in [looped[s] for s in stretched] else load
+                          for j, load in enumerate(loads)]
+            middle = (cond, read_once + self._typed_run(
+                operands, self.body(program, loads_once, stores), pragma, tuple(stretched)))
         run = self._inner(operands, self.body(program, loads, stores),
-                          self.body(program, strided, strided_stores), pragma)
+                          self.body(program, strided, strided_stores), pragma, middle)
         body += _block("do", run, "} while (mt_loop_next(&L));")
         for c, (_, message) in enumerate(checks):
             body += [f"if (err{c})", f"    return MT_VALUE_ERROR + {c};  /* {message} */"]
