@@ -126,6 +126,9 @@ FLAGS = [
     Flag("vector_math", _constant(True), _boolean,
          "exp, expm1, log, tanh in generated C: link/c/vecmath.py's vectorizable polynomials "
          "(True) or the C library's functions (False)"),
+    Flag("openmp", _constant(False), _boolean,
+         "split large elementwise loops across threads with OpenMP (OMP_NUM_THREADS); "
+         "off by default, as in Theano"),
     Flag("base_compiledir", _default_base_compiledir, _string,
          "the directory under which compiledir is made"),
     Flag("compiledir", _default_compiledir, _string,

@@ -60,8 +60,9 @@ def compiler_problem() -> str | None:
 
 
 def flags() -> list[str]:
-    """The compiler flags: FLAGS, and glibc's vector math library where it exists."""
-    result = list(FLAGS)
+    """The compiler flags: FLAGS, OpenMP if config.openmp, and glibc's vector math
+    library where it exists."""
+    result = list(FLAGS) + (["-fopenmp"] if config.openmp else [])
     if platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc":
         result += ["-DMT_LIBMVEC", "-lmvec"]
     return result + ["-lm"]

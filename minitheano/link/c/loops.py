@@ -41,6 +41,11 @@ RUNTIME = "".join(line for line in
                   (Path(__file__).parent / "runtime.h").read_text().splitlines(keepends=True)
                   if "--8<--" not in line)
 
+# With config.openmp, an elementwise run of at least this many elements is split
+# across threads (Theano's default openmp_elemwise_minsize); shorter ones are not
+# worth waking the threads for.
+OPENMP_MIN_SIZE = 200_000
+
 # OpenMP's names for the folds it can vectorize with a reduction clause.
 OMP_REDUCTION = {"add": "+", "mul": "*", "and_": "&", "or_": "|", "xor": "^"}
 
@@ -185,6 +190,8 @@ class CPrinter(ScalarPrinter):
         strided_stores = [f"*({self.ctype(op.dtype)} *)(L.ptr[{first + o}] + i * s{first + o})"
                           for o, op in enumerate(k.outputs)]
         pragma = "#pragma omp simd"
+        if config.openmp:
+            pragma = f"#pragma omp parallel for simd if(n >= {OPENMP_MIN_SIZE})"
         if checks:
             pragma += f" reduction(|:{', '.join(f'err{c}' for c in range(len(checks)))})"
         # Inputs stretched along their last dimension (a column bias, x + b[:, None])
