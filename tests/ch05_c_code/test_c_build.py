@@ -15,6 +15,7 @@ import pytest
 
 import minitheano as th
 from minitheano import tensor as T
+from minitheano.compile import fastcall
 from minitheano.config import config
 from minitheano.link.c import build, cache, library, thunk
 from minitheano.scalar.basic import UnaryScalarOp
@@ -27,6 +28,7 @@ int mt_init(void *t, void **d) { return 72; }
 
 @pytest.fixture
 def compiledir(tmp_path):
+    fastcall.extension()  # the call path's extension, once per process: not in tmp_path
     with config.change_flags(compiledir=str(tmp_path)):
         yield tmp_path
 
