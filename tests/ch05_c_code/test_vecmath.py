@@ -41,7 +41,7 @@ def _wide(x: np.ndarray) -> np.ndarray:
 def compiled():
     """One function per dtype computing the four (one fused kernel each)."""
     functions = {}
-    with config.change_flags(vector_math=True):
+    with config.change_flags(vector_math="polynomial"):
         for dtype in ("float64", "float32"):
             x = T.vector("x", dtype=dtype)
             outs = [T.exp(x), T.log(x), T.tanh(x), T.nnet.sigmoid(x)]
@@ -136,7 +136,7 @@ def test_the_contiguous_loop_is_vectorized(tmp_path):
     """gcc vectorizes the contiguous loop of a kernel calling the three (its report
     names that loop), which it could not do with the C library's functions."""
     x = T.vector("x")
-    with config.change_flags(vector_math=True):
+    with config.change_flags(vector_math="polynomial"):
         f = th.function([x], T.exp(x) + T.tanh(x) * T.log(x))
         source, _ = library.module_of(f.maker.fgraph)
     assert "mt_exp_float64(" in source and "mt_log_float64(" in source
@@ -150,3 +150,19 @@ def test_the_contiguous_loop_is_vectorized(tmp_path):
                   if "loop vectorized" in m}
     # gcc names the loop by a line of its head or its first statement
     assert any(simd[0] < line <= simd[0] + 3 for line in vectorized), report.stderr
+
+
+@pytest.mark.skipif(not build.has_libmvec(), reason="libmvec: x86-64 glibc")
+def test_auto_takes_the_polynomial_only_where_it_is_faster():
+    """With libmvec, "auto" keeps glibc's exp and log (table-driven, faster) and
+    takes vecmath's tanh; "libm" takes none of vecmath's."""
+    x = T.vector("x")
+    for choice, expected in (("auto", {"tanh"}), ("libm", set())):
+        with config.change_flags(vector_math=choice):
+            f = th.function([x], T.exp(x) + T.log(x) * T.tanh(x))
+            source, _ = library.module_of(f.maker.fgraph)
+        used = {name for name in vecmath.FUNCTIONS if f"mt_{name}_float64(v" in source}
+        assert used == expected
+        a = np.array([0.5, 2.0, np.inf, 0.0, -1.0, np.nan])
+        with np.errstate(all="ignore"):
+            np.testing.assert_allclose(f(a), np.exp(a) + np.log(a) * np.tanh(a), rtol=1e-15)

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from minitheano.config import config
-from minitheano.link.c import vecmath
+from minitheano.link.c import build, vecmath
 from minitheano.link.c.cprinter import ScalarPrinter
 from minitheano.link.kernel import (
     CrossentropyKernel,
@@ -73,9 +73,14 @@ class CPrinter(ScalarPrinter):
     """Prints kernel descriptions as C functions, and modules of them."""
 
     def math(self, name: str, dtype: str) -> str:
-        """exp, expm1, log and tanh of floats: vecmath.py's versions, which the
-        compiler vectorizes (config.vector_math); the others: the C library's."""
-        if config.vector_math and name in vecmath.FUNCTIONS and dtype in vecmath.FORMATS:
+        """exp, log and tanh of floats: vecmath.py's versions, which the compiler
+        vectorizes, or the C library's, as config.vector_math says; the others: the
+        C library's (which glibc's libmvec vectorizes where it exists)."""
+        choice = config.vector_math
+        if choice == "auto":
+            faster = not build.has_libmvec() or name in vecmath.FASTER_THAN_LIBMVEC
+            choice = "polynomial" if faster else "libm"
+        if choice == "polynomial" and name in vecmath.FUNCTIONS and dtype in vecmath.FORMATS:
             for part, text in vecmath.definitions(name, dtype, self.qualifier):
                 self.helpers.setdefault((f"vecmath_{part}", dtype), text)
             return vecmath.c_name(name, dtype)
