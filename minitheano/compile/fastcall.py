@@ -3,7 +3,9 @@
 `Function._call_python` (chapter 2) is the readable path: check each argument,
 store it in its cell, run the VM, hand back the output.  On a scalar `x + y`
 that Python costs about as much as the arithmetic's whole C kernel.
-Every Function is called through `fast_call(f)` when it can be built: a
+Every Function without updates is called through `fast_call(f)` when it can be
+built (a training step keeps chapter 2's Python path: its call is a small part of
+its time); `fast_function(f)` makes one for any function.  `fast_call(f)` is a
 `FastCall` object doing the same common case in C (`fastcall.c`), called by
 the vectorcall protocol, which
 checks that each argument is a numpy array of the exact dtype and number of

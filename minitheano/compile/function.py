@@ -123,7 +123,11 @@ class Function:
         self._required = [k for k, i in enumerate(inputs) if i.value is None]
         self._single = spec["single_output"]
         self._one_result = self._single and len(self._output_cells) == 1
-        self._call = fastcall.fast_call(self) or self._call_python
+        # The C call path (compile/fastcall.py) where it can be built; not for a function
+        # with updates (a training step, whose call is a small part of its time): its
+        # updates are stored by _call_python, as chapter 2 teaches (and asks, exercise 2.2).
+        fast = fastcall.fast_call(self) if not self._update_cells else None
+        self._call = fast or self._call_python
 
     def _initial_cell(self, inp: In) -> list:
         if isinstance(inp.value, Container):
@@ -141,7 +145,7 @@ class Function:
     @property
     def __call__(self) -> Callable[..., Any]:
         """What `f(...)` runs: the C call path (compile/fastcall.py) where it could
-        be built, else `_call_python`.  (A property: `f(...)` looks up `__call__`
+        be built and the function has no updates, else `_call_python`.  (A property: `f(...)` looks up `__call__`
         on the class and calls what it gets, with no Python frame in between.)"""
         return self._call
 
