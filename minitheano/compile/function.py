@@ -145,8 +145,9 @@ class Function:
     @property
     def __call__(self) -> Callable[..., Any]:
         """What `f(...)` runs: the C call path (compile/fastcall.py) where it could
-        be built and the function has no updates, else `_call_python`.  (A property: `f(...)` looks up `__call__`
-        on the class and calls what it gets, with no Python frame in between.)"""
+        be built and the function has no updates, else `_call_python`.  (A property:
+        `f(...)` looks up `__call__` on the class and calls what it gets, with no
+        Python frame in between.)"""
         return self._call
 
     def _call_python(self, *args: Any, **kwargs: Any) -> Any:
