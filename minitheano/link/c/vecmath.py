@@ -148,7 +148,6 @@ def _definitions(dtype: str, qualifier: str) -> dict[str, str]:
         "#else",
         f"#define MT_MULADD_{S}(a, b, c) ((a) * (b) + (c))",
         "#endif"])}
-    # --8<-- [start:reduce]
     taylor = [L(1 / math.factorial(k)) for k in range(2, fmt.exp_degree + 1)]
     defs["reduce"] = _function(
         qualifier, f"{T} mt_expm1_reduced_{S}({T} x, {T} *n)",
@@ -156,7 +155,6 @@ def _definitions(dtype: str, qualifier: str) -> dict[str, str]:
         [f"*n = (x * {L(1 / math.log(2))} + {shift}) - {shift};",
          f"const {T} r = (x - *n * {L(fmt.ln2_hi)}) - *n * {L(fmt.ln2_lo)};",
          f"return r + r * r * ({_horner(taylor, 'r', S)});"])
-    # --8<-- [end:reduce]
     defs["pow2"] = _function(
         qualifier, f"{T} mt_pow2_{S}({T} n)",
         "2^n for a whole n whose 2^n is normal: n + bias is the exponent field",
@@ -183,7 +181,6 @@ def _definitions(dtype: str, qualifier: str) -> dict[str, str]:
          f"const bool flat = a > {L(fmt.tanh_saturation)};  /* tanh(a) rounds to 1 */",
          f"const {T} e = mt_expm1_{S}(2 * (flat ? {L(fmt.tanh_saturation)} : a));",
          f"return copysign{fmt.suffix}(flat ? 1 : e / (e + 2), x);"])
-    # --8<-- [start:log]
     atanh = [L(2 / (2 * k + 1)) for k in range(1, fmt.log_terms + 1)]
     smallest_normal = L(2.0 ** (1 - fmt.bias))
     scale = fmt.mantissa_bits + 2  # a subnormal times 2^scale is normal
@@ -204,7 +201,6 @@ def _definitions(dtype: str, qualifier: str) -> dict[str, str]:
            f"+ k * {L(fmt.ln2_lo)})));",
            "/* log(nan) = nan, log(inf) = inf, log(0) = -inf, log(x < 0) = nan */",
            "return x != x || x == INFINITY ? x : x == 0 ? -INFINITY : x < 0 ? NAN : r;"])
-    # --8<-- [end:log]
     return defs
 
 
