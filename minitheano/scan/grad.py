@@ -55,7 +55,9 @@ from minitheano.graph.null import (
 )
 from minitheano.ifelse import ifelse
 from minitheano.scalar.basic import DISCRETE_DTYPES
+from minitheano.scan.grad_shared import needs_history, shared_states_grad
 from minitheano.scan.op import OuterGroups, Scan, seq_span
+from minitheano.tensor.type import TensorType
 
 
 def _float(v: Variable) -> bool:
@@ -123,12 +125,11 @@ def connection_pattern(op: Scan, node: Apply) -> list[list[bool]]:
 def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
               output_grads: list[Variable]) -> list[Variable]:
     """The gradient of a Scan node with respect to each of its inputs."""
-    if op.until:
-        raise NotImplementedError(f"{op}: the gradient of a loop that stops with until(...) "
-                                  f"is not implemented; give it a fixed number of steps")
     if any(op.keep_last):
         raise NotImplementedError(f"{op}: this scan keeps only its last step (a rewrite did "
                                   f"that); differentiate the graph before compiling it")
+    if needs_history(op, output_grads):  # shared tensors the loop updates: states
+        return shared_states_grad(op, inputs, output_grads)
     outer = op.outer_groups(inputs)
     n_rec = op.n_states + op.n_nit_sot
     for s, g in enumerate(output_grads[n_rec:]):
@@ -138,9 +139,23 @@ def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
                                       f"is not supported")
     grads = {k: (None if is_zero(g) or is_disconnected(g) else g)
              for k, g in enumerate(output_grads[:n_rec])}
-    n = outer.n_steps if op.has_n_steps else op.n_steps_shape(
-        outputs[0].owner, [T.shape(s) for s in outer.sequences])
-    return _Backward(op, n, outer, outputs, grads).build()
+    if op.until and n_rec == 0:  # only generators' states come out: nothing to differentiate
+        return [disconnected_type() for _ in inputs]
+    return _Backward(op, steps_taken(op, inputs, outputs), outer, outputs, grads).build()
+
+
+def steps_taken(op: Scan, inputs: list[Variable], outputs: list[Variable]) -> Variable:
+    """How many steps the forward loop ran, as a symbolic scalar.  A while loop
+    records it itself: each of its outputs has one row per step taken, so the
+    backward loop runs exactly those steps, in reverse (the condition, a
+    comparison, has no gradient: near a step where it is true, the number of
+    steps does not change, and the loop is the unrolled loop of that many steps)."""
+    if op.until:
+        return outputs[0].shape[0]
+    outer = op.outer_groups(inputs)
+    if op.has_n_steps:
+        return outer.n_steps
+    return op.n_steps_shape(outputs[0].owner, [T.shape(s) for s in outer.sequences])
 
 
 @dataclass
@@ -279,8 +294,9 @@ class _Backward:
             if not (is_disconnected(g) or is_undefined(g)) and \
                     any(u in unknown for u in graph_inputs([g])):
                 raise NotImplementedError(
-                    f"{op}: the gradient needs the values, at each step, of a shared variable "
-                    f"the loop updates; return them as outputs of the step instead")
+                    f"{op}: the gradient needs the numbers a random generator drew at each "
+                    f"step, which the loop does not keep; draw them outside the loop and "
+                    f"pass them as a sequence, or return them as outputs of the step")
         take = _taker(result)
         grads = StepGradients(take(len(seq_wrt)),
                               [take(len(taps)) for taps in op.state_taps],
@@ -348,8 +364,13 @@ class _Backward:
         outer = self.outer
         grads = [g_seqs.get(i, disconnected_type()) for i in range(op.n_seqs)]
         grads += [g_inits.get(j, disconnected_type()) for j in range(op.n_states)]
-        grads += [grad_not_implemented(op, len(grads), sv, "a shared variable the loop updates")
-                  for sv in outer.shared]
+        # A shared tensor the loop updates reaches no output differentiated here
+        # (else grad_shared.py would be differentiating); a generator has no gradient.
+        for sv in outer.shared:
+            if not isinstance(sv.type, TensorType):
+                grads.append(grad_not_implemented(op, len(grads), sv, "a random generator"))
+            else:
+                grads.append(T.zeros_like(sv) if _float(sv) else disconnected_type())
         grads += [g_non_seqs.get(m, disconnected_type()) for m in range(op.n_non_seqs)]
         inputs = [*outer.sequences, *outer.initial, *outer.shared, *outer.non_sequences]
         for k, why in self.undefined.items():
