@@ -109,6 +109,9 @@ def infer_output_shapes(node: Apply, in_shapes: list[Shape | None]) -> list[Shap
     if any(s is None for s in in_shapes) or not all(isinstance(o.type, TensorType)
                                                      for o in node.outputs):
         return [_from_type(o) for o in node.outputs]
+    if all(s and s == _from_type(v) for v, s in zip(node.inputs, in_shapes)):
+        # No length known, and no scalar (whose value may be a length: T.zeros(n)).
+        return [_from_type(o) for o in node.outputs]
     symbolic = [tuple(lscalar() if d is None else d for d in s) for s in in_shapes]
     try:
         out_shapes = node.op.infer_shape(None, node, symbolic)
