@@ -5,6 +5,9 @@
     op.py      the Scan op: the inner graph, types, shapes
     loop.py    running it: the inner graph compiled once, stepped n times
     grad.py    backpropagation through time: the gradient is another scan
+    grad_shared.py  ... through shared variables the loop updates (they become states)
+    connections.py  which outputs can depend on which inputs (for grad)
+    shape_check.py  lengths known when the loop is built, checked then (chapter 9)
     views.py   map, reduce, foldl, foldr; jacobian and hessian as scans
 
 `theano.scan` is the function (as in Theano), so `minitheano.scan` names it

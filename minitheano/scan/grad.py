@@ -25,6 +25,12 @@ back to its variable from the body's other outputs: an LSTM's c is an output
 and is also read by h = o * tanh(c) in the same step, and c's gradient is
 both.  (A seed that replaced it would silently drop the path through h.)
 
+A while loop (until) runs the backward loop over the steps it took: its
+outputs have one row per step, so their length records how many
+(`steps_taken`).  A loop that updates shared tensors whose values the
+gradient needs is differentiated as the same loop with them as states
+(scan/grad_shared.py).
+
 A state with taps [-2, -1] has two carries: what later steps sent to h[t]
 and to h[t-1].  `truncate_gradient=k` runs the backward loop over the last k
 steps only, as Theano does: earlier positions (and the initial state, if it
@@ -38,7 +44,6 @@ from typing import Any
 
 import minitheano.tensor as T
 from minitheano.graph.basic import (
-    Apply,
     Constant,
     Variable,
     clone_get_equiv,
@@ -78,48 +83,6 @@ def is_zero(g: Variable) -> bool:
     if isinstance(node.op, Elemwise) and node.op.scalar_op.name == "second":
         return is_zero(node.inputs[1])
     return False
-
-
-def connection_pattern(op: Scan, node: Apply) -> list[list[bool]]:
-    """[outer input][outer output]: can the output depend on the input at all?
-
-    Inner dependencies, closed over the recurrence: an output that reads state
-    h[t-1] depends on whatever h depends on, and on h's initial value.
-    """
-    inner_out = op.fgraph.outputs[:len(node.outputs)]
-    slots = op.inner_slots()
-    first = 1 if op.has_n_steps else 0
-    plain: dict[Variable, int] = {}  # inner input -> its outer input
-    initial: dict[Variable, int] = {}  # a state's inner input -> its outer initial value
-    source: dict[Variable, int] = {}  # -> the inner output that feeds it back
-    for i, taps in enumerate(slots.sequences):
-        plain.update((slot, first + i) for slot in taps)
-    first += op.n_seqs
-    for j, taps in enumerate(slots.states):
-        initial.update((slot, first + j) for slot in taps)
-        source.update((slot, j) for slot in taps)
-    first += op.n_states
-    n_out = op.n_states + op.n_nit_sot
-    for s, slot in enumerate(slots.shared):
-        initial[slot], source[slot] = first + s, n_out + s
-    first += op.n_shared
-    plain.update((slot, first + m) for m, slot in enumerate(slots.non_sequences))
-    reads = [set(graph_inputs([out])) for out in inner_out]
-    deps: list[set[int]] = [set() for _ in inner_out]
-    changed = True
-    while changed:  # a fixed point: the recurrence may chain states
-        changed = False
-        for o, read in enumerate(reads):
-            new = set(deps[o])
-            for v in read:
-                if v in plain:
-                    new.add(plain[v])
-                elif v in initial:
-                    new.add(initial[v])
-                    new |= deps[source[v]]
-            if new != deps[o]:
-                deps[o], changed = new, True
-    return [[i in deps[o] for o in range(len(inner_out))] for i in range(len(node.inputs))]
 
 
 def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],

@@ -278,7 +278,7 @@ class Scan(Op):
         return scan_grad(self, inputs, outputs, output_grads)
 
     def connection_pattern(self, node: Apply) -> list[list[bool]]:
-        from minitheano.scan.grad import connection_pattern
+        from minitheano.scan.connections import connection_pattern
 
         return connection_pattern(self, node)
 

@@ -161,12 +161,14 @@ def check_node(node: Apply, in_shapes: list[Shape | None],
     """Raise ShapeMismatch if the inputs' known lengths cannot go together."""
     if isinstance(node.op, Elemwise):
         ndim = node.outputs[0].type.ndim
+        # --8<-- [start:ex-ch09-shape-check]
         for d in range(ndim):
             lengths = {s[d] for s in in_shapes if s is not None and len(s) == ndim
                        and s[d] not in (None, 1)}
             if len(lengths) > 1:
                 raise ShapeMismatch(_node_message(
                     node, in_shapes, f"its inputs' lengths along dimension {d} differ", labels))
+        # --8<-- [end:ex-ch09-shape-check]
     elif isinstance(node.op, Dot) and None not in in_shapes[:2]:
         xs, ys = in_shapes[0], in_shapes[1]
         if xs and ys and None not in (xs[-1], ys[0]) and xs[-1] != ys[0]:
