@@ -68,8 +68,9 @@ class StaticShapes:
         return _from_type(var)
 
     def outer(self, var: Variable) -> Shape | None:
-        """The shape of a variable the body reads from outside (W, h0 = T.zeros(20)):
-        worked out from its graph, not checked, if that graph is small."""
+        """The shape of a variable the body reads but does not compute from what the
+        step is given (W, h0 = T.zeros(20), T.dot(W, V) made in the step): worked out,
+        and checked, from its graph, if that graph is small."""
         if var not in self.known:
             if var.owner is None:
                 self.known[var] = self.leaf(var)
@@ -80,6 +81,7 @@ class StaticShapes:
             for node in nodes:
                 in_shapes = [self.known[v] if v in self.known else self.leaf(v)
                              for v in node.inputs]
+                check_node(node, in_shapes, self.labels)
                 self.known.update(zip(node.outputs, infer_output_shapes(node, in_shapes)))
         return self.known.get(var, _from_type(var))
 
