@@ -322,7 +322,10 @@ class _Backward:
             g_inits[j] = ifelse(reached, value, T.zeros_like(init))
         g_non_seqs = {m: ifelse(ran, total[-1], T.zeros_like(self.non_seqs[m]))
                       for m, total in zip(self.wrt_non_seqs, results.totals)}
-        g_seqs = self._sequence_grads(iter(results.seq_rows), steps)
+        # With no step, the backward loop is not run at all (the loop keeps only
+        # the last step of its carries, and there is none): every result is zero.
+        g_seqs = {i: ifelse(ran, g, T.zeros_like(self.outer.sequences[i]))
+                  for i, g in self._sequence_grads(iter(results.seq_rows), steps).items()}
 
         outer = self.outer
         grads = [g_seqs.get(i, disconnected_type()) for i in range(op.n_seqs)]

@@ -142,3 +142,38 @@ def test_finite_differences_helper_restores_its_arrays():
     (g,) = finite_differences(lambda: (a ** 2).sum(), [a], 1e-6)
     np.testing.assert_allclose(g, [2.0, 4.0], rtol=1e-6)
     np.testing.assert_array_equal(a, [1.0, 2.0])
+
+
+def test_gradients_of_a_loop_that_runs_no_step():
+    """With no step the backward loop must not run (it keeps only its last step, and
+    there is none): the sequence's gradient is empty, the initial state's is the
+    cost's own, in every mode."""
+    x, h0 = T.dvector("x"), T.dscalar("h0")
+    h, _ = theano.scan(lambda v, h: h * v, sequences=x, outputs_info=h0)
+    total = theano.shared(0.25, name="total")
+    _, updates = theano.scan(lambda v: ({total: total + v * v}, until(total + v * v > 2.5)),
+                             sequences=x)
+    for mode in ("FAST_COMPILE", "FAST_RUN"):
+        f = theano.function([x, h0], T.grad(h.sum() + h0, [x, h0]), mode=mode)
+        g_x, g_h0 = f(np.ones(3) * 2.0, 1.0)
+        np.testing.assert_allclose(g_x, [7.0, 6.0, 4.0])  # h = 2, 4, 8: d sum / d x
+        assert g_h0 == 1.0 + 14.0
+        g_x, g_h0 = f(np.ones(0), 1.0)
+        assert g_x.shape == (0,) and g_h0 == 1.0
+        g = theano.function([x], T.grad(updates[total], [x, total]), mode=mode)
+        g_x, g_total = g(np.full(6, 0.9))  # 0.25 + 0.81 k > 2.5 after k = 3 steps
+        np.testing.assert_allclose(g_x, [1.8, 1.8, 1.8, 0, 0, 0])
+        assert g_total == 1.0
+        g_x, g_total = g(np.ones(0))
+        assert g_x.shape == (0,) and g_total == 1.0
+
+
+def test_an_integer_counter_the_loop_updates_is_read_at_each_step():
+    c = theano.shared(np.int64(1), name="c")
+    h0 = T.dscalar("h0")
+    h, _ = theano.scan(lambda h: (h * T.cast(c, "float64"), {c: c + 1}), outputs_info=h0,
+                       n_steps=4)
+    f = theano.function([h0], [h[-1], T.grad(h[-1], h0)])
+    value, g = f(2.0)
+    assert value == 2.0 * 24 and g == 24.0  # h0 * 1 * 2 * 3 * 4
+    assert c.get_value() == 1  # no updates given to the function
