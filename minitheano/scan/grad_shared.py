@@ -15,8 +15,10 @@ same body, as a loop in which each shared tensor it updates is a recurrent
 state (tap -1) whose history is kept, and differentiates *that* loop with
 scan/grad.py: the final value's gradient reaches the last row of W's history,
 and W's initial value gets a state's gradient.  The price is one more run of
-the forward loop in the gradient's graph; the forward loop itself is not
-changed.
+the forward loop in the gradient's graph, until a rewrite
+(`scan_forward_from_states_loop`, rewrite/scan_memory.py) lets the forward
+loop's results be read from the states loop: then the loop runs once.  The
+forward loop as built is not changed.
 
 The loop with no step leaves W as it was: W's gradient is then the final
 value's own.  Random generators the loop draws from are not tensors and stay
@@ -26,10 +28,11 @@ refused by scan/grad.py).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import minitheano.tensor as T
-from minitheano.graph.basic import Variable, graph_inputs
+from minitheano.graph.basic import Apply, Variable, graph_inputs
 from minitheano.graph.null import disconnected_type, is_disconnected
 from minitheano.ifelse import ifelse
 from minitheano.scan.op import Scan
@@ -63,10 +66,53 @@ def needs_history(op: Scan, output_grads: list[Variable]) -> bool:
 
 
 @dataclass
+class StatesOf:
+    """What a loop built by `with_shared_as_states` is the states loop of."""
+
+    forward: Scan  # the loop as written
+    carried: list[int]  # positions of the shared tensors (now states) among its shared
+    kept: list[int]  # the other shared variables' positions (random generators)
+
+    def inputs(self, forward_inputs: list[Variable]) -> list[Variable]:
+        """The states loop's outer inputs, from the forward loop's."""
+        outer = self.forward.outer_groups(forward_inputs)
+        new = ([outer.n_steps] if self.forward.has_n_steps else []) + outer.sequences
+        new += outer.initial + [outer.shared[k] for k in self.carried]
+        return new + [outer.shared[k] for k in self.kept] + outer.non_sequences
+
+    def forward_outputs(self, forward_node: Apply, states_node: Apply
+                        ) -> dict[Variable, Variable]:
+        """{each output of the forward loop: the same value, read from the states loop}
+        (a shared tensor's final value: the last row of its history)."""
+        op, outs = self.forward, states_node.outputs
+        n_out, n_carried = op.n_states + op.n_nit_sot, len(self.carried)
+        same = list(outs[:op.n_states]) + list(outs[op.n_states + n_carried:][:op.n_nit_sot])
+        shared = op.outer_groups(forward_node.inputs).shared
+        finals = {k: final_value(outs[op.n_states + pos], shared[k])
+                  for pos, k in enumerate(self.carried)}
+        finals.update((k, outs[n_out + n_carried + pos]) for pos, k in enumerate(self.kept))
+        same += [finals[k] for k in range(op.n_shared)]
+        return dict(zip(forward_node.outputs, same))
+
+
+# The states loops made so far, by op: a rewrite (rewrite/scan_memory.py) lets the
+# forward loop read its results from its states loop instead of running twice.
+STATES_LOOPS: weakref.WeakKeyDictionary[Scan, StatesOf] = weakref.WeakKeyDictionary()
+
+
+def final_value(history: Variable, shared: Variable) -> Variable:
+    """A shared variable's value after the loop: its history's last row, or, if the
+    loop ran no step, its value before.  (Row n - 1, not -1: a rewrite keeps only
+    the last step of an output read as out[-1], which does not exist with no step.)"""
+    n = history.shape[0]
+    return ifelse(T.gt(n, 0), history[n - 1], shared)
+
+
+@dataclass
 class StatesLoop:
     """The loop rebuilt with the shared tensors it updates as states."""
 
-    node: object  # the new Scan node (an Apply)
+    node: Apply  # the new Scan node
     carried: list[int]  # positions of those shared variables among the old loop's
     kept: list[int]  # the other shared variables' positions (random generators)
 
@@ -76,6 +122,7 @@ def with_shared_as_states(op: Scan, inputs: list[Variable]) -> StatesLoop:
     tap -1: its inner slot and new value move from the shared group to the states."""
     carried = carried_tensors(op)
     kept = [k for k in range(op.n_shared) if k not in carried]
+    of = StatesOf(op, carried, kept)
     slots, outs = op.inner_slots(), op.fgraph.outputs
     n_out = op.n_states + op.n_nit_sot
     inner_in = slots.sequence_slots() + slots.state_slots()
@@ -90,11 +137,8 @@ def with_shared_as_states(op: Scan, inputs: list[Variable]) -> StatesLoop:
                      has_n_steps=op.has_n_steps, go_backwards=op.go_backwards,
                      truncate_gradient=op.truncate_gradient, name=op.name, mode=op.mode,
                      step=op.step, until=op.until)
-    outer = op.outer_groups(inputs)
-    new_inputs = ([outer.n_steps] if op.has_n_steps else []) + outer.sequences
-    new_inputs += outer.initial + [outer.shared[k] for k in carried]
-    new_inputs += [outer.shared[k] for k in kept] + outer.non_sequences
-    return StatesLoop(states_op.make_node(*new_inputs), carried, kept)
+    STATES_LOOPS[states_op] = of
+    return StatesLoop(states_op.make_node(*of.inputs(inputs)), carried, kept)
 
 
 def shared_states_grad(op: Scan, inputs: list[Variable],

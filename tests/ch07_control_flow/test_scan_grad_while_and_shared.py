@@ -119,6 +119,16 @@ def test_a_shared_update_keeps_no_history_unless_a_gradient_needs_it():
     g = theano.function([x], T.grad(updates[acc].sum(), x))
     loops = [n.op for n in g.maker.fgraph.toposort() if isinstance(n.op, Scan)]
     assert any(op.n_states >= 1 and op.n_shared == 0 for op in loops)
+    # The value and its gradient together: the loop runs once (its results are read
+    # from the states loop, rewrite/scan_memory.py), then the backward loop.
+    both = theano.function([x], [updates[acc].sum(), T.grad(updates[acc].sum(), x)])
+    loops = [n.op for n in both.maker.fgraph.toposort() if isinstance(n.op, Scan)]
+    assert len(loops) == 2 and loops[0].n_shared == 0
+    data = rng.normal(size=(3, 4))
+    value, grad_x = both(data)
+    assert value == pytest.approx((data ** 2).sum())
+    np.testing.assert_allclose(grad_x, 2 * data)
+    assert len(both(np.zeros((0, 4)))[1]) == 0
     data = rng.normal(size=(6, 4))
     f(data)
     np.testing.assert_allclose(acc.get_value(), (data ** 2).sum(axis=0))
