@@ -290,6 +290,11 @@ def check_against_unrolled(loop: Loop, modes: Sequence[str] = MODES, rop: bool =
                               on_unused_input="ignore")(*loop.values)
         for j in range(n_out):
             _close(got[j], want[j], tol.values, f"{mode}: output {j}")
+        # Alone, without the gradient's loops (whose rewrites change the forward loop).
+        alone = theano.function(loop.inputs, scanned, mode=mode,
+                                on_unused_input="ignore")(*loop.values)
+        for j in range(n_out):
+            _close(alone[j], want[j], tol.values, f"{mode}: output {j}, without gradients")
         for k in range(n_out, len(want)):
             _close(got[k], want[k], tol.grads, f"{mode}: gradient/Lop/Rop result {k - n_out}")
     twin = fd_twin or loop
