@@ -187,3 +187,30 @@ def test_an_integer_counter_the_loop_updates_is_read_at_each_step():
     value, g = f(2.0)
     assert value == 2.0 * 24 and g == 24.0  # h0 * 1 * 2 * 3 * 4
     assert c.get_value() == 1  # no updates given to the function
+
+
+def test_a_shared_update_to_a_row_of_a_state_is_copied():
+    """{s: a_tm2}: the new value is a row of a's buffer, which a later step overwrites
+    when only a's last steps are kept (a ring): the loop must copy it."""
+    a0, b0 = T.dmatrix("a0"), T.dmatrix("b0")
+    s = theano.shared(np.array([5.0, 6.0]), name="s")
+
+    def step(a2, b2, b1):
+        return [T.tanh(a2) + 1.0, s], {s: a2}
+
+    (a, b), updates = theano.scan(step, outputs_info=[dict(initial=a0, taps=[-2]),
+                                                      dict(initial=b0, taps=[-2, -1])],
+                                  n_steps=5)
+    a_rows, s_value = [np.array([1.0, 2.0]), np.array([3.0, 4.0])], np.array([5.0, 6.0])
+    b_last = None
+    for _ in range(5):
+        b_last, s_value = s_value, a_rows[-2]
+        a_rows.append(np.tanh(a_rows[-2]) + 1.0)
+    for mode, compiled_loop in (("FAST_COMPILE", True), ("FAST_RUN", True),
+                                ("FAST_RUN", False)):
+        with theano.config.change_flags(**{"scan.compiled_loop": compiled_loop}):
+            f = theano.function([a0, b0], [a[-1], b[-1], updates[s]], mode=mode)
+        got_a, got_b, got_s = f(np.array([[1.0, 2.0], [3.0, 4.0]]), np.zeros((2, 2)))
+        np.testing.assert_allclose(got_a, a_rows[-1])
+        np.testing.assert_allclose(got_b, b_last)
+        np.testing.assert_allclose(got_s, s_value)

@@ -16,6 +16,12 @@ error).  An elementwise kernel
 A reduction is the same loop over its input with the output's strides set to
 0 along the reduced axes: each element is folded into the output position
 it belongs to.
+
+The elementwise loop is described once for C and CUDA (link/loop.py):
+`CPrinter` is a `LoopRenderer` that fills in the C fields (the function
+head, the element read once, the strided element, the mt_loop walk); the
+scalar body, the constants and the fold of one reduction element are
+printed by the code chapter 6's CUDA printer uses too.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 
-from minitheano.link.c.cprinter import ScalarPrinter
 from minitheano.link.kernel import (
     CrossentropyKernel,
     ElemwiseKernel,
@@ -33,6 +38,7 @@ from minitheano.link.kernel import (
     ReduceKernel,
     SoftmaxKernel,
 )
+from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
 
 # runtime.h, without the lines that mark regions for the book.
 RUNTIME = "".join(line for line in
@@ -62,8 +68,11 @@ def _function(head: str, body: list[str]) -> list[str]:
     return [head, "{"] + ["    " + line for line in body] + ["}"]
 
 
-class CPrinter(ScalarPrinter):
-    """Prints kernel descriptions as C functions, and modules of them."""
+class CPrinter(LoopRenderer):
+    """Renders kernel descriptions as C functions, and modules of them: the C
+    fields of link/loop.py's table, and the kernels only the CPU has."""
+
+    head = "int"  # every C kernel returns an error code (0: no error)
 
     def module(self, kernels: list[tuple[str, Kernel, str]]) -> str:
         """The C source of a module: (C name, kernel, what it computes) for each kernel."""
@@ -121,11 +130,22 @@ class CPrinter(ScalarPrinter):
                 "const intptr_t n = L.shape[L.nd - 1];",
                 f"const intptr_t {strides};"]
 
-    # -- elementwise -----------------------------------------------------------------
-    def elemwise(self, name: str, k: ElemwiseKernel) -> list[str]:
-        program = k.program
-        ins = [f"in{i}" for i in range(len(k.inputs))]
-        outs = [f"out{j}" for j in range(len(k.outputs))]
+    # -- elementwise: the fields of link/loop.py's table -----------------------------------
+    def read_once(self, array: LoopArray) -> str:
+        t = self.ctype(array.operand.dtype)
+        return f"*(const {t} *)in{array.position}->data"
+
+    def strided_element(self, array: LoopArray) -> str:
+        const = "" if array.is_output else "const "
+        t = self.ctype(array.operand.dtype)
+        return f"*({const}{t} *)(L.ptr[{array.slot}] + i * s{array.slot})"
+
+    def element_loops(self, name: str, loop: ElemwiseLoop, loop_body: LoopBody) -> list[str]:
+        """One C function: check the arrays, then walk them with an mt_loop whose
+        inner runs are contiguous (typed pointers, vectorized) or strided."""
+        k = loop.kernel
+        ins = [f"in{a.position}" for a in loop.inputs]
+        outs = [f"out{a.position}" for a in loop.outputs]
         params = ", ".join(f"mt_array *{a}" for a in ins + outs)
         body = self._check_arrays(list(zip(ins + outs, k.inputs + k.outputs)), outs)
         shape_checks = [f"!mt_has_shape({a}, shape, {_mask(op.broadcastable)})"
@@ -138,41 +158,24 @@ class CPrinter(ScalarPrinter):
                       for j, a in enumerate(ins) if j != i and not k.inputs[j].is_scalar]
             if others:
                 body += [f"if ({' || '.join(others)})", "    return MT_OVERLAP;"]
-        # Inputs with one value for every position are read once, before the loop.
-        looped = [j for j, op in enumerate(k.inputs) if not op.is_scalar]
-        for j, op in enumerate(k.inputs):
-            if op.is_scalar:
-                t = self.ctype(op.dtype)
-                body.append(f"const {t} v{j} = *(const {t} *)in{j}->data;")
-        body += self.constants(program)
-        checks = self.checks(program)
-        body += [f"int err{c} = 0;" for c in range(len(checks))]
+        body += loop_body.setup
+        moving = loop.moving
         body += ["mt_loop L;", f"mt_loop_init(&L, {k.ndim}, shape);"]
-        body += [f"mt_loop_add(&L, in{j}, {_mask(k.inputs[j].broadcastable)});" for j in looped]
+        body += [f"mt_loop_add(&L, in{a.position}, {_mask(a.operand.broadcastable)});"
+                 for a in moving if not a.is_output]
         body += [f"mt_loop_add(&L, {o}, 0x0);" for o in outs]
-        body += self._run_setup(len(looped) + len(outs))
-        operands = [(f"x{j}", k.inputs[j].dtype, True) for j in looped]
-        operands += [(f"y{o}", op.dtype, False) for o, op in enumerate(k.outputs)]
-        loads: list[str | None] = [None] * len(k.inputs)
-        strided: list[str | None] = [None] * len(k.inputs)
-        for slot, j in enumerate(looped):
-            t = self.ctype(k.inputs[j].dtype)
-            loads[j] = f"x{j}[i]"
-            strided[j] = f"*(const {t} *)(L.ptr[{slot}] + i * s{slot})"
-        first = len(looped)
-        stores = [f"y{o}[i]" for o in range(len(outs))]
-        strided_stores = [f"*({self.ctype(op.dtype)} *)(L.ptr[{first + o}] + i * s{first + o})"
-                          for o, op in enumerate(k.outputs)]
+        body += self._run_setup(len(moving))
+        operands = [(a.name, a.operand.dtype, not a.is_output) for a in moving]
+        checks = self.checks(k.program)
         pragma = "#pragma omp simd"
         if checks:
             pragma += f" reduction(|:{', '.join(f'err{c}' for c in range(len(checks)))})"
-        run = self._inner(operands, self.body(program, loads, stores),
-                          self.body(program, strided, strided_stores), pragma)
+        run = self._inner(operands, loop_body.contiguous, loop_body.strided, pragma)
         body += _block("do", run, "} while (mt_loop_next(&L));")
         for c, (_, message) in enumerate(checks):
             body += [f"if (err{c})", f"    return MT_VALUE_ERROR + {c};  /* {message} */"]
         body.append("return MT_OK;")
-        return _function(f"int {name}({params})", body)
+        return _function(f"{self.head} {name}({params})", body)
 
     # -- reductions ------------------------------------------------------------------
     def _refuse_empty(self, k: ReduceKernel) -> list[str]:
@@ -185,9 +188,6 @@ class CPrinter(ScalarPrinter):
     def reduce(self, name: str, k: ReduceKernel) -> list[str]:
         x, t_in, t = k.input, self.ctype(k.input.dtype), self.ctype(k.out_dtype)
         out = Operand(k.out_dtype, tuple(x.broadcastable[d] for d in k.kept))
-        fold = self.fold(k.op, "acc", "v", k.out_dtype)
-        fold_out = self.fold(k.op, "*o", "v", k.out_dtype)
-        fold_memory = self.fold(k.op, "y0[i]", "v", k.out_dtype)
         body = self._check_arrays([("in0", x), ("out0", out)], ["out0"])
         same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
         if same:
@@ -221,8 +221,8 @@ class CPrinter(ScalarPrinter):
         else:
             body += ["mt_loop_add_strided(&L, out0->data, NULL);"]
         body += ["mt_loop_sort(&L, 0);"] + self._run_setup(2)
-        load = self.cast("x0[i]", x.dtype, k.out_dtype)
-        load_strided = self.cast(f"*(const {t_in} *)(L.ptr[0] + i * s0)", x.dtype, k.out_dtype)
+        # The element at i, in a contiguous run and with any stride.
+        element, element_strided = "x0[i]", f"*(const {t_in} *)(L.ptr[0] + i * s0)"
         clause = OMP_REDUCTION.get(k.op) if k.out_dtype != "bool" else None
         pragma = f"#pragma omp simd reduction({clause}:acc)" if clause else "/* sequential */"
         # --8<-- [start:ex-ch05-reduce-loop]
@@ -231,14 +231,14 @@ class CPrinter(ScalarPrinter):
         # element is folded into its own output position.
         into_register = [f"{t} acc = *({t} *)L.ptr[1];"] + self._inner(
             [("x0", x.dtype, True)],
-            [f"const {t} v = {load};", f"acc = {fold};"],
-            [f"const {t} v = {load_strided};", f"acc = {fold};"], pragma) + [
+            self.fold_element(k, "acc", element),
+            self.fold_element(k, "acc", element_strided), pragma) + [
             f"*({t} *)L.ptr[1] = acc;"]
         into_memory = self._inner(
             [("x0", x.dtype, True), ("y0", k.out_dtype, False)],
-            [f"const {t} v = {load};", f"y0[i] = {fold_memory};"],
-            [f"{t} *o = ({t} *)(L.ptr[1] + i * s1);", f"const {t} v = {load_strided};",
-             f"*o = {fold_out};"])
+            self.fold_element(k, "y0[i]", element),
+            [f"{t} *o = ({t} *)(L.ptr[1] + i * s1);",
+             *self.fold_element(k, "*o", element_strided)])
         run = (["/* the inner dimension reduced (out0 does not move): fold in a register */"]
                + _block("if (s1 == 0)", into_register, "} else {")
                + ["    " + line for line in into_memory] + ["}"])
@@ -252,11 +252,7 @@ class CPrinter(ScalarPrinter):
         order, keeping the first best (a NaN beats everything, as in numpy)."""
         x, t = k.input, self.ctype(k.input.dtype)
         out = Operand(k.out_dtype, tuple(x.broadcastable[d] for d in k.kept))
-        better = ">" if k.op == "argmax" else "<"
-        if x.dtype.startswith("float"):
-            better = f"v {better} best || (isnan(v) && !isnan(best))"
-        else:
-            better = f"v {better} best"
+        better = self.better(k, "v", "best")
         body = self._check_arrays([("in0", x), ("out0", out)], ["out0"])
         same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
         if same:
