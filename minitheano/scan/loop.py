@@ -42,7 +42,7 @@ def _int_constant(value: Any) -> Variable:
     return constant(np.int64(value))
 
 
-def _computed_afresh(var: Variable) -> bool:
+def computed_afresh(var: Variable) -> bool:
     """Is `var` a new array of the body's, not a view of one of its inputs?"""
     from minitheano.rewrite.inplace import aliased_input
 
@@ -149,7 +149,7 @@ class ScanLoop:
         # body reads it as tap -1, and computes it into an array of its own (not
         # a view of one of its inputs, which the loop's buffers or the caller own).
         self.hand_back = [op.keep_last[j] and op.state_taps[j] == (-1,)
-                          and _computed_afresh(fg.outputs[j]) for j in range(op.n_states)]
+                          and computed_afresh(fg.outputs[j]) for j in range(op.n_states)]
         self.stop_cell = self.out_cells[-1] if op.until else [False]
 
     def run(self, inputs: list[Any], output_cells: list[list]) -> None:

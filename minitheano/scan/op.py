@@ -187,8 +187,22 @@ class Scan(Op):
         # must not modify its inputs in place.
         new.fgraph.protected = set(new.fgraph.inputs)
         rewrite_graph(new.fgraph, own)
+        new._copy_aliased_shared_values()
         new.inner_ready, new.link_mode = True, own
         return new
+
+    def _copy_aliased_shared_values(self) -> None:
+        """A shared variable's new value goes to the next step as it is, unlike a
+        state's (copied into its buffer): one that is a view of the body's inputs
+        (a row of a buffer that a later step overwrites, {s: h_tm2}) is copied."""
+        from minitheano.scan.loop import computed_afresh
+        from minitheano.tensor.basic import tensor_copy
+
+        first = self.n_states + self.n_nit_sot
+        for i in range(first, first + self.n_shared):
+            out = self.fgraph.outputs[i]
+            if isinstance(out.type, TensorType) and not computed_afresh(out):
+                self.fgraph.change_input("output", i, tensor_copy(out), "scan: shared value")
 
     # -- running ---------------------------------------------------------------
     def make_py_thunk(self, node: Apply, input_cells: list[list], output_cells: list[list]):
@@ -283,7 +297,7 @@ class Scan(Op):
         return scan_grad(self, inputs, outputs, output_grads)
 
     def connection_pattern(self, node: Apply) -> list[list[bool]]:
-        from minitheano.scan.grad import connection_pattern
+        from minitheano.scan.connections import connection_pattern
 
         return connection_pattern(self, node)
 

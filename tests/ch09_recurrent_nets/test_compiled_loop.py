@@ -80,8 +80,6 @@ def test_generated_bodies_agree(body):
     compiled, python = both_loops(loop.inputs, outputs, on_unused_input="ignore")
     want = python(*values)
     assert_same(compiled(*values), want, body.dtype, "value")
-    if loop.stops:  # no gradient through until(...)
-        return
     cost = weighted_cost(outputs, _cost_weights(want))
     grads = T.grad(cost, list(loop.inputs) + list(loop.shared), disconnected_inputs="ignore")
     g_compiled, g_python = both_loops(loop.inputs, grads, on_unused_input="ignore")
@@ -106,10 +104,11 @@ def test_generated_bodies_mostly_compile():
         loop = build_loop(body)
         f = theano.function(loop.inputs, loop.scan_outputs(), on_unused_input="ignore")
         f(*loop.values)
-        ran.append(body.n_steps > 1 and steps_in_c(f) == body.n_steps - 1)
+        if body.n_steps > 1 and body.stop_at is None:  # else it may take one step: none in C
+            ran.append(steps_in_c(f) == body.n_steps - 1)
 
     count()
-    assert sum(ran) >= 6, ran  # 8 of these 10 (two take a single step: no C step)
+    assert len(ran) >= 3 and sum(ran) >= 0.75 * len(ran), ran  # all 4 of these
 
 
 # -- named cases ---------------------------------------------------------------------
