@@ -30,6 +30,7 @@ import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache
+from minitheano.link.c.blas_thunks import blas_thunks
 from minitheano.link.c.library import (
     kernel_functions,
     numpy_layout_problem,
@@ -96,6 +97,8 @@ def c_thunks(order: Sequence[Apply], storage: dict[Variable, list],
     if compiled is None:
         return None
     own = op_thunks(order, storage)  # ops that bring their own C (chapter 8's conv, pool)
+    blas = blas_thunks(order, storage, reuse)  # Dot and Gemm: BLAS called from C
+    own = [o if o is not None else b for o, b in zip(own, blas)]
     return [own[k] if own[k] is not None else None if c is None else
             make_thunk(node, c[0], c[1], [storage[v] for v in node.inputs],
                        [storage[v] for v in node.outputs], reuse(node))
