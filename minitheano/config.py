@@ -123,6 +123,13 @@ FLAGS = [
          "where compiled functions run (chapter 6)"),
     Flag("cxx", _default_cxx, _string,
          "the C compiler of chapter 5; '' runs everything in Python"),
+    Flag("vector_math", _constant("auto"), _one_of("auto", "polynomial", "libm"),
+         "exp, log, tanh in generated C: link/c/vecmath.py's vectorizable polynomials, the "
+         "C library's (vectorized by glibc's libmvec where it exists), or 'auto': the "
+         "polynomials where they are faster or libmvec is missing"),
+    Flag("openmp", _constant(False), _boolean,
+         "split large elementwise loops across threads with OpenMP (OMP_NUM_THREADS); "
+         "off by default, as in Theano"),
     Flag("base_compiledir", _default_base_compiledir, _string,
          "the directory under which compiledir is made"),
     Flag("compiledir", _default_compiledir, _string,

@@ -3,6 +3,8 @@ kernel share everything but the fields of the table in link/loop.py's docstring.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from minitheano import tensor as T
@@ -20,6 +22,14 @@ def _nodes():
             "float32 exp": T.exp(f).owner, "float32 tanh": T.tanh(f).owner}
 
 
+def _generic(target, lines: list[str]) -> list[str]:
+    """`lines` with each math function the target names written as its plain name."""
+    names = {target.math(n, d): n for n in ("exp", "log", "tanh")
+             for d in ("float32", "float64")}
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    return [pattern.sub(lambda m: names[m.group(1)], line) for line in lines]
+
+
 @pytest.mark.parametrize("what", list(_nodes()))
 def test_the_contiguous_body_is_one_text_for_both_targets(what):
     kernel = describe(_nodes()[what])
@@ -28,11 +38,12 @@ def test_the_contiguous_body_is_one_text_for_both_targets(what):
     c_body, cuda_body = c.loop_body(loop), cuda.loop_body(loop)
     c_text = c.kernel("k0", kernel)
     cuda_text = "\n".join(f.text for f in cuda.functions("k0", kernel))
-    # The same statements for an element of a contiguous run...
-    assert c_body.contiguous == cuda_body.contiguous
+    # The same statements for an element of a contiguous run, but for the math
+    # names (a field: C may call vecmath.py's vectorizable versions)...
+    assert _generic(c, c_body.contiguous) == _generic(cuda, cuda_body.contiguous)
     # ...and each target's text holds them, and its own setup and strided body.
-    for line in c_body.contiguous:
-        assert line in c_text and line in cuda_text, line
+    assert all(line in c_text for line in c_body.contiguous)
+    assert all(line in cuda_text for line in cuda_body.contiguous)
     assert all(line in c_text for line in c_body.setup + c_body.strided)
     assert all(line in cuda_text for line in cuda_body.setup + cuda_body.strided)
     # The strided bodies differ only where an element is read or written.
@@ -40,7 +51,7 @@ def test_the_contiguous_body_is_one_text_for_both_targets(what):
         rebuilt = "\n".join(body.strided)
         for a in loop.moving:
             rebuilt = rebuilt.replace(target.strided_element(a), f"{a.name}[i]")
-        assert rebuilt == "\n".join(c_body.contiguous)
+        assert rebuilt == "\n".join(body.contiguous)
 
 
 def test_the_fields_that_differ():

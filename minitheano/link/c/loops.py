@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from minitheano.link.c import crossentropy_loops
+from minitheano.config import config
+from minitheano.link.c import build, crossentropy_loops, vecmath
 from minitheano.link.kernel import (
     CrossentropyKernel,
     ElemwiseKernel,
@@ -46,6 +47,11 @@ from minitheano.tensor.kernel import CrossentropySoftmaxDxKernel, CrossentropySo
 RUNTIME = "".join(line for line in
                   (Path(__file__).parent / "runtime.h").read_text().splitlines(keepends=True)
                   if "--8<--" not in line)
+
+# With config.openmp, an elementwise run of at least this many elements is split
+# across threads (Theano's default openmp_elemwise_minsize); shorter ones are not
+# worth waking the threads for.
+OPENMP_MIN_SIZE = 200_000
 
 # OpenMP's names for the folds it can vectorize with a reduction clause.
 OMP_REDUCTION = {"add": "+", "mul": "*", "and_": "&", "or_": "|", "xor": "^"}
@@ -75,6 +81,20 @@ class CPrinter(LoopRenderer):
     fields of link/loop.py's table, and the kernels only the CPU has."""
 
     head = "int"  # every C kernel returns an error code (0: no error)
+
+    def math(self, name: str, dtype: str) -> str:
+        """exp, log and tanh of floats: vecmath.py's versions, which the compiler
+        vectorizes, or the C library's, as config.vector_math says; the others: the
+        C library's (which glibc's libmvec vectorizes where it exists)."""
+        choice = config.vector_math
+        if choice == "auto":
+            faster = not build.has_libmvec() or name in vecmath.FASTER_THAN_LIBMVEC
+            choice = "polynomial" if faster else "libm"
+        if choice == "polynomial" and name in vecmath.FUNCTIONS and dtype in vecmath.FORMATS:
+            for part, text in vecmath.definitions(name, dtype, self.qualifier):
+                self.helpers.setdefault((f"vecmath_{part}", dtype), text)
+            return vecmath.c_name(name, dtype)
+        return super().math(name, dtype)
 
     def module(self, kernels: list[tuple[str, Kernel, str]]) -> str:
         """The C source of a module: (C name, kernel, what it computes) for each kernel."""
@@ -116,19 +136,29 @@ class CPrinter(LoopRenderer):
         conds += [f"!({n}->flags & MT_WRITEABLE)" for n in outputs]
         return [f"if ({_either(conds)})", "    return MT_BAD_ARRAY;"]
 
-    def _inner(self, operands: list[tuple[str, str]], body_fast: list[str],
-               body_strided: list[str], pragma: str = "#pragma omp simd") -> list[str]:
+    def _typed_run(self, operands: list[tuple[str, str, bool]], body: list[str],
+                   pragma: str, skip: tuple[int, ...] = ()) -> list[str]:
+        """The inner run with typed pointers (all but `skip`) and `pragma`."""
+        lines = [f"{'const ' if const else ''}{self.ctype(d)} *{p} = "
+                 f"({'const ' if const else ''}{self.ctype(d)} *)L.ptr[{k}];"
+                 for k, (p, d, const) in enumerate(operands) if k not in skip]
+        return lines + [pragma] + _block("for (intptr_t i = 0; i < n; i++)", body)
+
+    def _inner(self, operands: list[tuple[str, str, bool]], body_fast: list[str],
+               body_strided: list[str], pragma: str = "#pragma omp simd",
+               middle: tuple[str, list[str]] | None = None) -> list[str]:
         """The run over the innermost dimension of loop L, in its two versions:
-        contiguous (typed pointers, vectorized) and strided (byte offsets)."""
-        fast = [f"{'const ' if const else ''}{self.ctype(d)} *{p} = "
-                f"({'const ' if const else ''}{self.ctype(d)} *)L.ptr[{k}];"
-                for k, (p, d, const) in enumerate(operands)]
-        fast += [pragma] + _block("for (intptr_t i = 0; i < n; i++)", body_fast)
+        contiguous (typed pointers, vectorized) and strided (byte offsets);
+        `middle`: (condition, lines), a third version tried in between."""
         contiguous = " && ".join(f"s{k} == sizeof({self.ctype(d)})"
                                  for k, (_, d, _) in enumerate(operands))
-        return (_block(f"if ({contiguous})", fast, "} else {")
-                + ["    " + line for line in
-                   _block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
+        lines = _block(f"if ({contiguous})", self._typed_run(operands, body_fast, pragma),
+                       "} else {")
+        if middle is not None:
+            lines[-1] = f"}} else if ({middle[0]}) {{"
+            lines += ["    " + line for line in middle[1]] + ["} else {"]
+        return (lines + ["    " + line for line in
+                         _block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
 
     def _run_setup(self, n_ops: int) -> list[str]:
         strides = ", ".join(f"s{k} = L.strides[{k}][L.nd - 1]" for k in range(n_ops))
@@ -174,14 +204,34 @@ class CPrinter(LoopRenderer):
         operands = [(a.name, a.operand.dtype, not a.is_output) for a in moving]
         checks = self.checks(k.program)
         pragma = "#pragma omp simd"
+        if config.openmp:
+            pragma = f"#pragma omp parallel for simd if(n >= {OPENMP_MIN_SIZE})"
         if checks:
             pragma += f" reduction(|:{', '.join(f'err{c}' for c in range(len(checks)))})"
-        run = self._inner(operands, loop_body.contiguous, loop_body.strided, pragma)
+        stretched = [a for a in loop.inputs if a.slot is not None and a.operand.broadcastable[-1]]
+        middle = self._stretched_run(loop, operands, stretched, pragma) if stretched else None
+        run = self._inner(operands, loop_body.contiguous, loop_body.strided, pragma, middle)
         body += _block("do", run, "} while (mt_loop_next(&L));")
         for c, (_, message) in enumerate(checks):
             body += [f"if (err{c})", f"    return MT_VALUE_ERROR + {c};  /* {message} */"]
         body.append("return MT_OK;")
         return _function(f"{self.head} {name}({params})", body)
+
+    def _stretched_run(self, loop: ElemwiseLoop, operands: list[tuple[str, str, bool]],
+                       stretched: list[LoopArray], pragma: str) -> tuple[str, list[str]]:
+        """Inputs stretched along their last dimension (a column bias, x + b[:, None])
+        reach the inner run with stride 0: a third version of the run reads each of
+        them once and keeps the loop contiguous, and vectorized, for the others."""
+        slots = {a.slot for a in stretched}
+        cond = " && ".join(f"s{s} == 0" if s in slots else f"s{s} == sizeof({self.ctype(d)})"
+                           for s, (_, d, _) in enumerate(operands))
+        read_once = [f"const {self.ctype(a.operand.dtype)} v{a.position} = "
+                     f"*(const {self.ctype(a.operand.dtype)} *)L.ptr[{a.slot}];"
+                     for a in stretched]
+        loads = [None if a.slot is None or a.slot in slots else f"{a.name}[i]"
+                 for a in loop.inputs]
+        body = self.body(loop.kernel.program, loads, [f"{a.name}[i]" for a in loop.outputs])
+        return cond, read_once + self._typed_run(operands, body, pragma, tuple(sorted(slots)))
 
     # -- reductions ------------------------------------------------------------------
     def _refuse_empty(self, k: ReduceKernel) -> list[str]:
