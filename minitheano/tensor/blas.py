@@ -145,8 +145,8 @@ class Gemm(Op):
 
     def kernel(self, node: Apply) -> K.GemmKernel:
         """Chapter 6's tiled CUDA kernel with the update in its last pass (a fresh
-        output: on the device nothing is overwritten); the C linker has no text
-        for it and keeps BLAS."""
+        output: on the device nothing is overwritten); the C linker calls BLAS
+        for it from C (link/c/blas_thunks.py), `perform` where BLAS cannot."""
         z, a, x, y, b = node.inputs
         return K.GemmKernel(K.operand(z), K.operand(x), K.operand(y), a.type.dtype,
                             b.type.dtype, z.type.dtype)

@@ -23,6 +23,7 @@ from minitheano.link.c import build, cache
 from minitheano.link.c.loops import CPrinter
 from minitheano.link.kernel import CrossentropyKernel, ElemwiseKernel, Kernel, describe
 from minitheano.scalar.basic import ALL_DTYPES
+from minitheano.tensor.kernel import CrossentropySoftmaxDxKernel, CrossentropySoftmaxKernel
 
 
 class Library:
@@ -125,6 +126,8 @@ def compile_kernels(kernels: Sequence[tuple[Kernel, str]]) -> tuple[str, Library
 def _n_arrays(kernel: Kernel) -> int:
     if isinstance(kernel, ElemwiseKernel):
         return len(kernel.inputs) + len(kernel.outputs)
+    if isinstance(kernel, (CrossentropySoftmaxKernel, CrossentropySoftmaxDxKernel)):
+        return 4
     return 3 if isinstance(kernel, CrossentropyKernel) else 2
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from minitheano.config import config
-from minitheano.link.c import build, vecmath
+from minitheano.link.c import build, crossentropy_loops, vecmath
 from minitheano.link.kernel import (
     CrossentropyKernel,
     ElemwiseKernel,
@@ -41,6 +41,7 @@ from minitheano.link.kernel import (
     SoftmaxKernel,
 )
 from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
+from minitheano.tensor.kernel import CrossentropySoftmaxDxKernel, CrossentropySoftmaxKernel
 
 # runtime.h, without the lines that mark regions for the book.
 RUNTIME = "".join(line for line in
@@ -121,6 +122,10 @@ class CPrinter(LoopRenderer):
             lines = self.softmax(name, kernel)
         elif isinstance(kernel, CrossentropyKernel):
             lines = self.crossentropy(name, kernel)
+        elif isinstance(kernel, CrossentropySoftmaxKernel):
+            lines = crossentropy_loops.crossentropy_softmax(self, name, kernel)
+        elif isinstance(kernel, CrossentropySoftmaxDxKernel):
+            lines = crossentropy_loops.crossentropy_softmax_dx(self, name, kernel)
         else:
             raise NotImplementedError(f"no C printer for {type(kernel).__name__}")
         return "\n".join(lines)

@@ -436,7 +436,7 @@ class CrossentropySoftmaxDx(Op):
     def kernel(self, node: Apply) -> K.CrossentropySoftmaxDxKernel | None:
         """Against class indices: chapter 6's kernel (a thread per element)."""
         g, sm, t = node.inputs
-        if t.ndim == sm.ndim:
+        if t.ndim == sm.ndim or g.dtype != sm.dtype:
             return None
         return K.CrossentropySoftmaxDxKernel(K.operand(sm), t.type.dtype)
 
