@@ -1,0 +1,68 @@
+"""The faster paths around the compiled loop (issue 15, item 5), checked against numpy.
+
+* products of reversed histories (the gradient of a loop reads h[::-1].T): Dot and
+  Gemm copy such an operand for BLAS instead of numpy's slow loop, same values.
+"""
+
+import numpy as np
+import pytest
+
+import minitheano as theano
+import minitheano.tensor as T
+from minitheano.tensor.blas import gemm_into
+from minitheano.tensor.math import for_blas
+
+rng = np.random.default_rng(15)
+
+
+def _operands():
+    a = rng.normal(size=(7, 5))
+    return {"reversed rows": a[::-1], "reversed, transposed": a[::-1].T,
+            "every other row": a[::2], "columns reversed": a[:, ::-1],
+            "plain": a, "transposed": a.T}
+
+
+@pytest.mark.parametrize("name", list(_operands()))
+def test_for_blas_keeps_values_and_copies_only_what_blas_cannot_read(name):
+    a = _operands()[name]
+    before = a.copy()
+    b = for_blas(a)
+    np.testing.assert_array_equal(b, a)
+    np.testing.assert_array_equal(a, before)  # the caller's array untouched
+    blas_ready = name in ("plain", "transposed", "every other row")  # (a leading dimension)
+    assert (b is a) == blas_ready
+
+
+@pytest.mark.parametrize("name", list(_operands()))
+def test_dot_and_gemm_of_strided_operands_match_numpy(name):
+    a = _operands()[name]
+    y = rng.normal(size=(a.shape[1], 3))
+    x = T.dmatrix("x")
+    f = theano.function([x], T.dot(x, theano.shared(y)))
+    np.testing.assert_allclose(f(a), a @ y, rtol=1e-12)
+    z = rng.normal(size=(a.shape[0], 3))
+    out = z.copy()
+    gemm_into(out, 0.5, a, y, 2.0)
+    np.testing.assert_allclose(out, 2.0 * z + 0.5 * (a @ y), rtol=1e-12)
+
+
+def test_gradient_of_rnn_weights_reads_a_reversed_history():
+    """The RNN's weight gradients (a product of a reversed history) against numpy's BPTT."""
+    X, h0 = rng.normal(size=(6, 3)), rng.normal(size=4)
+    Wx, Wh = rng.normal(size=(3, 4)), rng.normal(size=(4, 4)) / 2
+    x, wx, wh = T.dmatrix("x"), T.dmatrix("wx"), T.dmatrix("wh")
+    h, _ = theano.scan(lambda xt, hp: T.tanh(T.dot(xt, wx) + T.dot(hp, wh)),
+                       sequences=x, outputs_info=theano.shared(h0))
+    f = theano.function([x, wx, wh], T.grad(h[-1].sum(), [wx, wh]))
+    g_wx, g_wh = f(X, Wx, Wh)
+    hs = [h0]
+    for t in range(len(X)):
+        hs.append(np.tanh(X[t] @ Wx + hs[-1] @ Wh))
+    dh, e_wx, e_wh = np.ones(4), np.zeros_like(Wx), np.zeros_like(Wh)
+    for t in range(len(X) - 1, -1, -1):
+        dz = dh * (1 - hs[t + 1] ** 2)
+        e_wx += np.outer(X[t], dz)
+        e_wh += np.outer(hs[t], dz)
+        dh = dz @ Wh.T
+    np.testing.assert_allclose(g_wx, e_wx, rtol=1e-10)
+    np.testing.assert_allclose(g_wh, e_wh, rtol=1e-10)
