@@ -2,7 +2,12 @@
 
 * products of reversed histories (the gradient of a loop reads h[::-1].T): Dot and
   Gemm copy such an operand for BLAS instead of numpy's slow loop, same values.
+* step 0 in C: a call whose arrays are laid out as the last call's runs all its
+  steps with the last program; values and gradients as chapter 7's Python loop.
 """
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +16,9 @@ import minitheano as theano
 import minitheano.tensor as T
 from minitheano.tensor.blas import gemm_into
 from minitheano.tensor.math import for_blas
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_compiled_loop import assert_same, both_loops, scans  # noqa: E402
 
 rng = np.random.default_rng(15)
 
@@ -66,3 +74,50 @@ def test_gradient_of_rnn_weights_reads_a_reversed_history():
         dh = dz @ Wh.T
     np.testing.assert_allclose(g_wx, e_wx, rtol=1e-10)
     np.testing.assert_allclose(g_wh, e_wh, rtol=1e-10)
+
+
+def _rnn(batch: bool):
+    x = T.tensor3("x") if batch else T.dmatrix("x")
+    h0 = T.dmatrix("h0") if batch else T.dvector("h0")
+    W = theano.shared(rng.normal(size=(4, 4)) / 2, name="W")
+    h, _ = theano.scan(lambda x_t, h: [T.tanh(x_t + T.dot(h, W)), (h * h).sum()],
+                       sequences=x, outputs_info=[h0, None])
+    return [x, h0], h, W
+
+
+def test_step_zero_runs_in_c_when_the_arrays_are_laid_out_as_before():
+    inputs, outs, W = _rnn(batch=True)
+    compiled, python = both_loops(inputs, outs)
+    (op,) = scans(compiled)
+    shapes = [((6, 3, 4), (3, 4)), ((6, 3, 4), (3, 4)), ((6, 3, 4), (3, 4)),
+              ((9, 3, 4), (3, 4)), ((9, 3, 4), (3, 4)), ((6, 5, 4), (5, 4))]
+    in_c = []
+    for xs, hs in shapes:  # new values at every call; lengths and batches change
+        values = [rng.normal(size=xs), rng.normal(size=hs)]
+        before = op.loop.first_steps_in_c
+        assert_same(compiled(*values), python(*values), what=f"x {xs}")
+        in_c.append(op.loop.first_steps_in_c - before)
+    # The first call, and each one laid out otherwise than the last, runs step 0 in Python.
+    assert in_c == [0, 1, 1, 0, 1, 0]
+
+
+def test_step_zero_in_c_values_and_gradients_against_the_python_loop():
+    inputs, (h, s), W = _rnn(batch=False)
+    cost = (h ** 2).sum() + s.sum()
+    grads = T.grad(cost, [inputs[0], inputs[1], W])
+    compiled, python = both_loops(inputs, [h, s, *grads])
+    for _ in range(3):  # the second and third calls run step 0 in C
+        values = [rng.normal(size=(7, 4)), rng.normal(size=4)]
+        assert_same(compiled(*values), python(*values))
+    assert sum(op.loop.first_steps_in_c for op in scans(compiled)) >= 2
+
+
+def test_a_caller_array_is_not_written_by_step_zero_in_c():
+    inputs, outs, W = _rnn(batch=False)
+    compiled, python = both_loops(inputs, outs)
+    values = [rng.normal(size=(5, 4)), rng.normal(size=4)]
+    compiled(*values)
+    copies = [v.copy() for v in values]
+    assert_same(compiled(*values), python(*values))
+    for v, c in zip(values, copies):
+        np.testing.assert_array_equal(v, c)
