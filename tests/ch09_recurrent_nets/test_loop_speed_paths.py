@@ -121,3 +121,31 @@ def test_a_caller_array_is_not_written_by_step_zero_in_c():
     assert_same(compiled(*values), python(*values))
     for v, c in zip(values, copies):
         np.testing.assert_array_equal(v, c)
+
+
+def test_a_weight_gradient_summed_in_the_loop_is_updated_in_place():
+    """With a batch, dW += h[t-1]^T dz[t] stays in the backward loop (a Gemm on a
+    state): the program runs it in place.  Values against the Python loop and numpy."""
+    from minitheano.link.c import step_loop
+
+    X, h0 = rng.normal(size=(6, 3, 4)), rng.normal(size=(3, 4))
+    Ws = rng.normal(size=(4, 4)) / 2
+    x, hb, w = T.tensor3("x"), T.dmatrix("h0"), T.dmatrix("w")
+    h, _ = theano.scan(lambda x_t, hp: T.tanh(x_t + T.dot(hp, w)), sequences=x,
+                       outputs_info=hb)
+    g = T.grad(h[-1].sum(), w)
+    compiled, python = both_loops([x, hb, w], g)
+    for _ in range(2):
+        assert_same([compiled(X, h0, Ws)], [python(X, h0, Ws)])
+    hs = [h0]
+    for t in range(len(X)):
+        hs.append(np.tanh(X[t] + hs[-1] @ Ws))
+    dh, want = np.ones_like(h0), np.zeros_like(Ws)
+    for t in range(len(X) - 1, -1, -1):
+        dz = dh * (1 - hs[t + 1] ** 2)
+        want += hs[t].T @ dz
+        dh = dz @ Ws.T
+    np.testing.assert_allclose(compiled(X, h0, Ws), want, rtol=1e-10)
+    gemms = [step for op in scans(compiled) if op.loop.program is not None
+             for step in op.loop.program.steps if step.kind == step_loop.GEMM]
+    assert any(step.args[5] == step.args[0] for step in gemms)  # out is Z: in place
