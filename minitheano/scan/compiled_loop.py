@@ -8,15 +8,17 @@ hands the steps to one C loop (link/c/step_loop.c) instead:
 
 1. step 0 runs in Python, as in chapter 7: it checks the shapes, and leaves in
    every cell of the body an array of the right shape -- the buffers the kernels
-   write into at every later step.  (On a later call whose arrays are laid out
-   as the last one's, step 0 runs in C too: the cells still hold those buffers,
-   and when every node's output shape follows from its inputs' shapes alone,
-   the same layouts give the same shapes.);
+   write into at every later step;
 2. a *program* is written from what step 0 left: for each step, point x[t] and
    h[t-1] at their rows (pointer arithmetic on the sequences and the state
    buffers), call the body's kernels in order (the very functions the C linker
    compiled), copy the new states into their rows;
 3. the C machine runs steps 1 .. n-1 of it, and hands back where it stopped.
+
+A later call whose arrays are laid out as the last one's (`ScanProgram.bind`)
+runs step 0 in C too, with the same program: the cells still hold the buffers
+step 0 left, and when every node's output shape follows from its inputs' shapes
+alone (no length given as a value), the same layouts give the same shapes.
 
 Anything the program cannot do makes the loop go on in Python from the step
 where C stopped: a node without C (the loop is then Python from the start, and

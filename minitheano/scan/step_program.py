@@ -404,7 +404,8 @@ class ProgramWriter:
         n = ys.shape[1] if ys.ndim == 2 else 1
         k = xs.shape[-1]
         blas = (lx[0], ly[0], m, n, k, lx[1], ly[1], n)
-        self.add(kind, args, f"{out.owner.op}: BLAS gemm",
+        in_place = " (in place: a sum the loop carries)" if args[-1] == args[0] else ""
+        self.add(kind, args, f"{out.owner.op}: BLAS gemm{in_place}",
                  fn=ctypes.cast(GEMMS[zs.dtype.name], ctypes.c_void_p).value,
                  blas=(ctypes.c_int64 * 8)(*blas), float32=int(zs.dtype == np.float32),
                  itemsize=zs.itemsize)
