@@ -120,6 +120,9 @@ def make_inplace(fgraph: FunctionGraph) -> int:
     try:
         for node in fgraph.toposort():
             op = node.op
+            if node in fgraph.apply_nodes and _increment_inplace(fgraph, tracker, node):
+                count += 1
+                continue
             if (node not in fgraph.apply_nodes or not isinstance(op, Elemwise)
                     or op.inplace_pattern):
                 continue
@@ -139,6 +142,19 @@ def make_inplace(fgraph: FunctionGraph) -> int:
     finally:
         fgraph.features.remove(tracker)
     return count
+
+
+def _increment_inplace(fgraph: FunctionGraph, tracker: AliasTracker, node: Apply) -> bool:
+    """x[idx] += y (or = y) into x itself, by the same rule; True if it now does.
+    (A gradient of slices adds into one array in turn: rewrite/increments.py.)"""
+    from minitheano.tensor.subtensor import IncSubtensor
+
+    op = node.op
+    if type(op) is not IncSubtensor or op.inplace or not tracker.can_destroy(node, 0):
+        return False
+    new = IncSubtensor(op.idx_list, inplace=True, set_instead_of_inc=op.set_instead_of_inc)
+    fgraph.replace(node.outputs[0], new.make_node(*node.inputs).outputs[0], reason="inplace")
+    return True
 
 
 inplace_rewrite = GlobalRewrite(make_inplace, "inplace")

@@ -15,6 +15,11 @@ hands the steps to one C loop (link/c/step_loop.c) instead:
    compiled), copy the new states into their rows;
 3. the C machine runs steps 1 .. n-1 of it, and hands back where it stopped.
 
+A later call whose arrays are laid out as the last one's (`ScanProgram.bind`)
+runs step 0 in C too, with the same program: the cells still hold the buffers
+step 0 left, and when every node's output shape follows from its inputs' shapes
+alone (no length given as a value), the same layouts give the same shapes.
+
 Anything the program cannot do makes the loop go on in Python from the step
 where C stopped: a node without C (the loop is then Python from the start, and
 its name says why: `for{cpu,scan_fn,python loop: ...}`), an input that is not
@@ -31,6 +36,12 @@ from minitheano.link.c import step_loop
 from minitheano.scan.loop import ScanLoop, StateFeeds
 from minitheano.scan.op import Scan
 from minitheano.scan.step_program import Call, ProgramWriter, ScanProgram, plan_nodes
+from minitheano.tensor.elemwise import Elemwise
+from minitheano.tensor.reduction import CAReduce
+
+# Kernels whose output shapes follow from their inputs' shapes alone (an axis is a
+# property of the op, never a value).
+SHAPES_FROM_SHAPES = (Elemwise, CAReduce)
 
 
 def make_loop(op: Scan, node: Apply) -> ScanLoop:
@@ -52,35 +63,64 @@ class CompiledScanLoop(ScanLoop):
         self.plans, self.why_python = plan_nodes(self.vm, linker)
         self.var_of_cell = {id(cell): v for v, cell in self.vm.storage.items()}
         self.fallback: str | None = None  # why the last call went on in Python, if it did
-        self.steps_in_c = 0  # steps run by the C machine, all calls together
+        self.steps_in_c = 0  # steps after the first run by the C machine, all calls together
+        self.first_steps_in_c = 0  # calls whose step 0 the C machine ran too
         self.program: ScanProgram | None = None  # the last one: the next call may reuse it
+        # Step 0 may run in C when no node's output shape depends on values (a length
+        # given as a number, an index array...): see `_step_zero_in_c`.
+        self.shapes_from_shapes = self.plans is not None and all(
+            plan.kind != "kernel" or isinstance(plan.node.op, SHAPES_FROM_SHAPES)
+            for plan in self.plans)
 
     def _steps(self, n: int, rows: int, seq_feeds: list, states: StateFeeds,
                shared_moves: list, first: int = 0, last: int | None = None) -> int:
         if self.plans is None or n < 2 or first or last is not None:
             return super()._steps(n, rows, seq_feeds, states, shared_moves, first, last)
-        # Step 0 in Python: every cell of the body now holds an array of its shape.
-        super()._steps(n, rows, seq_feeds, states, shared_moves, 0, 1)
-        if self.stop_cell[0]:
-            return 1
+        program, made = self._bound_for_step_zero(rows, Call(seq_feeds, states, shared_moves))
+        t = 0
+        if program is None:
+            # Step 0 in Python: every cell of the body now holds an array of its shape.
+            super()._steps(n, rows, seq_feeds, states, shared_moves, 0, 1)
+            if self.stop_cell[0]:
+                return 1
+            t = 1
         self.fallback = None
-        t, how = 1, step_loop.RAN_ALL
+        how = step_loop.RAN_ALL
         while True:
-            program = self._program(Call(seq_feeds, states, shared_moves))
+            program = program or self._program(Call(seq_feeds, states, shared_moves))
             if program is None:
                 break
             first, (t, how) = t, program.run(t, min(n, rows))
             program.finish()
-            self.steps_in_c += t - first
+            if first == 0 and t > 0:
+                self.first_steps_in_c, first = self.first_steps_in_c + 1, 1
+            self.steps_in_c += max(0, t - first)
             if how != step_loop.RAN_ALL or t == n:
                 break
             # A while loop filled its buffers: twice as many rows, a program for them.
-            rows = self._grow(states.stores, states.taps, rows, n)
+            rows, program = self._grow(states.stores, states.taps, rows, n), None
         if how == step_loop.STOPPED or t == n:
             return t
         if how == step_loop.REFUSED_STEP:
             self.fallback = f"a kernel refused the inputs of step {t}"
+        if t == 0:  # Python's step 0 makes these buffers again
+            del states.stores[len(states.stores) - made:]
         return super()._steps(n, rows, seq_feeds, states, shared_moves, first=t)
+
+    def _bound_for_step_zero(self, rows: int, call: Call) -> tuple[ScanProgram | None, int]:
+        """The last call's program, bound to this call's arrays to run from step 0
+        (the outputs not fed back get their buffers here: how many is the second
+        number); (None, 0) if this call's arrays are not laid out as that call's."""
+        program, stores = self.program, call.states.stores
+        if program is None or not self.shapes_from_shapes or self.op.until:
+            return None, 0
+        # Buffers shaped as the last call's step values, which the body's cells still hold.
+        new_stores = self._nit_sot_stores(rows)
+        stores += new_stores
+        if not program.bind(call):
+            del stores[len(stores) - len(new_stores):]
+            return None, 0
+        return program, len(new_stores)
 
     def _program(self, call: Call) -> ScanProgram | None:
         """The last program, pointed at this call's arrays if they are laid out as

@@ -296,6 +296,8 @@ class ProgramWriter:
             a, b = self.var(src), self.numbers[dst]
             if a is None:
                 return False
+            if a == b:  # updated in place (see _accumulator)
+                continue
             self.add(step_loop.COPY, [a, b], "a new state or shared value, for the next step",
                      itemsize=self.example[dst].itemsize)
         if self.loop.op.until:
@@ -376,7 +378,17 @@ class ProgramWriter:
         if (plan.node.op.inplace and z in self.moving) or any(
                 self.example[v].dtype != self.example[z].dtype for v in (a, b)):
             return bool(self.refuse("Gemm's Z moves, or its scalars have another dtype"))
+        if self._accumulator(z, out):
+            self.numbers[out], self.example[out] = self.numbers[z], self.example[z]
         return self._gemm(step_loop.GEMM, [z, a, x, y, b, out], x, y, out)
+
+    def _accumulator(self, z: Variable, out: Variable) -> bool:
+        """Is Z a state that only this Gemm reads, whose next value is its output
+        (dW += h^T dz, a gradient summed in the loop)?  Then the Gemm updates Z's
+        array in place: no copy of Z into a new array before it, nor of the new
+        value back into Z after the step."""
+        readers = sum(v is z for plan in self.loop.plans for v in plan.node.inputs)
+        return readers == 1 and any(src is out and dst is z for src, dst in self.copies)
 
     def _gemm(self, kind: int, variables: list[Variable], x: Variable, y: Variable,
               out: Variable) -> bool:
@@ -392,7 +404,8 @@ class ProgramWriter:
         n = ys.shape[1] if ys.ndim == 2 else 1
         k = xs.shape[-1]
         blas = (lx[0], ly[0], m, n, k, lx[1], ly[1], n)
-        self.add(kind, args, f"{out.owner.op}: BLAS gemm",
+        in_place = " (in place: a sum the loop carries)" if args[-1] == args[0] else ""
+        self.add(kind, args, f"{out.owner.op}: BLAS gemm{in_place}",
                  fn=ctypes.cast(GEMMS[zs.dtype.name], ctypes.c_void_p).value,
                  blas=(ctypes.c_int64 * 8)(*blas), float32=int(zs.dtype == np.float32),
                  itemsize=zs.itemsize)

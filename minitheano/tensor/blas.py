@@ -30,6 +30,7 @@ from minitheano.graph.basic import Apply
 from minitheano.graph.op import Op
 from minitheano.tensor import kernel as K
 from minitheano.tensor.basic import as_tensor_variable
+from minitheano.tensor.math import for_blas
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # CBLAS's enum values
 
@@ -86,6 +87,7 @@ def _blas_layout(m: np.ndarray) -> tuple[int, int] | None:
 def gemm_into(z: np.ndarray, a: Any, x: np.ndarray, y: np.ndarray, b: Any) -> None:
     """z <- b*z + a*dot(x, y), in z's own buffer (z C-contiguous, shapes checked)."""
     fn = GEMMS.get(z.dtype.name)
+    x, y = for_blas(x), for_blas(y)  # a reversed history: a copy BLAS can read
     lx, ly = _blas_layout(x), _blas_layout(y)
     # BLAS skips the product when a == 0 and never reads Z when b == 0, so a NaN
     # there would vanish; numpy keeps it (0 * nan is nan), as the graph did.
