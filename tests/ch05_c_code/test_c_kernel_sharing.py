@@ -21,6 +21,9 @@ import minitheano as th
 from minitheano import tensor as T
 from minitheano.config import config
 from minitheano.link.c import build, cache, library
+from minitheano.link.c.loops import CPrinter
+from minitheano.scalar.math import add
+from minitheano.tensor.kernel import ElemwiseKernel, Operand, scalar_program
 
 
 @pytest.fixture
@@ -113,3 +116,23 @@ def test_an_index_entry_naming_something_else_is_ignored(compiledir, compiles):
     np.testing.assert_allclose(f(np.arange(3.0)), np.exp(np.arange(3.0)) * 2)
     # Printed again, the module has the key of the library already there: no compile.
     assert len(compiles) == 1 and index.read_text() == so.name
+
+
+def test_two_kernels_that_print_the_same_c_are_compiled_once(compiledir, compiles):
+    """Kernels that differ as descriptions may print the same C: an in-place add of two
+    length-1 vectors into its first or its second input. On an empty cache the module
+    holds that C function once (twice was a compile error: a redefinition)."""
+    one = Operand("float64", (True,))
+    program = scalar_program(add, ("float64", "float64"))
+    into_first = ElemwiseKernel((one, one), (one,), program, inplace=((0, 0),))
+    into_second = ElemwiseKernel((one, one), (one,), program, inplace=((0, 1),))
+    assert into_first != into_second
+    printed = [library.Printed(k, "add", build.cache_key(  # as library.print_kernels does
+        CPrinter().module([("k", k, "add")]), config.cxx, build.flags()))
+        for k in (into_first, into_second)]
+    assert printed[0].key == printed[1].key  # the same C
+    functions = library.kernel_functions(printed)
+    assert len(compiles) == 1
+    a, b = np.array([2.0]), np.array([3.0])
+    assert functions[into_first](a, b, a) == 0 and a[0] == 5.0
+    assert functions[into_second](a, b, b) == 0 and b[0] == 8.0

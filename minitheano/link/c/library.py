@@ -177,11 +177,13 @@ def kernel_functions(kernels: Sequence[Printed], retry: bool = True) -> dict[Ker
     """The compiled function of each kernel: those in the cache are loaded from the library
     they were compiled in; the others are printed into ONE module (one compiler run)."""
     where = {p: build.kernel_library(p.key) for p in kernels}
-    missing = [p for p in kernels if where[p] is None]
+    # Two kernels that differ as descriptions may print the same C (one key, one name):
+    # the module holds it once.
+    missing = list({p.key: p for p in kernels if where[p] is None}.values())
     if missing:
         path = build.library_path(print_module(missing))
         build.record_kernels([p.key for p in missing], path)
-        where.update({p: path for p in missing})
+        where.update({p: path for p in kernels if where[p] is None})
     functions = {}
     for p in kernels:
         try:
