@@ -337,7 +337,7 @@ def test_interrupted_compile_leaves_nothing_and_the_next_compile_succeeds(compil
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.time() + 60
-        while not list(compiledir.glob("tmp-*/key.c")) and time.time() < deadline:
+        while not list(compiledir.glob("tmp-*/mod.c")) and time.time() < deadline:
             time.sleep(0.05)
         assert list(compiledir.glob("tmp-*")), "the compile never started"
         os.killpg(child.pid, signal.SIGINT)  # Ctrl-C: the whole process group
