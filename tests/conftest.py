@@ -5,6 +5,13 @@
   unless it carries a chapter marker of its own (a later chapter whose code it needs).
 * Tests marked `slow` are skipped unless asked for (`pytest -m slow`, or any
   -m expression that names `slow`, or `--runslow`).
+* Chapters 1-4 test graphs, rewrites and gradients, not C: a function they
+  compile in the default mode runs in the Python VM with every rewrite of
+  FAST_RUN (`mode=Mode, linker=py`), which spares a cold run hundreds of C
+  compiles (tests/README.md). C is chapter 5's subject and its tests': a test
+  that asks for `mode='FAST_RUN'` still gets C, a test about the default mode
+  itself is marked `default_mode`, `pytest --linker=c` runs every test's
+  default mode in C, and MINITHEANO_FLAGS=mode=... is left alone.
 * hypothesis runs without deadlines (a cold C compile cache makes first
   examples slow) and prints the seed of a failing example.
 """
@@ -16,12 +23,42 @@ import re
 import pytest
 from hypothesis import settings
 
+from minitheano.config import config as theano_config
+
 settings.register_profile("minitheano", deadline=None, print_blob=True)
 settings.load_profile("minitheano")
 
 
+# The chapters whose tests run their default-mode functions in the Python VM.
+PYTHON_VM_CHAPTERS = ("ch01", "ch02", "ch03", "ch04")
+# MINITHEANO_FLAGS (or THEANO_FLAGS) set the mode or the linker: the user's choice is kept.
+USER_CHOSE_MODE = bool({"mode", "linker"} & theano_config._explicit)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
+    parser.addoption("--linker", choices=("py", "c"), default="py",
+                     help="the default mode's linker in the tests of chapters 1-4 "
+                          "(py: the Python VM; c: FAST_RUN's C linker)")
+
+
+@pytest.fixture(autouse=True)
+def _python_vm_in_chapters_1_to_4(request: pytest.FixtureRequest):
+    """See the module docstring."""
+    chapter = re.search(r"tests[/\\](ch\d\d)_", str(request.node.path))
+    if (chapter is None or chapter.group(1) not in PYTHON_VM_CHAPTERS
+            or request.config.getoption("--linker") == "c"
+            or request.node.get_closest_marker("default_mode") is not None
+            or USER_CHOSE_MODE):
+        yield
+        return
+    with theano_config.change_flags(mode="Mode", linker="py"):
+        yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "default_mode: a chapter 1-4 test about the default "
+                                       "mode itself (FAST_RUN, C): not moved to the Python VM")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

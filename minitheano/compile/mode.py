@@ -102,10 +102,11 @@ PREDEFINED = {
 
 def get_mode(mode: str | Mode | None) -> Mode:
     """`mode` as a Mode: None means `config.mode`, whose rewrites `config.optimizer`
-    replaces when it is not the default (THEANO_FLAGS=optimizer=None, as in Theano)."""
+    replaces when it is not the default (THEANO_FLAGS=optimizer=None, as in Theano);
+    'Mode' is config.linker with config.optimizer (mode=Mode,linker=py: the Python VM)."""
     if mode is None:
         if config.mode == "Mode":
-            mode = Mode("c", config.optimizer)
+            mode = Mode(config.linker, config.optimizer)
         else:
             default = PREDEFINED[config.mode]
             mode = default if config.optimizer == "fast_run" else Mode(default.linker,
@@ -113,7 +114,7 @@ def get_mode(mode: str | Mode | None) -> Mode:
     elif mode in ("ProfileMode", "PROFILE_MODE"):
         raise ValueError(PROFILE_MODE_GONE)
     elif mode == "Mode":
-        mode = Mode("c", config.optimizer)
+        mode = Mode(config.linker, config.optimizer)
     elif not isinstance(mode, Mode):
         try:
             mode = PREDEFINED[mode]

@@ -102,7 +102,21 @@ def page_id(page: Path) -> str:
     return re.sub(r"^(\d\d)-", r"ch\1-", page.relative_to(CHAPTERS).as_posix())
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[page_id(p) for p in PAGES])
+# Pages whose examples take most of a minute of CPU: slow (`pytest -m slow -k ch08`).
+# `mkdocs build --strict` (.ci/run) runs the same blocks, so they still run on every change.
+SLOW_PAGES = {
+    "08-feedforward-nets/index.md": "trains the seed net, an MLP five ways and three models: "
+                                    "about 60 s of CPU, a quarter of a cold `pytest`",
+}
+
+
+def page_param(page: Path):
+    reason = SLOW_PAGES.get(page.relative_to(CHAPTERS).as_posix())
+    marks = [pytest.mark.slow] if reason else []
+    return pytest.param(page, marks=marks, id=page_id(page))
+
+
+@pytest.mark.parametrize("page", [page_param(p) for p in PAGES])
 def test_page_examples_run(page: Path) -> None:
     blocks = exec_blocks(page)
     if 'exec="' in page.read_text() and not blocks:
@@ -130,6 +144,8 @@ def _run_blocks(page: Path, blocks: list) -> None:
 
 def test_there_are_pages() -> None:
     assert PAGES, f"no page found under {CHAPTERS}"
+    for name in SLOW_PAGES:  # a renamed page would silently lose its slow mark
+        assert (CHAPTERS / name).is_file(), f"SLOW_PAGES names {name}, which is not a page"
 
 
 def test_the_parser_finds_what_markdown_exec_runs(tmp_path: Path) -> None:

@@ -12,6 +12,9 @@ import minitheano as theano
 import minitheano.tensor as T
 from minitheano.config import FLAGS
 
+# These tests are about the default mode itself: not moved to the Python VM (conftest.py).
+pytestmark = pytest.mark.default_mode
+
 ROOT = Path(__file__).resolve().parents[2]
 KNOWN = ", ".join(sorted(f.name for f in FLAGS))
 
@@ -193,3 +196,13 @@ def test_optimizer_flag_changes_the_default_mode():
     with theano.config.change_flags(mode="Mode", optimizer="fast_compile"):
         mode = theano.function([x], expr).maker.mode
         assert (mode.linker, mode.optimizer) == ("c", "fast_compile")
+    # Theano's config.linker: the linker of mode 'Mode' (its names are understood).
+    with theano.config.change_flags(mode="Mode", linker="py"):
+        f = theano.function([x], expr)
+        assert (f.maker.mode.linker, f.maker.mode.optimizer) == ("py", "fast_run")
+        assert theano.function([x], expr, mode="FAST_RUN").maker.mode.linker == "c"
+        np.testing.assert_allclose(f(np.array([0.0, 2.0])), np.log1p(np.exp([0.0, 2.0])))
+    with theano.config.change_flags(mode="Mode", linker="cvm"):
+        assert theano.function([x], expr).maker.mode.linker == "c"
+    with pytest.raises(ValueError, match="linker"):
+        theano.config.linker = "fortran"

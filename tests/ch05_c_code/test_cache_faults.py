@@ -324,7 +324,8 @@ def test_stale_build_directories_are_removed(compiledir):
 
 def test_interrupted_compile_leaves_nothing_and_the_next_compile_succeeds(compiledir, tmp_path):
     compiledir.mkdir(mode=0o700)
-    slow = fake_compiler(tmp_path, 'exec sleep 60')
+    started = tmp_path / "compiler-started"  # the compiler runs: interrupt it now
+    slow = fake_compiler(tmp_path, f'touch {started}; exec sleep 60')
     child = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent("""
             import minitheano as th
@@ -337,7 +338,7 @@ def test_interrupted_compile_leaves_nothing_and_the_next_compile_succeeds(compil
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.time() + 60
-        while not list(compiledir.glob("tmp-*/key.c")) and time.time() < deadline:
+        while not started.exists() and time.time() < deadline:
             time.sleep(0.05)
         assert list(compiledir.glob("tmp-*")), "the compile never started"
         os.killpg(child.pid, signal.SIGINT)  # Ctrl-C: the whole process group
