@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minitheano as theano
 from minitheano import tensor as T
@@ -45,3 +49,39 @@ def test_mean_of_large_integers_does_not_wrap_around(mode):
     g = theano.function([y], T.sum(y, dtype="int8"), mode=mode)
     assert g(np.array([100, 100], dtype="int8")) == np.sum(np.array([100, 100], "int8"),
                                                           dtype="int8")
+
+
+INT_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+
+
+@pytest.mark.parametrize("dtype, value", [("int8", 300), ("int8", -129), ("uint8", -1),
+                                          ("uint8", 256), ("int64", 2**63), ("uint64", -1),
+                                          ("int32", 2**70), ("int16", 1e300)])
+def test_an_out_of_range_number_is_a_clear_type_error(dtype, value):
+    """ScalarType('int8').filter(300) raised numpy's raw OverflowError ('Python
+    integer 300 out of bounds for int8'): now a TypeError naming the type, the
+    value and the range."""
+    from minitheano.scalar.basic import ScalarType
+
+    info = np.iinfo(dtype)
+    message = (rf"ScalarType\({dtype}\) cannot hold {re.escape(repr(value))}: it is out of "
+               rf"the range of {dtype} \(from {info.min} to {info.max}\)")
+    for downcast in (False, True):  # out of range is not a loss of precision
+        with pytest.raises(TypeError, match=message):
+            ScalarType(dtype).filter(value, allow_downcast=downcast)
+
+
+@given(st.sampled_from(INT_DTYPES), st.integers(-2**65, 2**65))
+@settings(max_examples=200, deadline=None)
+def test_an_integer_is_held_exactly_or_refused_clearly(dtype, value):
+    """Every Python integer: kept exactly when the dtype's range holds it, else a
+    TypeError naming the type and the value (never OverflowError, never wrapped)."""
+    from minitheano.scalar.basic import ScalarType
+
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        held = ScalarType(dtype).filter(value)
+        assert held.dtype == np.dtype(dtype) and int(held) == value
+    else:
+        with pytest.raises(TypeError, match=rf"ScalarType\({dtype}\) cannot hold {value}"):
+            ScalarType(dtype).filter(value)
