@@ -2,7 +2,10 @@
 
 Each generated batch of graphs (differential_graphs.py) is compiled four ways: the
 Python VM without rewrites, FAST_COMPILE, the fast_run rewrites run in Python, and
-FAST_RUN (C).  Each runs on values full of special cases (NaN, infinities, -0.0,
+FAST_RUN (C); some batches (all in the slow run) also two ways more, through chapter
+6's CUDA kernels (emulated on the CPU here) with and without the rewrites, the nodes
+without a CUDA kernel running on the host between transfers.  Each runs on values
+full of special cases (NaN, infinities, -0.0,
 subnormals, integer extremes, empty and size-1 dimensions, Fortran, strided,
 negative-stride and unaligned arrays) and on moderate values, and:
 
@@ -10,7 +13,7 @@ negative-stride and unaligned arrays) and on moderate values, and:
   (NaN and infinities included), within the rounding bound of each element;
 * every rewritten mode agrees with numpy wherever the result is well-conditioned
   (a finite bound): rewrites may change ill-conditioned elements (x + y - x is y);
-* C agrees with the same rewrites run in Python everywhere, NaN for NaN;
+* C and CUDA agree with the same graph run in Python everywhere, NaN for NaN;
 * gradients (of a weighted sum of the float outputs, for float inputs) agree
   between all modes, on moderate values;
 * dtypes and shapes are the ones the graph declares, and no argument is written.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,11 +50,25 @@ MODES = {"Python, no rewrites": theano.Mode("py", None), "FAST_COMPILE": "FAST_C
          "fast_run in Python": theano.Mode("py", "fast_run"), "C (FAST_RUN)": "FAST_RUN"}
 REFERENCE_MODE, PYTHON_REWRITTEN, C_MODE = "Python, no rewrites", "fast_run in Python", \
     "C (FAST_RUN)"
+# Chapter 6: the CUDA kernels, run by the emulator here (by the GPU where PyCUDA finds
+# one), with and without the rewrites; the nodes without a CUDA kernel run on the
+# host, between transfers.
+CUDA_MODE, CUDA_UNREWRITTEN = "CUDA (fast_run)", "CUDA, no rewrites"
+ALL_MODES = dict(MODES, **{CUDA_MODE: theano.Mode("cuda", "fast_run"),
+                           CUDA_UNREWRITTEN: theano.Mode("cuda", None)})
+# A compiled backend gives NaN and infinities exactly where the same graph run in
+# Python does.
+SAME_SPECIALS_AS = {C_MODE: PYTHON_REWRITTEN, CUDA_MODE: PYTHON_REWRITTEN,
+                    CUDA_UNREWRITTEN: REFERENCE_MODE}
 SAFETY = 16.0  # the bound is first-order: allow this many times it
 GRAD_RTOL = {"float32": 2e-3, "float64": 1e-8}
 GRAPHS_PER_BATCH = 4
 DEFAULT_BATCHES = 75  # x 4 graphs
 SMOOTH_BATCHES = 20  # x 4 graphs, also checked with finite differences
+# The CUDA emulator compiles each function with g++ (a C++ compile of the emulator's
+# header, slower than chapter 5's C): fewer graphs by default, every one in the slow run.
+CUDA_BATCHES = 15  # x 4 graphs, through every backend
+CUDA_SMOOTH_BATCHES = 5  # x 4 graphs, also checked with finite differences
 # The slow run: more graphs per compiled function (one compiler run checks 12 graphs).
 SLOW_GRAPHS_PER_BATCH = 12
 PROGRESS_EVERY = 240  # graphs: the slow run logs its figures so far
@@ -70,8 +88,8 @@ class Figures:
     gradients: int = 0
 
 
-def compile_all(batch: Batch) -> tuple[dict[str, object], int]:
-    """The batch's function in every mode: its outputs, then the gradients of a
+def compile_all(batch: Batch, modes: dict[str, object]) -> tuple[dict[str, object], int]:
+    """The batch's function in each of `modes`: its outputs, then the gradients of a
     weighted sum of its float outputs with respect to its float inputs."""
     outputs = [t.sym for t in batch.outputs]
     floats = [t.sym for t in batch.outputs if t.dtype in FLOATS]
@@ -81,9 +99,11 @@ def compile_all(batch: Batch) -> tuple[dict[str, object], int]:
         cost = sum((o * (k + 1.5)).sum() for k, o in enumerate(floats))
         grads = T.grad(cost, wrt, disconnected_inputs="ignore")
     inputs = [t.sym for t in batch.inputs]
-    return ({name: theano.function(inputs, outputs + list(grads), mode=mode,
-                                         on_unused_input="ignore")
-             for name, mode in MODES.items()}, len(grads))
+    with warnings.catch_warnings():  # the one-time "CUDA kernels are emulated" warning
+        warnings.simplefilter("ignore", UserWarning)
+        return ({name: theano.function(inputs, outputs + list(grads), mode=mode,
+                                       on_unused_input="ignore")
+                 for name, mode in modes.items()}, len(grads))
 
 
 def describe(batch: Batch) -> str:
@@ -92,9 +112,10 @@ def describe(batch: Batch) -> str:
     return "\n".join(lines)
 
 
-def check_batch(batch: Batch, figures: Figures | None = None) -> None:
+def check_batch(batch: Batch, figures: Figures | None = None,
+                modes: dict[str, object] = MODES) -> None:
     try:
-        functions, n_grads = compile_all(batch)
+        functions, n_grads = compile_all(batch, modes)
     except Exception as e:
         raise Mismatch(f"compiling raised {type(e).__name__}: {e}\n{describe(batch)}") from e
     rng = np.random.default_rng(batch.seed)
@@ -120,8 +141,9 @@ def check_batch(batch: Batch, figures: Figures | None = None) -> None:
                 context = f"{where}\n{describe(batch)}\nvalues: {values}"
                 compare(got[k], want, bound, term.dtype, exact_specials=name == REFERENCE_MODE,
                         context=context)
-                if name == C_MODE:
-                    same_specials(got[k], results[PYTHON_REWRITTEN][k], context)
+                if name in SAME_SPECIALS_AS:
+                    other = SAME_SPECIALS_AS[name]
+                    same_specials(got[k], results[other][k], other, context)
                 if figures is not None:
                     figures.elements += want.size
         if not special and n_grads:
@@ -163,14 +185,16 @@ def compare(got: object, want: np.ndarray, bound: np.ndarray, dtype: str, exact_
                        f"{context}")
 
 
-def same_specials(c: np.ndarray, python: np.ndarray, context: str) -> None:
-    c64, p64 = np.asarray(c, np.float64), np.asarray(python, np.float64)
-    differ = (np.isnan(c64) != np.isnan(p64)) | (np.isinf(c64) & (c64 != p64)) | (
-        np.isinf(p64) & (c64 != p64))
+def same_specials(got: np.ndarray, python: np.ndarray, python_mode: str, context: str) -> None:
+    """NaN where `python` (the same graph run by `python_mode`) has NaN, the same
+    infinities where it has infinities."""
+    g64, p64 = np.asarray(got, np.float64), np.asarray(python, np.float64)
+    differ = (np.isnan(g64) != np.isnan(p64)) | (np.isinf(g64) & (g64 != p64)) | (
+        np.isinf(p64) & (g64 != p64))
     if differ.any():
         i = tuple(np.argwhere(differ)[0])
-        raise Mismatch(f"C gave {c[i]!r}, the same graph in Python {python[i]!r} at {i}: "
-                       f"{context}")
+        raise Mismatch(f"got {got[i]!r}, the same graph in {python_mode} {python[i]!r} at "
+                       f"{i}: {context}")
 
 
 def check_finite_differences(f, batch: Batch, values: dict[str, np.ndarray],
@@ -228,6 +252,22 @@ def test_gradients_agree_with_finite_differences(batch):
     check_batch(batch)
 
 
+@settings(max_examples=CUDA_BATCHES, derandomize=True, database=None,
+          suppress_health_check=HEALTH, deadline=None)
+@given(batches(GRAPHS_PER_BATCH))
+def test_the_cuda_kernels_agree_with_numpy_and_every_backend(batch):
+    """Chapter 6's backend too: the CUDA kernels (emulated here) with and without the
+    rewrites, host nodes between transfers where an op has no CUDA kernel."""
+    check_batch(batch, modes=ALL_MODES)
+
+
+@settings(max_examples=CUDA_SMOOTH_BATCHES, derandomize=True, database=None,
+          suppress_health_check=HEALTH, deadline=None)
+@given(batches(GRAPHS_PER_BATCH, dtypes=("float64",), smooth=True))
+def test_the_cuda_gradients_agree_with_finite_differences(batch):
+    check_batch(batch, modes=ALL_MODES)
+
+
 @pytest.mark.slow
 def test_every_backend_agrees_with_numpy_on_10000_graphs():
     """>= 10,000 new graphs.  Every mismatch is kept (the run goes on) and listed at
@@ -242,7 +282,7 @@ def test_every_backend_agrees_with_numpy_on_10000_graphs():
     @given(batches(SLOW_GRAPHS_PER_BATCH))
     def run(batch):
         try:
-            check_batch(batch, figures)
+            check_batch(batch, figures, ALL_MODES)
         except Mismatch as e:
             mismatches.append(str(e))
             if log:

@@ -85,3 +85,20 @@ def test_an_integer_is_held_exactly_or_refused_clearly(dtype, value):
     else:
         with pytest.raises(TypeError, match=rf"ScalarType\({dtype}\) cannot hold {value}"):
             ScalarType(dtype).filter(value)
+
+
+@pytest.mark.ch06  # chapter 6's CUDA linker, run by the emulator here
+def test_a_cuda_kernel_may_hold_a_nan_constant():
+    """The CUDA linker described each node's kernel twice and looked the second
+    description up among the first ones: a kernel holding a NaN constant is not
+    equal to itself (NaN != NaN), so compiling raised '... is not in list'."""
+    import warnings
+
+    x = T.fvector("x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "the CUDA kernels are emulated"
+        f = theano.function([x], T.switch(x >= 0, x, np.float32("nan")) + 1,
+                            mode=theano.Mode("cuda", "fast_run"))
+    out = f(np.array([1.0, -1.0, 0.0], dtype="float32"))
+    np.testing.assert_array_equal(out, np.array([2.0, np.nan, 1.0], dtype="float32"))
+    assert out.dtype == np.float32

@@ -79,14 +79,16 @@ def prepare_graph(fgraph: FunctionGraph) -> None:
 def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
                 device: Any) -> list[Thunk | None]:
     """A thunk for each Gpu node and transfer of `order` (None for the host nodes)."""
-    gpu_nodes = [n for n in order if isinstance(n.op, GpuKernelOp)]
-    kernels = list(dict.fromkeys(cuda_kernel(n) for n in gpu_nodes))
+    # Each node's kernel is described once: a kernel holding a NaN constant is not
+    # equal to a second description of itself (NaN != NaN), so it is found by identity.
+    node_kernels = {n: cuda_kernel(n) for n in order if isinstance(n.op, GpuKernelOp)}
+    kernels = list(dict.fromkeys(node_kernels.values()))
     module = CudaModule(kernels, device) if kernels else None
     thunks: list[Thunk | None] = []
     for node in order:
         ins, outs = [storage[v] for v in node.inputs], [storage[v] for v in node.outputs]
         if isinstance(node.op, GpuKernelOp):
-            thunks.append(_kernel_thunk(node, module, kernels.index(cuda_kernel(node)),
+            thunks.append(_kernel_thunk(node, module, kernels.index(node_kernels[node]),
                                         ins, outs))
         elif isinstance(node.op, GpuFromHost):
             thunks.append(_copy_thunk(ins[0], outs[0], device.to_device, node.outputs[0]))
