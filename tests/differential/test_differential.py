@@ -39,6 +39,8 @@ from differential_graphs import (
     elemwise,
     input_term,
     input_values,
+    moved,
+    reduce_term,
     reference,
 )
 from hypothesis import HealthCheck, given, settings
@@ -73,6 +75,9 @@ CUDA_SMOOTH_BATCHES = 5  # x 4 graphs, also checked with finite differences
 SLOW_GRAPHS_PER_BATCH = 12
 PROGRESS_EVERY = 240  # graphs: the slow run logs its figures so far
 SLOW_BATCHES = int(os.environ.get("MINITHEANO_DIFFERENTIAL_BATCHES", "850"))
+# A time budget in seconds (none by default): past it, the slow run checks no more
+# batches and reports the exact figures of those it checked.
+SLOW_SECONDS = float(os.environ.get("MINITHEANO_DIFFERENTIAL_SECONDS", "inf"))
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
 
@@ -281,6 +286,8 @@ def test_every_backend_agrees_with_numpy_on_10000_graphs():
     @settings(max_examples=SLOW_BATCHES, database=None, suppress_health_check=HEALTH, deadline=None)
     @given(batches(SLOW_GRAPHS_PER_BATCH))
     def run(batch):
+        if time.perf_counter() - start > SLOW_SECONDS:
+            return  # out of time: the summary counts what was checked
         try:
             check_batch(batch, figures, ALL_MODES)
         except Mismatch as e:
@@ -323,3 +330,19 @@ def test_a_wrong_result_is_caught():
     nan.outputs[0].numpy = lambda x: np.where(x > 0, np.nan, np.exp(x))
     with pytest.raises(Mismatch):
         check_batch(nan)
+
+
+def test_the_cuda_modes_run_kernels_and_host_nodes_between_transfers():
+    """The CUDA comparisons cover the three paths a graph can take: ops with a CUDA
+    kernel (exp, sum) run on the device, an op without one (a slice with a negative
+    step) runs on the host, and transfers move the values between them."""
+    x = input_term("x0", "float64", (3, 2), (False, False))
+    e = elemwise("exp", *UNARY_FLOAT["exp"], [x])
+    flipped = moved(e, e.sym[::-1], lambda v: v[::-1], f"{e.text}[::-1]")
+    batch = Batch([x], [reduce_term("sum", flipped, 0, False)], seed=3)
+    check_batch(batch, modes=ALL_MODES)
+    functions, _ = compile_all(batch, {k: ALL_MODES[k] for k in (CUDA_MODE, CUDA_UNREWRITTEN)})
+    for name, f in functions.items():
+        kinds = [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
+        assert {"GpuKernelOp", "GpuFromHost", "HostFromGpu", "Subtensor"} <= set(kinds), \
+            (name, kinds)
