@@ -5,15 +5,16 @@ Python VM without rewrites, FAST_COMPILE, the fast_run rewrites run in Python, a
 FAST_RUN (C); some batches (all in the slow run) also two ways more, through chapter
 6's CUDA kernels (emulated on the CPU here) with and without the rewrites, the nodes
 without a CUDA kernel running on the host between transfers.  Each runs on values
-full of special cases (NaN, infinities, -0.0,
-subnormals, integer extremes, empty and size-1 dimensions, Fortran, strided,
-negative-stride and unaligned arrays) and on moderate values, and:
+full of special cases (NaN, infinities, -0.0, subnormals, integer extremes, empty
+and size-1 dimensions, Fortran, strided, negative-stride and unaligned arrays) and
+on moderate values, and:
 
 * the Python VM without rewrites computes what numpy computes, element for element
   (NaN and infinities included), within the rounding bound of each element;
 * every rewritten mode agrees with numpy wherever the result is well-conditioned
   (a finite bound): rewrites may change ill-conditioned elements (x + y - x is y);
-* C and CUDA agree with the same graph run in Python everywhere, NaN for NaN;
+* C and CUDA agree with the same graph run in Python, NaN for NaN and inf for inf,
+  wherever the element is well-conditioned;
 * gradients (of a weighted sum of the float outputs, for float inputs) agree
   between all modes, on moderate values;
 * dtypes and shapes are the ones the graph declares, and no argument is written.
