@@ -102,3 +102,26 @@ def test_a_cuda_kernel_may_hold_a_nan_constant():
     out = f(np.array([1.0, -1.0, 0.0], dtype="float32"))
     np.testing.assert_array_equal(out, np.array([2.0, np.nan, 1.0], dtype="float32"))
     assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("build", [lambda z, d: z + d, lambda z, d: z - 2 * d,
+                                   lambda z, d: d - z * 3],
+                         ids=["z + dot", "z - 2 dot", "dot - z 3"])
+def test_a_float32_product_added_to_a_float64_matrix_compiles(build):
+    """Found by the slow run: FAST_RUN's gemm rewrite made Gemm(Z, a, X, Y, b) of a
+    float64 Z and a float32 dot(X, Y), which Gemm refuses ('Z, X and Y must share
+    one float dtype'): the function could not be compiled.  The add upcasts the
+    product, so no Gemm; with one dtype the Gemm is still made."""
+    rng = np.random.default_rng(0)
+    for z_dtype in ("float64", "float32"):
+        x, y, z = T.fmatrix("x"), T.fmatrix("y"), T.matrix("z", dtype=z_dtype)
+        f = theano.function([x, y, z], build(z, T.dot(x, y)), mode="FAST_RUN")
+        a, b = rng.normal(size=(2, 3)).astype("float32"), rng.normal(size=(3, 4)).astype(
+            "float32")
+        c = rng.normal(size=(2, 4)).astype(z_dtype)
+        expected = build(c, a.astype(z_dtype) @ b.astype(z_dtype))
+        got = f(a, b, c)
+        assert got.dtype == np.dtype(z_dtype)
+        np.testing.assert_allclose(got, expected, rtol=1e-5)
+        gemm = [n for n in f.maker.fgraph.toposort() if "Gemm" in type(n.op).__name__]
+        assert bool(gemm) == (z_dtype == "float32")
