@@ -1,9 +1,9 @@
 """Chapter 6's GPU bench: `python -m bench.gpu_bench` (bench/gpu_check.sh runs it).
 
 Fused elementwise on 1e7 float32 (against a device-to-device copy of the same bytes),
-the logistic's gradient and an MLP training step, with device=cuda; CuPy's elementwise
-for comparison where it is installed.  Prints one line per workload.  Not yet run on a
-GPU.
+the logistic's gradient, an MLP training step and chapter 8's LeNet5 step, with
+device=cuda; CuPy's elementwise for comparison where it is installed.  Prints one line
+per workload.  Not yet run on a GPU.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ def main() -> None:
     seconds = best(grad, data, np.ones(1000, "float32"))
     print(f"logistic gradient (1000 x 784): {seconds * 1e3:.2f} ms")
     print(f"MLP training step (batch 256, 784-500-10): {mlp_step_seconds() * 1e3:.2f} ms")
+    print(f"LeNet5 training step (batch 128, 28x28, chapter 8's conv and pool kernels): "
+          f"{convnet_step_seconds() * 1e3:.2f} ms")
 
 
 def mlp_step_seconds() -> float:
@@ -87,6 +89,14 @@ def mlp_step_seconds() -> float:
     data = rng.standard_normal((256, 784)).astype("float32")
     labels = rng.integers(0, 10, 256).astype("int32")
     return best(step, data, labels)
+
+
+def convnet_step_seconds() -> float:
+    """bench/workloads/nets.py's LeNet5 step (conv2d, pool_2d, their gradients and the
+    dense layers), compiled with device=cuda (set by main)."""
+    from bench.workloads.nets import convnet_step_128
+
+    return best(convnet_step_128()["minitheano"]())
 
 
 if __name__ == "__main__":

@@ -22,4 +22,5 @@ if ! python -c "import pycuda.driver" 2>/dev/null; then
 fi
 python -m minitheano doctor
 python -m pytest tests/ch06_gpu_kernels -m "gpu or not gpu" -q -rs -p no:cacheprovider
+python -m pytest tests/ch08_feedforward_nets/test_gpu_kernels.py tests/ch08_feedforward_nets/test_cuda_kernels.py -m "gpu or not gpu" -q -rs -p no:cacheprovider
 python -m bench.gpu_bench

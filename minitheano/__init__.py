@@ -36,7 +36,7 @@ from minitheano.updates import OrderedUpdates
 # More of Theano 1.0's top-level names (the book's appendix lists them all).
 from minitheano.compile import FunctionMaker, OpFromGraph, as_op
 from minitheano.gradient import Lop, Rop, subgraph_grad
-from minitheano.graph.fg import FunctionGraph
+from minitheano.graph.fg import FunctionGraph, InconsistencyError
 from minitheano.graph.op import Op
 from minitheano.graph.type import Generic, Type, generic
 from minitheano.printing import pprint
@@ -52,4 +52,4 @@ __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Out", "SharedVariable
            "gradient", "ifelse", "map", "pp", "printing", "reduce", "scan", "scan_module",
            "shared", "tensor", "FunctionGraph", "FunctionMaker", "Lop", "Op", "OpFromGraph",
            "Rop", "Type", "as_op", "Generic", "change_flags", "clone", "generic", "pprint",
-           "scan_checkpoints", "subgraph_grad"]
+           "scan_checkpoints", "subgraph_grad", "InconsistencyError"]

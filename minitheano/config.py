@@ -123,6 +123,13 @@ FLAGS = [
          "where compiled functions run (chapter 6)"),
     Flag("cxx", _default_cxx, _string,
          "the C compiler of chapter 5; '' runs everything in Python"),
+    Flag("vector_math", _constant("auto"), _one_of("auto", "polynomial", "libm"),
+         "exp, log, tanh in generated C: link/c/vecmath.py's vectorizable polynomials, the "
+         "C library's (vectorized by glibc's libmvec where it exists), or 'auto': the "
+         "polynomials where they are faster or libmvec is missing"),
+    Flag("openmp", _constant(False), _boolean,
+         "split large elementwise loops across threads with OpenMP (OMP_NUM_THREADS); "
+         "off by default, as in Theano"),
     Flag("base_compiledir", _default_base_compiledir, _string,
          "the directory under which compiledir is made"),
     Flag("compiledir", _default_compiledir, _string,
@@ -137,6 +144,8 @@ FLAGS = [
          "how much of the graph an error message shows"),
     Flag("compute_test_value", _constant("off"), _one_of("off", "ignore", "warn", "raise", "pdb"),
          "compute `var.tag.test_value` as graphs are built (stored; chapter 9)"),
+    Flag("scan.compiled_loop", _constant(True), _boolean,
+         "run a scan's steps in one C loop when every node of its body has C (chapter 9)"),
     Flag("warn.ignore_bug_before", _constant("0.9"), _string,
          "Theano's: warn only about bugs fixed after this version (no effect)"),
 ] + [Flag(f"warn.{name}", _constant(False), _boolean,

@@ -41,7 +41,7 @@ THEANO_1_0: dict[str, ModuleNames] = {
         provided="""function shared In Out Mode FunctionMaker config Apply Variable Constant Op
             Type FunctionGraph pp pprint scan map reduce foldl foldr clone OrderedUpdates grad
             Rop Lop as_op subgraph_grad tensor scalar gradient printing compile ifelse
-            scan_module dot change_flags Generic generic""",
+            scan_module dot change_flags Generic generic InconsistencyError""",
         different={
             "OpFromGraph": OP_FROM_GRAPH,
             "scan_checkpoints": "scan itself: the same values and gradients, but no "
@@ -65,13 +65,13 @@ THEANO_1_0: dict[str, ModuleNames] = {
             "Linker": "linkers are chosen with Mode(linker=...); see CLinker",
             "LocalLinker": "linkers are chosen with Mode(linker=...); see CLinker",
             "PerformLinker": "Mode(linker='py') is the Python linker",
-            "InconsistencyError": NOT_YET,
             "sparse": "no sparse matrices: minitheano's tensors are dense numpy arrays "
                       "(use theano.tensor; keep scipy.sparse outside the graph)",
             "gpuarray": "Theano 1.0's libgpuarray back end: minitheano's GPU code is chapter 6's "
                         "CUDA kernels (config.device = 'cuda')",
             "gof": "Theano's graph internals: minitheano.graph holds Apply, Variable, Op, "
-                   "Type and FunctionGraph",
+                   "Type and FunctionGraph (theano.gof.InconsistencyError is "
+                   "theano.InconsistencyError)",
         },
     ),
     "theano.sandbox": ModuleNames(

@@ -10,4 +10,4 @@ Each module lists its workloads in `WORKLOADS`; add a module's name to
 `MODULES` below to have `bench/run.py` run it (`--only <module or workload>`).
 """
 
-MODULES = ["call_overhead", "c_code", "gradients", "rnn", "rewrite", "nets"]
+MODULES = ["call_overhead", "c_code", "gradients", "rnn", "lstm", "rewrite", "nets"]

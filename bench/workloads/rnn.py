@@ -74,7 +74,36 @@ def rnn_forward() -> dict:
         f = theano.function([X], h)
         return lambda: f(d["X"])
 
-    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+    def jax():
+        import jax
+        import jax.numpy as jnp
+
+        @jax.jit
+        def forward(X, Wx, Wh, b, h0):
+            def step(h, x):
+                h = jnp.tanh(x @ Wx + h @ Wh + b)
+                return h, h
+            return jax.lax.scan(step, h0, X)[1]
+
+        args = [jnp.asarray(d[k]) for k in ("X", "Wx", "Wh", "b", "h0")]
+        return lambda: forward(*args).block_until_ready()
+
+    def torch():
+        import torch
+
+        X, Wx, Wh, b, h0 = (torch.from_numpy(d[k]) for k in ("X", "Wx", "Wh", "b", "h0"))
+
+        def forward():
+            hs, h = [], h0
+            with torch.no_grad():
+                for t in range(LENGTH):
+                    h = torch.tanh(X[t] @ Wx + h @ Wh + b)
+                    hs.append(h)
+                return torch.stack(hs)
+        return forward
+
+    return {"numpy": numpy, "jax": jax, "torch": torch, "pytensor": pytensor,
+            "minitheano": minitheano}
 
 
 def _numpy_train(d: dict) -> float:
@@ -141,7 +170,56 @@ def rnn_train() -> dict:
             (p, p - LEARNING_RATE * g) for p, g in zip(params.values(), grads)])
         return lambda: f(d["X"], d["y"])
 
-    return {"numpy": numpy, "pytensor": pytensor, "minitheano": minitheano}
+    def jax():
+        import jax
+        import jax.numpy as jnp
+
+        d = _data()
+
+        def loss(params, X, h0, y):
+            Wx, Wh, b, V, c = params
+
+            def step(h, x):
+                return jnp.tanh(x @ Wx + h @ Wh + b), None
+            h, _ = jax.lax.scan(step, h0, X)
+            return ((h @ V + c - y) ** 2).sum()
+
+        @jax.jit
+        def train(params, X, h0, y):
+            value, grads = jax.value_and_grad(loss)(params, X, h0, y)
+            return value, [p - LEARNING_RATE * g for p, g in zip(params, grads)]
+
+        params = [jnp.asarray(d[k]) for k in ("Wx", "Wh", "b", "V", "c")]
+        X, h0, y = (jnp.asarray(d[k]) for k in ("X", "h0", "y"))
+
+        def call():
+            value, params[:] = train(params, X, h0, y)
+            return value.block_until_ready()
+        return call
+
+    def torch():
+        import torch
+
+        d = _data()
+        params = [torch.from_numpy(d[k]).requires_grad_() for k in ("Wx", "Wh", "b", "V", "c")]
+        X, h0, y = (torch.from_numpy(d[k]) for k in ("X", "h0", "y"))
+
+        def call():
+            Wx, Wh, b, V, c = params
+            h = h0
+            for t in range(LENGTH):
+                h = torch.tanh(X[t] @ Wx + h @ Wh + b)
+            loss = ((h @ V + c - y) ** 2).sum()
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= LEARNING_RATE * p.grad
+                    p.grad = None
+            return loss.item()
+        return call
+
+    return {"numpy": numpy, "jax": jax, "torch": torch, "pytensor": pytensor,
+            "minitheano": minitheano}
 
 
 WORKLOADS = [rnn_forward, rnn_train]

@@ -8,7 +8,8 @@
  * stores the updates' new values, and returns the outputs -- what
  * Function.__call__ does in its common case, without the Python frames.
  * Anything else (keywords, another count, a list, another dtype) goes to the
- * Python Function itself, whose checks and messages are the readable ones.
+ * fallback, the Python Function's own call (Function._call_python), whose
+ * checks and messages are the readable ones.
  *
  * numpy's headers are not needed: an array's fields are read through the
  * layout of numpy's array struct (as chapter 5's kernels read them).
@@ -59,6 +60,10 @@ static PyObject *fastcall_vectorcall(PyObject *self_, PyObject *const *args, siz
                                      PyObject *kwnames) {
     FastCall *self = (FastCall *)self_;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (self->function == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "FastCall: called after being cleared");
+        return NULL;
+    }
     if (kwnames != NULL || nargs != self->n)
         return PyObject_Vectorcall(self->function, args, nargsf, kwnames);
     for (Py_ssize_t i = 0; i < nargs; i++) {
@@ -160,10 +165,26 @@ static PyObject *fastcall_new(PyTypeObject *type, PyObject *args, PyObject *kw) 
     return (PyObject *)self;
 }
 
+/* The garbage collector's view: a Function holds its FastCall, whose fallback
+ * (the Function's _call_python) holds the Function: a cycle only the
+ * collector can free, so it must see the references. */
+static int fastcall_traverse(FastCall *self, visitproc visit, void *arg) {
+    Py_VISIT(self->function); Py_VISIT(self->cells); Py_VISIT(self->descrs);
+    Py_VISIT(self->ndarray); Py_VISIT(self->run); Py_VISIT(self->out_cells);
+    Py_VISIT(self->update_cells); Py_VISIT(self->owned_cells);
+    return 0;
+}
+
+static int fastcall_clear(FastCall *self) {
+    Py_CLEAR(self->function); Py_CLEAR(self->cells); Py_CLEAR(self->descrs);
+    Py_CLEAR(self->ndarray); Py_CLEAR(self->run); Py_CLEAR(self->out_cells);
+    Py_CLEAR(self->update_cells); Py_CLEAR(self->owned_cells);
+    return 0;
+}
+
 static void fastcall_dealloc(FastCall *self) {
-    Py_XDECREF(self->function); Py_XDECREF(self->cells); Py_XDECREF(self->descrs);
-    Py_XDECREF(self->ndarray); Py_XDECREF(self->run); Py_XDECREF(self->out_cells);
-    Py_XDECREF(self->update_cells); Py_XDECREF(self->owned_cells);
+    PyObject_GC_UnTrack(self);
+    fastcall_clear(self);
     PyMem_Free(self->ndims);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -172,7 +193,9 @@ static PyTypeObject FastCallType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "minitheano_fastcall.FastCall",
     .tp_basicsize = sizeof(FastCall),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_HAVE_GC,
+    .tp_traverse = (traverseproc)fastcall_traverse,
+    .tp_clear = (inquiry)fastcall_clear,
     .tp_vectorcall_offset = offsetof(FastCall, vectorcall),
     .tp_call = PyVectorcall_Call,
     .tp_new = fastcall_new,

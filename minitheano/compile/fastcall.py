@@ -1,21 +1,24 @@
 """A compiled function's call without Python frames: a CPython extension (chapter 5).
 
-`Function.__call__` (chapter 2) is the readable path: check each argument,
+`Function._call_python` (chapter 2) is the readable path: check each argument,
 store it in its cell, run the VM, hand back the output.  On a scalar `x + y`
 that Python costs about as much as the arithmetic's whole C kernel.
-`fast_function(f)` returns a callable doing the same common case in C
-(`fastcall.c`): a `FastCall` object called by the vectorcall protocol, which
+Every Function without updates is called through `fast_call(f)` when it can be
+built (a training step keeps chapter 2's Python path: its call is a small part of
+its time); `fast_function(f)` makes one for any function.  `fast_call(f)` is a
+`FastCall` object doing the same common case in C (`fastcall.c`), called by
+the vectorcall protocol, which
 checks that each argument is a numpy array of the exact dtype and number of
 dimensions, stores them, calls the VM's `run`, stores the updates' new values
 (a training step) and returns the outputs.  Any
-other call (keywords, a list, another dtype, a wrong count) is passed to `f`
-itself, so the errors and conversions are the Python path's.
+other call (keywords, a list, another dtype, a wrong count) is passed to
+`f._call_python`, so the errors and conversions are the Python path's.
 
 The extension is compiled once per machine and interpreter by chapter 5's
 build step and cache (`link/c/build.py`: the key covers the source, which
 names this interpreter's Python.h).  Without a compiler, or for a function the
 fast path does not cover (an input of a broadcastable or non-tensor type),
-`fast_function` returns `f` unchanged.
+functions take the Python path, silently.
 
 This is the first half of issue 17's "call path without ctypes": the kernels
 are still called through the VM's thunks (ctypes); running the schedule in C
@@ -58,7 +61,7 @@ def _layout_matches() -> bool:
 
 
 _module: Any = None
-_problem: str | None = None
+_problem: str | None = None  # a lasting reason (numpy's layout, a failed build)
 
 
 def extension() -> Any:
@@ -66,10 +69,10 @@ def extension() -> Any:
     global _module, _problem
     if _module is not None or _problem is not None:
         return _module
-    _problem = build.compiler_problem()
-    if _problem is None and not _layout_matches():
+    if build.compiler_problem() is not None:  # asked again each time: config.cxx may change
+        return None
+    if not _layout_matches():
         _problem = "numpy's array struct does not have the layout fastcall.c reads"
-    if _problem is not None:
         return None
     include = Path(sysconfig.get_paths()["include"]) / "Python.h"
     source = (f'#define PYTHON_H "{include}"\n#define MODULE_NAME_STR "{MODULE}"\n'
@@ -93,22 +96,30 @@ def extension() -> Any:
 
 
 def problem() -> str | None:
-    """Why `fast_function` returns functions unchanged here, or None."""
+    """Why functions are called through the Python path here, or None."""
     extension()
-    return _problem
+    return _problem or build.compiler_problem()
 
 
-def fast_function(f: Any) -> Any:
-    """`f` (a compiled Function) with its common call in C, or `f` itself when
-    the fast path does not apply here (see the module's doc)."""
+def fast_call(f: Any) -> Any:
+    """A FastCall doing `f`'s common call in C, falling back to `f._call_python`;
+    None when the fast path does not apply here (see the module's doc).  What
+    `Function.__init__` uses: every function's call, by default."""
     types = [i.variable.type for i in f.maker.inputs]
     if (not all(hasattr(t, "numpy_dtype") for t in types)
             or any(any(t.broadcastable) for t in types)):
-        return f
+        return None
     module = extension()
-    if module is None:
-        return f
-    return module.FastCall(f, tuple(f._input_cells), tuple(t.numpy_dtype for t in types),
-                           tuple(t.ndim for t in types), np.ndarray, f._run,
-                           tuple(f._output_cells), f._n_out, f._single,
+    if module is None or build.compiler_problem() is not None:  # cxx='': all in Python
+        return None
+    return module.FastCall(f._call_python, tuple(f._input_cells),
+                           tuple(t.numpy_dtype for t in types), tuple(t.ndim for t in types),
+                           np.ndarray, f._run, tuple(f._output_cells), f._n_out, f._single,
                            tuple(f._update_cells), tuple(f._owned_output_cells))
+
+
+def fast_function(f: Any) -> Any:
+    """`f` (a compiled Function) with its common call in C (a new FastCall), or
+    `f` itself when the fast path does not apply here."""
+    fast = fast_call(f)
+    return f if fast is None else fast

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from minitheano.compile import fastcall
 from minitheano.compile.io import Container, In, Out
 from minitheano.compile.maker import FunctionMaker
 from minitheano.compile.mode import Mode, get_mode
@@ -122,6 +123,11 @@ class Function:
         self._required = [k for k, i in enumerate(inputs) if i.value is None]
         self._single = spec["single_output"]
         self._one_result = self._single and len(self._output_cells) == 1
+        # The C call path (compile/fastcall.py) where it can be built; not for a function
+        # with updates (a training step, whose call is a small part of its time): its
+        # updates are stored by _call_python, as chapter 2 teaches (and asks, exercise 2.2).
+        fast = fastcall.fast_call(self) if not self._update_cells else None
+        self._call = fast or self._call_python
 
     def _initial_cell(self, inp: In) -> list:
         if isinstance(inp.value, Container):
@@ -136,7 +142,16 @@ class Function:
             raise TypeError(f"the default value of input {inp.name} is not a valid "
                             f"{inp.variable.type}: {e}") from None
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    @property
+    def __call__(self) -> Callable[..., Any]:
+        """What `f(...)` runs: the C call path (compile/fastcall.py) where it could
+        be built and the function has no updates, else `_call_python`.  (A property:
+        `f(...)` looks up `__call__` on the class and calls what it gets, with no
+        Python frame in between.)"""
+        return self._call
+
+    def _call_python(self, *args: Any, **kwargs: Any) -> Any:
+        """A call, in Python: the readable version, and the C path's fallback."""
         cells = self._input_cells
         if kwargs or len(args) != len(cells):
             self._set_arguments(args, kwargs)

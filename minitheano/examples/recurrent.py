@@ -56,17 +56,44 @@ def _maybe_clip(h: Variable, bound: float | None) -> Variable:
 
 
 class RecurrentLayer:
-    """What the three layers share: parameters, the initial state, `__call__`."""
+    """What the three layers share: the initial state, and the loop over time.
+
+    A layer has W and b (the input's share of its gates) and `step`, one step
+    without a mask: from x_t W + b and the previous states (h, and the LSTM's c)
+    to the new ones.  `__call__` computes x W + b for all steps at once, then
+    `scan`s the step over time, with the mask multiplied in and `grad_clip` on h.
+    """
 
     n_hidden: int
+    n_states = 1  # the states a step carries: h (the LSTM: h and c)
+    grad_clip: float | None
+    W: Variable
+    b: Variable
     params: list
+
+    def step(self, xw_t: Variable, *states: Variable) -> Variable | list[Variable]:
+        raise NotImplementedError
 
     def _initial(self, x: Variable) -> Variable:
         """A zero state for each sequence of the batch."""
         return T.zeros((x.shape[1], self.n_hidden), dtype=x.dtype)
 
     def __call__(self, x: Variable, mask: Variable | None = None) -> Variable:
-        raise NotImplementedError
+        """The hidden state h at every step, (n_steps, batch, n_hidden)."""
+        x_part = T.dot(x, self.W) + self.b  # every step's input term, before the loop
+
+        def step(xw_t: Variable, *rest: Variable) -> list[Variable]:
+            m_t, previous = (rest[0], rest[1:]) if mask is not None else (None, rest)
+            new = self.step(xw_t, *previous)
+            new = new if isinstance(new, list) else [new]
+            if m_t is not None:
+                new = [_mask_in(m_t, n, p) for n, p in zip(new, previous)]
+            return [_maybe_clip(new[0], self.grad_clip), *new[1:]]
+
+        seqs = [x_part] if mask is None else [x_part, mask]
+        states, _ = theano.scan(step, sequences=seqs,
+                                outputs_info=[self._initial(x)] * self.n_states)
+        return states[0] if isinstance(states, list) else states
 
 
 class SimpleRNN(RecurrentLayer):
@@ -82,18 +109,9 @@ class SimpleRNN(RecurrentLayer):
         self.b = theano.shared(np.zeros(n_hidden, dtype=dtype), name="b")
         self.params = [self.W, self.U, self.b]
 
-    def __call__(self, x: Variable, mask: Variable | None = None) -> Variable:
-        x_part = T.dot(x, self.W) + self.b  # every step's input term, before the loop
-
-        def step(xw_t, *rest):
-            m_t, h_prev = rest if mask is not None else (None, *rest)
-            h = T.tanh(xw_t + T.dot(h_prev, self.U))
-            h = h if m_t is None else _mask_in(m_t, h, h_prev)
-            return _maybe_clip(h, self.grad_clip)
-
-        seqs = [x_part] if mask is None else [x_part, mask]
-        h, _ = theano.scan(step, sequences=seqs, outputs_info=[self._initial(x)])
-        return h
+    def step(self, xw_t: Variable, h_prev: Variable) -> Variable:
+        """One step without a mask: h_t from x_t W + b and h_{t-1}."""
+        return T.tanh(xw_t + T.dot(h_prev, self.U))
 
 
 class LSTM(RecurrentLayer):
@@ -108,6 +126,8 @@ class LSTM(RecurrentLayer):
     each step does one matrix product. The forget gate's bias starts at 1, so the cell
     remembers at first (Jozefowicz et al., 2015).
     """
+
+    n_states = 2  # h and c
 
     def __init__(self, rng: np.random.Generator, n_in: int, n_hidden: int,
                  grad_clip: float | None = None, dtype: str | None = None):
@@ -137,21 +157,6 @@ class LSTM(RecurrentLayer):
         h = o * T.tanh(c)
         # --8<-- [end:ex-ch09-lstm-step]
         return [h, c]
-
-    def __call__(self, x: Variable, mask: Variable | None = None) -> Variable:
-        x_part = T.dot(x, self.W) + self.b
-
-        def step(xw_t, *rest):
-            m_t, h_prev, c_prev = rest if mask is not None else (None, *rest)
-            h, c = self.step(xw_t, h_prev, c_prev)
-            if m_t is not None:
-                h, c = _mask_in(m_t, h, h_prev), _mask_in(m_t, c, c_prev)
-            return [_maybe_clip(h, self.grad_clip), c]
-
-        seqs = [x_part] if mask is None else [x_part, mask]
-        zeros = self._initial(x)
-        (h, _), _ = theano.scan(step, sequences=seqs, outputs_info=[zeros, zeros])
-        return h
 
 
 class GRU(RecurrentLayer):
@@ -184,19 +189,6 @@ class GRU(RecurrentLayer):
         z, r = zr[:, :n], zr[:, n:]
         candidate = T.tanh(xw_t[:, 2 * n:] + T.dot(r * h_prev, self.U_h))
         return (1.0 - z) * h_prev + z * candidate
-
-    def __call__(self, x: Variable, mask: Variable | None = None) -> Variable:
-        x_part = T.dot(x, self.W) + self.b
-
-        def step(xw_t, *rest):
-            m_t, h_prev = rest if mask is not None else (None, *rest)
-            h = self.step(xw_t, h_prev)
-            h = h if m_t is None else _mask_in(m_t, h, h_prev)
-            return _maybe_clip(h, self.grad_clip)
-
-        seqs = [x_part] if mask is None else [x_part, mask]
-        h, _ = theano.scan(step, sequences=seqs, outputs_info=[self._initial(x)])
-        return h
 
 
 LAYERS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}

@@ -9,6 +9,13 @@ are dropped as soon as nothing reads them.
 Features (listeners) are told of every change: the in-place tracker of
 chapter 3 uses that to keep its alias bookkeeping up to date, and the history
 records each replacement with its reason for the book's "what happened" view.
+
+A change that would leave the graph inconsistent raises `InconsistencyError`
+(Theano 1.0's `theano.gof.InconsistencyError`): `replace` refuses to make a
+cycle, and `replace_validate` asks every feature's `validate` afterwards and
+undoes the replacement if one of them objects.  The rewrite engine replaces
+through `replace_validate`, so a rewrite a feature rejects is rolled back and
+skipped, as Theano's optimizers did.
 """
 
 from __future__ import annotations
@@ -31,6 +38,24 @@ class Feature:
 
     def on_change_input(self, fgraph: FunctionGraph, node: Any, i: int,
                         old: Variable, new: Variable, reason: str) -> None: ...
+
+    def validate(self, fgraph: FunctionGraph) -> None:
+        """Raise InconsistencyError if the graph, as it now is, is not acceptable."""
+
+
+class InconsistencyError(Exception):
+    """A change to a FunctionGraph would leave it inconsistent: `replace` making a
+    cycle, or a feature's `validate` rejecting the graph after a replacement."""
+
+
+class _ChangeLog(Feature):
+    """Every input change, in order, so `replace_validate` can undo them."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[Any, int, Variable]] = []
+
+    def on_change_input(self, fgraph, node, i, old, new, reason):
+        self.changes.append((node, i, old))
 
 
 class FunctionGraph:
@@ -57,6 +82,9 @@ class FunctionGraph:
         self.protected: set[Variable] = set()
         self.history: list[tuple[str, Variable, Variable]] = []
         self._order: list[Apply] | None = None
+        # A rank per node, larger than the ranks of the nodes it reads (not the depth:
+        # only kept that large).  Whatever reads x ranks above x's node.
+        self._rank: dict[Apply, int] = {}
         for v in inputs:
             if v.owner is not None:
                 raise ValueError(f"input {v} of a FunctionGraph must not be computed by a node")
@@ -92,6 +120,7 @@ class FunctionGraph:
                         raise MissingInputError(v)
                     self._add_variable(v)
             self.apply_nodes.add(node)
+            self._rank[node] = 1 + max(map(self.rank, node.inputs), default=0)
             for v in node.outputs:
                 self._add_variable(v)
             for i, v in enumerate(node.inputs):
@@ -114,6 +143,7 @@ class FunctionGraph:
             if any(self.clients[out] for out in node.outputs):
                 continue
             self.apply_nodes.remove(node)
+            del self._rank[node]
             self._order = None
             for out in node.outputs:
                 self.variables.discard(out)
@@ -136,6 +166,8 @@ class FunctionGraph:
         if old is new:
             return
         self._import_variable(new, reason)
+        if node != "output":
+            self._raise_rank(node, self.rank(new))
         self.clients[new].append((node, i))
         self.clients[old].remove((node, i))
         self._order = None
@@ -160,6 +192,7 @@ class FunctionGraph:
             new = converted
         if old is new:
             return
+        self._check_no_cycle(old, new, reason)
         # Nodes a rewrite just built have no user line of their own (graph/trace.py):
         # give them the line that built what they replace, for error messages
         # (unless the rewrite gave them one: work moved out of a loop's body
@@ -178,10 +211,75 @@ class FunctionGraph:
         for node, i in list(self.clients[old]):
             self.change_input(node, i, new, reason)
 
+    def rank(self, var: Variable) -> int:
+        """The rank of the node computing `var` (0 for an input or a constant)."""
+        return self._rank.get(var.owner, 0)
+
+    def _raise_rank(self, node: Apply, below: int) -> None:
+        """`node` now reads a variable of rank `below`: raise its rank, and its readers'."""
+        todo = [(node, below)]
+        while todo:
+            node, below = todo.pop()
+            if self._rank[node] > below:
+                continue
+            self._rank[node] = below + 1
+            todo.extend((reader, below + 1) for out in node.outputs
+                        for reader, _ in self.clients[out] if reader != "output")
+
+    def _check_no_cycle(self, old: Variable, new: Variable, reason: str) -> None:
+        """Raise InconsistencyError if `new` is computed from a reader of `old`.
+
+        After the replacement every reader of `old` reads `new`: if `new` is computed
+        from one of them, the graph has a cycle (and a toposort would never end).  So
+        walk up from `new`, looking for a node of the graph that reads `old`.  Readers of
+        `old` rank above `old`'s node: the walk never climbs past a node that does not,
+        so it ends within a few steps, however deep the graph.
+        """
+        floor = self.rank(old)
+        todo, seen = [new], {new}
+        while todo:
+            v = todo.pop()
+            node = v.owner
+            if node is None or (node in self.apply_nodes and self._rank[node] <= floor):
+                continue
+            if node in self.apply_nodes and any(inp is old for inp in node.inputs):
+                by = f" (by {reason})" if reason else ""
+                via = "" if v is new else f" through {v}"
+                raise InconsistencyError(
+                    f"replacing {old} with {new}{by} would make a cycle: {new} is computed "
+                    f"from {old}{via}, whose node {node} would then read {new}")
+            for inp in node.inputs:
+                if inp not in seen:
+                    seen.add(inp)
+                    todo.append(inp)
+
     def replace_all(self, pairs: Sequence[tuple[Variable, Variable]], reason: str = "") -> None:
         for old, new in pairs:
             if old in self.variables:
                 self.replace(old, new, reason)
+
+    def validate(self) -> None:
+        """Ask every feature whether the graph is acceptable (InconsistencyError if not)."""
+        for feature in self.features:
+            feature.validate(self)
+
+    def replace_validate(self, pairs: Sequence[tuple[Variable, Variable]],
+                         reason: str = "") -> None:
+        """`replace_all`, then `validate`; on InconsistencyError the graph is put back
+        as it was before the call, and the error raised (Theano's replace_all_validate)."""
+        log, history_length = _ChangeLog(), len(self.history)
+        self.features.append(log)
+        try:
+            self.replace_all(pairs, reason)
+            self.validate()
+        except InconsistencyError:
+            self.features.remove(log)
+            for node, i, old in reversed(log.changes):
+                self.change_input(node, i, old, reason=f"revert {reason}".strip())
+            del self.history[history_length:]
+            raise
+        else:
+            self.features.remove(log)
 
     def attach_feature(self, feature: Feature) -> None:
         self.features.append(feature)

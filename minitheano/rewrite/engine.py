@@ -23,6 +23,9 @@ names the rewrites that kept firing.
 Every replacement is checked before it is made: same type as what it replaces
 (FunctionGraph.replace), and a shape that cannot be proven different
 (shape.py).  A wrong rewrite is reported with its name and the node it broke.
+A replacement the graph itself refuses (InconsistencyError: it would make a
+cycle, or a feature's `validate` objects) is rolled back and the rewrite
+skipped for that node, as Theano's optimizers did; the record counts it.
 
 A rewrite that raises NotImplementedError is not written yet (an exercise
 you blanked): it is skipped, and the graph is compiled without it, correct
@@ -39,7 +42,7 @@ from typing import Any
 
 from minitheano.config import config
 from minitheano.graph.basic import Apply, Variable
-from minitheano.graph.fg import Feature, FunctionGraph
+from minitheano.graph.fg import Feature, FunctionGraph, InconsistencyError
 from minitheano.tensor.elemwise import Elemwise
 
 # A local rewrite returns None (no change), a list with one new Variable per
@@ -145,6 +148,7 @@ class RewriteRecord:
         self.nodes_before = 0
         self.nodes_after = 0
         self.unfinished: dict[str, str] = {}  # rewrites not written yet: why
+        self.rejected: Counter[str] = Counter()  # replacements the graph refused, rolled back
 
     def __str__(self) -> str:
         lines = [f"rewrites: {self.nodes_before} nodes -> {self.nodes_after} nodes"]
@@ -154,6 +158,8 @@ class RewriteRecord:
             lines.append(f"  {count:5d}  {name}")
         for name, why in self.unfinished.items():
             lines.append(f"  skipped {name}: {why}")
+        for name, count in sorted(self.rejected.items()):
+            lines.append(f"  rejected {count}x (rolled back): {name}")
         return "\n".join(lines)
 
 
@@ -206,17 +212,18 @@ def check_replacement(fgraph: FunctionGraph, rewrite_name: str, node: Apply,
 
 def apply_replacement(fgraph: FunctionGraph, rewrite_name: str, node: Apply,
                       replacement: Replacement) -> bool:
-    """Check and make a rewrite's replacement; False if it changes nothing."""
+    """Check and make a rewrite's replacement; False if it changes nothing.
+
+    Raises InconsistencyError, with the graph as it was, if the graph refuses it."""
     pairs = [(o, n) for o, n in check_replacement(fgraph, rewrite_name, node, replacement)
              if o is not n and o in fgraph.variables]
     if not pairs:
         return False
-    for old, new in pairs:
-        if old not in fgraph.variables:  # gone with an earlier pair's node
-            continue
-        if config.optimizer_verbose:
+    if config.optimizer_verbose:
+        for old, new in pairs:
             print(f"rewrite {rewrite_name}: {old.owner} -> {new.owner or new}")
-        fgraph.replace(old, new, reason=rewrite_name)
+    # (replace_all skips an old output already gone with an earlier pair's node.)
+    fgraph.replace_validate(pairs, reason=rewrite_name)
     return True
 
 
@@ -257,7 +264,11 @@ def equilibrium(fgraph: FunctionGraph, index: RewriteIndex, record: RewriteRecor
                     if replacement is None:
                         continue
                     changes.touched.clear()
-                    if not apply_replacement(fgraph, rewrite.name, node, replacement):
+                    try:
+                        if not apply_replacement(fgraph, rewrite.name, node, replacement):
+                            continue
+                    except InconsistencyError:  # refused and rolled back: try the next
+                        record.rejected[rewrite.name] += 1
                         continue
                     record.counts[rewrite.name] += 1
                     steps += 1

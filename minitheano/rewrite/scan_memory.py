@@ -9,6 +9,9 @@
   The sum of outer products a[t] b[t]^T, which backpropagation through time
   builds for every weight matrix (dW += h[t-1] dz[t]^T), is one matrix product
   A^T B after the loop: BLAS instead of n small updates.
+* `scan_forward_from_states_loop`: a loop whose gradient built it again, with the
+  shared variables it updates as states, runs once: the loop as written reads
+  its results from the other.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from minitheano.graph.basic import Apply, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.rewrite.engine import register
 from minitheano.rewrite.scan import ScanParts
+from minitheano.scan.grad_shared import STATES_LOOPS
 from minitheano.scan.op import Scan
 from minitheano.tensor.elemwise import DimShuffle, Elemwise
 from minitheano.tensor.subtensor import Subtensor
@@ -165,3 +169,28 @@ def _take_out(parts: ScanParts, j: int, pieces: tuple, outer: bool, finals: list
     for v in finals:
         replacements[v] = final
     return replacements
+
+
+# ---------------------------------------------------------------------------
+# One run for a loop and its states loop
+# ---------------------------------------------------------------------------
+
+@register("canonicalize", Scan)
+def scan_forward_from_states_loop(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """The gradient of a loop that updates shared tensors runs the loop again with
+    them as states (scan/grad_shared.py), which computes everything the loop as
+    written does: the latter's outputs are read from it (a shared tensor's final
+    value is the last row of its history), and the loop runs once."""
+    of = STATES_LOOPS.get(node.op)
+    if of is None or not node.inputs:
+        return None
+    for forward, _ in fgraph.clients.get(node.inputs[0], []):
+        if forward != "output" and forward.op is of.forward \
+                and _same(of.inputs(list(forward.inputs)), node.inputs):
+            return {old: new for old, new in of.forward_outputs(forward, node).items()
+                    if fgraph.clients.get(old)}
+    return None
+
+
+def _same(a: list[Variable], b: list[Variable]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))

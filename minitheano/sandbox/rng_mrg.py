@@ -39,12 +39,14 @@ from minitheano.config import config
 from minitheano.graph.basic import Apply
 from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
-from minitheano.sandbox import philox_c
+from minitheano.sandbox import philox_c, philox_cuda
 from minitheano.sandbox.philox import MASK32, philox4x32, random_words, uniform_from_words
 from minitheano.tensor.basic import as_tensor_variable, cast
 from minitheano.tensor.shape import get_vector_length
 from minitheano.tensor.sharedvar import TensorSharedVariable
 from minitheano.tensor.type import TensorConstant, TensorType, TensorVariable
+
+TRUNCATE_AT = 2.0  # normal(truncate=True): standard deviations kept on each side
 
 state_type = TensorType("uint64", (False,))  # (key, draws so far)
 
@@ -72,16 +74,21 @@ class PhiloxUniform(Op):
         """Fill the output cells, the bits coming from `words_of(key, call, n)`:
         philox.random_words (numpy) or its C twin (philox_c.py)."""
         state, size = inputs
-        shape = tuple(int(s) for s in size)
-        if len(shape) != self.ndim or min(shape, default=0) < 0:
-            raise ValueError(f"{self}: size {list(size)} is not a shape of {self.ndim} "
-                             f"dimensions")
+        shape = self.sample_shape(size)
         key, call = int(state[0]), int(state[1])
         n = int(np.prod(shape))
         words_per_value = 1 if self.dtype == "float32" else 2
         words = words_of((key & MASK32, key >> 32), call, n * words_per_value)
         output_cells[0][0] = np.array([key, call + 1], dtype=np.uint64)
         output_cells[1][0] = uniform_from_words(words, self.dtype).reshape(shape)
+
+    def sample_shape(self, size: np.ndarray) -> tuple[int, ...]:
+        """The shape `size` asks for, checked."""
+        shape = tuple(int(s) for s in size)
+        if len(shape) != self.ndim or min(shape, default=0) < 0:
+            raise ValueError(f"{self}: size {list(shape)} is not a shape of {self.ndim} "
+                             f"dimensions")
+        return shape
 
     def perform(self, node, inputs, output_storage):
         self.draw(inputs, random_words, output_storage)
@@ -95,6 +102,16 @@ class PhiloxUniform(Op):
 
         def thunk() -> None:
             self.draw([cell[0] for cell in input_cells], words_of, output_cells)
+        return thunk
+
+    # device=cuda: a thread per block of the counter, the same bits (philox_cuda.py).
+    def cuda_source(self, node: Apply) -> str:
+        return philox_cuda.SOURCE
+
+    def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
+        def thunk() -> None:
+            state, sample = philox_cuda.draw(self, gpu, input_cells[0][0], input_cells[1][0])
+            output_cells[0][0], output_cells[1][0] = state, sample
         return thunk
 
     def infer_shape(self, fgraph, node, input_shapes):
@@ -238,15 +255,25 @@ class MRG_RandomStreams:  # noqa: N801 (Theano's name)
                dtype: str | None = None, nstreams: Any = None,
                truncate: bool = False) -> TensorVariable:
         """Gaussian of mean `avg` and standard deviation `std`, by Box-Muller
-        from two uniforms per value."""
-        if truncate:
-            raise NotImplementedError("MRG_RandomStreams.normal(truncate=True)")
+        from two uniforms per value.
+
+        `truncate=True` keeps every value within 2 standard deviations of the mean, as
+        Theano 1.0 did: a value that falls outside is drawn again with the same angle
+        and a radius from a third uniform, limited to at most 2 (Keras's truncated
+        normal initializers, such as he_normal, ask for this)."""
         dtype = _float_dtype(dtype, avg, std)
         size_vec, n = _size_vector(size, ndim)
-        u = self._draw(_T.concatenate([_int64s(2), size_vec]), n + 1, dtype)
+        rows = 3 if truncate else 2
+        u = self._draw(_T.concatenate([_int64s(rows), size_vec]), n + 1, dtype)
         # --8<-- [start:ex-ch08-box-muller]
         z = _T.sqrt(-2.0 * _T.log(u[0])) * _T.cos(2.0 * np.pi * u[1])
         # --8<-- [end:ex-ch08-box-muller]
+        if truncate:
+            # -2 log(v) <= TRUNCATE_AT ** 2 for v in [exp(-TRUNCATE_AT ** 2 / 2), 1].
+            lowest = np.exp(-TRUNCATE_AT ** 2 / 2)
+            radius = _T.sqrt(-2.0 * _T.log(lowest + (1.0 - lowest) * u[2]))
+            redrawn = radius * _T.cos(2.0 * np.pi * u[1])
+            z = _T.switch(_T.abs_(z) > TRUNCATE_AT, redrawn, z)
         return cast(avg + std * z, dtype)
 
     def binomial(self, size: Any = None, n: int = 1, p: Any = 0.5, ndim: int | None = None,

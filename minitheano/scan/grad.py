@@ -25,6 +25,12 @@ back to its variable from the body's other outputs: an LSTM's c is an output
 and is also read by h = o * tanh(c) in the same step, and c's gradient is
 both.  (A seed that replaced it would silently drop the path through h.)
 
+A while loop (until) runs the backward loop over the steps it took: its
+outputs have one row per step, so their length records how many
+(`steps_taken`).  A loop that updates shared tensors whose values the
+gradient needs is differentiated as the same loop with them as states
+(scan/grad_shared.py).
+
 A state with taps [-2, -1] has two carries: what later steps sent to h[t]
 and to h[t-1].  `truncate_gradient=k` runs the backward loop over the last k
 steps only, as Theano does: earlier positions (and the initial state, if it
@@ -38,7 +44,6 @@ from typing import Any
 
 import minitheano.tensor as T
 from minitheano.graph.basic import (
-    Apply,
     Constant,
     Variable,
     clone_get_equiv,
@@ -55,7 +60,9 @@ from minitheano.graph.null import (
 )
 from minitheano.ifelse import ifelse
 from minitheano.scalar.basic import DISCRETE_DTYPES
+from minitheano.scan.grad_shared import needs_history, shared_states_grad
 from minitheano.scan.op import OuterGroups, Scan, seq_span
+from minitheano.tensor.type import TensorType
 
 
 def _float(v: Variable) -> bool:
@@ -78,57 +85,14 @@ def is_zero(g: Variable) -> bool:
     return False
 
 
-def connection_pattern(op: Scan, node: Apply) -> list[list[bool]]:
-    """[outer input][outer output]: can the output depend on the input at all?
-
-    Inner dependencies, closed over the recurrence: an output that reads state
-    h[t-1] depends on whatever h depends on, and on h's initial value.
-    """
-    inner_out = op.fgraph.outputs[:len(node.outputs)]
-    slots = op.inner_slots()
-    first = 1 if op.has_n_steps else 0
-    plain: dict[Variable, int] = {}  # inner input -> its outer input
-    initial: dict[Variable, int] = {}  # a state's inner input -> its outer initial value
-    source: dict[Variable, int] = {}  # -> the inner output that feeds it back
-    for i, taps in enumerate(slots.sequences):
-        plain.update((slot, first + i) for slot in taps)
-    first += op.n_seqs
-    for j, taps in enumerate(slots.states):
-        initial.update((slot, first + j) for slot in taps)
-        source.update((slot, j) for slot in taps)
-    first += op.n_states
-    n_out = op.n_states + op.n_nit_sot
-    for s, slot in enumerate(slots.shared):
-        initial[slot], source[slot] = first + s, n_out + s
-    first += op.n_shared
-    plain.update((slot, first + m) for m, slot in enumerate(slots.non_sequences))
-    reads = [set(graph_inputs([out])) for out in inner_out]
-    deps: list[set[int]] = [set() for _ in inner_out]
-    changed = True
-    while changed:  # a fixed point: the recurrence may chain states
-        changed = False
-        for o, read in enumerate(reads):
-            new = set(deps[o])
-            for v in read:
-                if v in plain:
-                    new.add(plain[v])
-                elif v in initial:
-                    new.add(initial[v])
-                    new |= deps[source[v]]
-            if new != deps[o]:
-                deps[o], changed = new, True
-    return [[i in deps[o] for o in range(len(inner_out))] for i in range(len(node.inputs))]
-
-
 def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
               output_grads: list[Variable]) -> list[Variable]:
     """The gradient of a Scan node with respect to each of its inputs."""
-    if op.until:
-        raise NotImplementedError(f"{op}: the gradient of a loop that stops with until(...) "
-                                  f"is not implemented; give it a fixed number of steps")
     if any(op.keep_last):
         raise NotImplementedError(f"{op}: this scan keeps only its last step (a rewrite did "
                                   f"that); differentiate the graph before compiling it")
+    if needs_history(op, output_grads):  # shared tensors the loop updates: states
+        return shared_states_grad(op, inputs, output_grads)
     outer = op.outer_groups(inputs)
     n_rec = op.n_states + op.n_nit_sot
     for s, g in enumerate(output_grads[n_rec:]):
@@ -138,9 +102,23 @@ def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
                                       f"is not supported")
     grads = {k: (None if is_zero(g) or is_disconnected(g) else g)
              for k, g in enumerate(output_grads[:n_rec])}
-    n = outer.n_steps if op.has_n_steps else op.n_steps_shape(
-        outputs[0].owner, [T.shape(s) for s in outer.sequences])
-    return _Backward(op, n, outer, outputs, grads).build()
+    if op.until and n_rec == 0:  # only generators' states come out: nothing to differentiate
+        return [disconnected_type() for _ in inputs]
+    return _Backward(op, steps_taken(op, inputs, outputs), outer, outputs, grads).build()
+
+
+def steps_taken(op: Scan, inputs: list[Variable], outputs: list[Variable]) -> Variable:
+    """How many steps the forward loop ran, as a symbolic scalar.  A while loop
+    records it itself: each of its outputs has one row per step taken, so the
+    backward loop runs exactly those steps, in reverse (the condition, a
+    comparison, has no gradient: near a step where it is true, the number of
+    steps does not change, and the loop is the unrolled loop of that many steps)."""
+    if op.until:
+        return outputs[0].shape[0]
+    outer = op.outer_groups(inputs)
+    if op.has_n_steps:
+        return outer.n_steps
+    return op.n_steps_shape(outputs[0].owner, [T.shape(s) for s in outer.sequences])
 
 
 @dataclass
@@ -279,8 +257,9 @@ class _Backward:
             if not (is_disconnected(g) or is_undefined(g)) and \
                     any(u in unknown for u in graph_inputs([g])):
                 raise NotImplementedError(
-                    f"{op}: the gradient needs the values, at each step, of a shared variable "
-                    f"the loop updates; return them as outputs of the step instead")
+                    f"{op}: the gradient needs the numbers a random generator drew at each "
+                    f"step, which the loop does not keep; draw them outside the loop and "
+                    f"pass them as a sequence, or return them as outputs of the step")
         take = _taker(result)
         grads = StepGradients(take(len(seq_wrt)),
                               [take(len(taps)) for taps in op.state_taps],
@@ -343,13 +322,21 @@ class _Backward:
             g_inits[j] = ifelse(reached, value, T.zeros_like(init))
         g_non_seqs = {m: ifelse(ran, total[-1], T.zeros_like(self.non_seqs[m]))
                       for m, total in zip(self.wrt_non_seqs, results.totals)}
-        g_seqs = self._sequence_grads(iter(results.seq_rows), steps)
+        # With no step, the backward loop is not run at all (the loop keeps only
+        # the last step of its carries, and there is none): every result is zero.
+        g_seqs = {i: ifelse(ran, g, T.zeros_like(self.outer.sequences[i]))
+                  for i, g in self._sequence_grads(iter(results.seq_rows), steps).items()}
 
         outer = self.outer
         grads = [g_seqs.get(i, disconnected_type()) for i in range(op.n_seqs)]
         grads += [g_inits.get(j, disconnected_type()) for j in range(op.n_states)]
-        grads += [grad_not_implemented(op, len(grads), sv, "a shared variable the loop updates")
-                  for sv in outer.shared]
+        # A shared tensor the loop updates reaches no output differentiated here
+        # (else grad_shared.py would be differentiating); a generator has no gradient.
+        for sv in outer.shared:
+            if not isinstance(sv.type, TensorType):
+                grads.append(grad_not_implemented(op, len(grads), sv, "a random generator"))
+            else:
+                grads.append(T.zeros_like(sv) if _float(sv) else disconnected_type())
         grads += [g_non_seqs.get(m, disconnected_type()) for m in range(op.n_non_seqs)]
         inputs = [*outer.sequences, *outer.initial, *outer.shared, *outer.non_sequences]
         for k, why in self.undefined.items():

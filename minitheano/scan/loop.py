@@ -42,7 +42,7 @@ def _int_constant(value: Any) -> Variable:
     return constant(np.int64(value))
 
 
-def _computed_afresh(var: Variable) -> bool:
+def computed_afresh(var: Variable) -> bool:
     """Is `var` a new array of the body's, not a view of one of its inputs?"""
     from minitheano.rewrite.inplace import aliased_input
 
@@ -149,7 +149,7 @@ class ScanLoop:
         # body reads it as tap -1, and computes it into an array of its own (not
         # a view of one of its inputs, which the loop's buffers or the caller own).
         self.hand_back = [op.keep_last[j] and op.state_taps[j] == (-1,)
-                          and _computed_afresh(fg.outputs[j]) for j in range(op.n_states)]
+                          and computed_afresh(fg.outputs[j]) for j in range(op.n_states)]
         self.stop_cell = self.out_cells[-1] if op.until else [False]
 
     def run(self, inputs: list[Any], output_cells: list[list]) -> None:
@@ -217,15 +217,16 @@ class ScanLoop:
         return feeds
 
     def _steps(self, n: int, rows: int, seq_feeds: list[SequenceFeed], states: StateFeeds,
-               shared_moves: list) -> int:
-        """Run the body n times (fewer if until(...) stops it); the steps taken."""
+               shared_moves: list, first: int = 0, last: int | None = None) -> int:
+        """Run the body n times (fewer if until(...) stops it); the steps taken.
+        (Steps `first` .. `last` - 1 only, for the compiled loop of chapter 9.)"""
         run, stop = self.vm.run, self.stop_cell
         stores, tap_feeds, hand_backs = states.stores, states.taps, states.hand_backs
-        t = 0
+        t = first
         taken = n  # the steps taken: fewer if until(...) stops the loop
         try:
             # --8<-- [start:ex-ch07-scan-step-loop]
-            for t in range(n):
+            for t in range(first, n if last is None else last):
                 if t == rows:  # a while loop filled its buffers: double them
                     rows = self._grow(stores, tap_feeds, rows, n)
                 for feed in seq_feeds:

@@ -119,8 +119,13 @@ class Scan(Op):
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
+    # Set when a function links the loop: "compiled loop", or "python loop: why" (chapter 9).
+    loop_kind: str | None = None
+    loop: Any = None  # that loop (scan/compiled_loop.py): how many steps ran in C
+
     def __str__(self) -> str:
-        return f"for{{cpu,{self.name or 'scan_fn'}}}"
+        kind = f",{self.loop_kind}" if self.loop_kind else ""
+        return f"for{{cpu,{self.name or 'scan_fn'}{kind}}}"
 
     # -- where things are in the inputs and outputs ------------------------------
     def outer_groups(self, inputs: Sequence[Any]) -> OuterGroups:
@@ -182,23 +187,37 @@ class Scan(Op):
         # must not modify its inputs in place.
         new.fgraph.protected = set(new.fgraph.inputs)
         rewrite_graph(new.fgraph, own)
+        new._copy_aliased_shared_values()
         new.inner_ready, new.link_mode = True, own
         return new
 
+    def _copy_aliased_shared_values(self) -> None:
+        """A shared variable's new value goes to the next step as it is, unlike a
+        state's (copied into its buffer): one that is a view of the body's inputs
+        (a row of a buffer that a later step overwrites, {s: h_tm2}) is copied."""
+        from minitheano.scan.loop import computed_afresh
+        from minitheano.tensor.basic import tensor_copy
+
+        first = self.n_states + self.n_nit_sot
+        for i in range(first, first + self.n_shared):
+            out = self.fgraph.outputs[i]
+            if isinstance(out.type, TensorType) and not computed_afresh(out):
+                self.fgraph.change_input("output", i, tensor_copy(out), "scan: shared value")
+
     # -- running ---------------------------------------------------------------
     def make_py_thunk(self, node: Apply, input_cells: list[list], output_cells: list[list]):
-        from minitheano.scan.loop import ScanLoop  # the loop runs; building graphs needs none
+        from minitheano.scan.compiled_loop import make_loop  # building graphs needs none
 
-        loop = ScanLoop(self, node)
+        loop = make_loop(self, node)  # in C when it can (chapter 9), else chapter 7's
 
         def thunk() -> None:
             loop.run([cell[0] for cell in input_cells], output_cells)
         return thunk
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list]) -> None:
-        from minitheano.scan.loop import ScanLoop
+        from minitheano.scan.compiled_loop import make_loop
 
-        ScanLoop(self, node).run(list(inputs), output_storage)
+        make_loop(self, node).run(list(inputs), output_storage)
 
     # -- shapes ------------------------------------------------------------------
     def n_steps_shape(self, node: Apply, input_shapes: list[tuple]) -> Any:
@@ -278,7 +297,7 @@ class Scan(Op):
         return scan_grad(self, inputs, outputs, output_grads)
 
     def connection_pattern(self, node: Apply) -> list[list[bool]]:
-        from minitheano.scan.grad import connection_pattern
+        from minitheano.scan.connections import connection_pattern
 
         return connection_pattern(self, node)
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from minitheano.graph.basic import Apply
 from minitheano.graph.op import Op
+from minitheano.tensor import kernel as K
 from minitheano.tensor.basic import as_tensor_variable
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # CBLAS's enum values
@@ -141,6 +142,14 @@ class Gemm(Op):
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [input_shapes[0]]
+
+    def kernel(self, node: Apply) -> K.GemmKernel:
+        """Chapter 6's tiled CUDA kernel with the update in its last pass (a fresh
+        output: on the device nothing is overwritten); the C linker calls BLAS
+        for it from C (link/c/blas_thunks.py), `perform` where BLAS cannot."""
+        z, a, x, y, b = node.inputs
+        return K.GemmKernel(K.operand(z), K.operand(x), K.operand(y), a.type.dtype,
+                            b.type.dtype, z.type.dtype)
 
     def grad(self, inputs, output_grads):
         import minitheano.tensor as T

@@ -83,6 +83,10 @@ class DimShuffle(Op):
         (shape,) = input_shapes
         return [tuple(1 if d == "x" else shape[d] for d in self.new_order)]
 
+    def kernel(self, node: Apply) -> K.ViewKernel:
+        """A view on a device array too: only its shape and strides (chapter 6)."""
+        return K.ViewKernel(K.operand(node.inputs[0]), tuple(self.new_order))
+
     def grad(self, inputs, output_grads):
         # --8<-- [start:ex-ch04-dimshuffle-grad]
         (x,), (gz,) = inputs, output_grads

@@ -6,10 +6,14 @@ method returns plain data.  A fused elementwise node gives an
 `ElemwiseKernel` (a scalar program applied at every position of some arrays,
 with their dtypes and broadcastable patterns), a reduction a `ReduceKernel`
 (a scalar op folded over some axes), softmax a `SoftmaxKernel`, a matrix
-product a `DotKernel`.  Printers turn these into text: `link/c/loops.py`
-into C loops for the CPU, `link/cuda/` into CUDA kernels.  Both print the
-*same* descriptions and the same scalar code (link/c/cprinter.py); they
-differ in the loops around it and in a few spellings.
+product a `DotKernel` (with an update, `GemmKernel`); a DimShuffle a
+`ViewKernel` and Shape_i a `ShapeKernel`, which only a device needs (on the
+host they are numpy's views and shapes).  Renderers turn these into text:
+`link/c/loops.py` into C loops for the CPU, `link/cuda/printer.py` into CUDA
+kernels.  Both render the *same* descriptions through one description of the
+loop (link/loop.py) and the same scalar code (link/c/cprinter.py); they
+differ in a few fields: the function head, the element index, how a
+reduction combines, a few spellings.
 
 The description lives with the op (Elemwise.kernel, CAReduce.kernel,
 Softmax.kernel, ...), never in a table of class names kept somewhere else:
@@ -179,6 +183,39 @@ class CrossentropyGradKernel:
 
 
 @dataclass(frozen=True)
+class CrossentropySoftmaxKernel:
+    """Softmax and the cross-entropy against class indices in one pass over each row
+    of the logits x: sm = softmax(x) and loss[i] = -log_softmax(x)[i, y[i]]."""
+    logits: Operand
+    index_dtype: str
+
+
+@dataclass(frozen=True)
+class CrossentropySoftmaxDxKernel:
+    """Its gradient with respect to x: dx[i, j] = g[i] * sm[i, j], less g[i] where
+    j == y[i]."""
+    sm: Operand
+    index_dtype: str
+
+
+@dataclass(frozen=True)
+class ViewKernel:
+    """A DimShuffle: the same memory seen with other dimensions (`new_order` as
+    DimShuffle's: input dimensions, 'x' for a new one of length 1); no element
+    is read or written, only the shape and strides change."""
+    input: Operand
+    new_order: tuple[int | str, ...]
+
+
+@dataclass(frozen=True)
+class ShapeKernel:
+    """The length of dimension `dim` of `input`, as an int64 0-d array: read from
+    the array's shape, never from its data."""
+    input: Operand
+    dim: int
+
+
+@dataclass(frozen=True)
 class DotKernel:
     """out = a . b for two matrices (numpy.dot), all three of dtype `dtype`."""
     a: Operand
@@ -186,8 +223,21 @@ class DotKernel:
     dtype: str
 
 
+@dataclass(frozen=True)
+class GemmKernel:
+    """out = b*z + a*(x . y) (BLAS's gemm): z, x, y matrices of dtype `dtype`, a and b
+    scalars (0-d arrays) of dtypes `a_dtype`, `b_dtype`, converted to `dtype`."""
+    z: Operand
+    x: Operand
+    y: Operand
+    a_dtype: str
+    b_dtype: str
+    dtype: str
+
+
 Kernel = (ElemwiseKernel | ReduceKernel | SoftmaxKernel | CrossentropyKernel
-          | CrossentropyGradKernel | DotKernel)
+          | CrossentropyGradKernel | CrossentropySoftmaxKernel | CrossentropySoftmaxDxKernel
+          | ViewKernel | ShapeKernel | DotKernel | GemmKernel)
 
 
 def operand(v: Variable) -> Operand:
@@ -195,6 +245,7 @@ def operand(v: Variable) -> Operand:
     return Operand(v.type.dtype, tuple(v.type.broadcastable))
 
 
-__all__ = ["CrossentropyGradKernel", "CrossentropyKernel", "DotKernel", "ElemwiseKernel",
-           "Kernel", "Operand", "ReduceKernel", "ScalarProgram", "SoftmaxKernel", "Step",
-           "operand", "scalar_program"]
+__all__ = ["CrossentropyGradKernel", "CrossentropyKernel", "CrossentropySoftmaxDxKernel",
+           "CrossentropySoftmaxKernel", "DotKernel", "ElemwiseKernel", "GemmKernel", "Kernel",
+           "Operand", "ReduceKernel", "ScalarProgram", "ShapeKernel", "SoftmaxKernel", "Step",
+           "ViewKernel", "operand", "scalar_program"]

@@ -157,7 +157,7 @@ class Dot(Op):
 
     def kernel(self, node: Apply) -> K.DotKernel | None:
         """Matrix times matrix of one float dtype (chapter 6's tiled kernel); the C
-        linker has none and keeps numpy.dot (BLAS)."""
+        linker calls BLAS for it from C (link/c/blas_thunks.py)."""
         x, y = node.inputs
         dtype = node.outputs[0].type.dtype
         if x.ndim != 2 or y.ndim != 2 or not x.dtype == y.dtype == dtype \

@@ -21,6 +21,7 @@ from minitheano.graph.basic import Apply
 from minitheano.graph.null import disconnected_type
 from minitheano.graph.op import Op
 from minitheano.scalar.basic import INT_DTYPES, UINT_DTYPES
+from minitheano.tensor import kernel as K
 from minitheano.tensor.basic import as_tensor_variable, cast
 from minitheano.tensor.elemwise import DimShuffle
 from minitheano.tensor.type import TensorConstant, TensorType, TensorVariable
@@ -426,6 +427,10 @@ class Shape_i(Op):  # noqa: N801  (Theano's name)
 
     def perform(self, node, inputs, output_storage):
         output_storage[0][0] = np.asarray(inputs[0].shape[self.i], dtype="int64")
+
+    def kernel(self, node: Apply) -> K.ShapeKernel:
+        """On a device, the length is read from the array's shape (chapter 6)."""
+        return K.ShapeKernel(K.operand(node.inputs[0]), self.i)
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [()]

@@ -409,3 +409,74 @@ def test_a_numpy_array_on_the_left_of_an_operator_builds_graph():
     for expr, expected in [(a * x, a * a), (a + x, a + a), (a - x, a * 0), (a / x, a / a)]:
         assert isinstance(expr, T.TensorVariable)
         np.testing.assert_allclose(theano.function([x], expr)(a), expected)
+
+
+@pytest.mark.ch08  # MRG_RandomStreams is chapter 8's
+def test_mrg_normal_truncate_keeps_two_standard_deviations_as_theano_did():
+    """Keras's truncated-normal initializers (he_normal, lecun_normal, TruncatedNormal)
+    call MRG_RandomStreams.normal(truncate=True).  Theano 1.0 drew a value outside two
+    standard deviations again, with the same angle and a radius of at most 2: the
+    reference here is that scheme in numpy."""
+    from minitheano.sandbox.rng_mrg import MRG_RandomStreams
+
+    n, avg, std = 200_000, 1.0, 0.5
+    draw = theano.function([], MRG_RandomStreams(5).normal((n,), avg, std, truncate=True))
+    values = draw()
+    assert values.shape == (n,) and values.dtype == np.float64
+    assert avg - 2 * std <= values.min() and values.max() <= avg + 2 * std
+    assert not np.array_equal(values, draw())  # the stream moves on
+
+    u = np.random.default_rng(0).uniform(size=(3, 1_000_000))
+    z = np.sqrt(-2 * np.log(u[0])) * np.cos(2 * np.pi * u[1])
+    lowest = np.exp(-2.0)
+    redrawn = np.sqrt(-2 * np.log(lowest + (1 - lowest) * u[2])) * np.cos(2 * np.pi * u[1])
+    reference = avg + std * np.where(np.abs(z) > 2, redrawn, z)
+    assert abs(values.mean() - avg) < 0.005
+    assert abs(values.std() - reference.std()) < 0.003
+    for q in (0.05, 0.25, 0.5, 0.75, 0.95):
+        assert abs(np.quantile(values, q) - np.quantile(reference, q)) < 0.01
+
+
+def theano_bilinear_upsampling(x: np.ndarray, ratio: int) -> np.ndarray:
+    """Theano 1.0's scheme, in numpy: on each image axis, the border pixels repeated, then
+    a transposed convolution of stride `ratio` with the triangular kernel, cropped."""
+    kernel = np.concatenate([np.arange(1, ratio + 1), np.arange(ratio - 1, 0, -1)]) / ratio
+    crop = 2 * ratio - (ratio - 1) // 2 - 1
+    for axis in (2, 3):
+        x = np.moveaxis(x, axis, -1)
+        n = x.shape[-1]
+        padded = np.concatenate([x[..., :1], x, x[..., -1:]], axis=-1)
+        full = np.zeros(x.shape[:-1] + ((n + 1) * ratio + len(kernel),))
+        for m in range(n + 2):
+            full[..., m * ratio:m * ratio + len(kernel)] += padded[..., m:m + 1] * kernel
+        x = np.moveaxis(full[..., crop:crop + n * ratio], -1, axis)
+    return x
+
+
+@pytest.mark.ch08  # convolution's module, chapter 8
+@given(ratio=st.integers(1, 4), rows=st.integers(1, 5), cols=st.integers(1, 5),
+       seed=st.integers(0, 2**16))
+def test_bilinear_upsampling_is_theanos(ratio, rows, cols, seed):
+    """Keras's UpSampling2D(interpolation='bilinear') calls
+    T.nnet.abstract_conv.bilinear_upsampling."""
+    x = np.random.default_rng(seed).normal(size=(2, 3, rows, cols))
+    images = T.tensor4("images")
+    up = theano.function([images], T.nnet.abstract_conv.bilinear_upsampling(images, ratio))
+    np.testing.assert_allclose(up(x), theano_bilinear_upsampling(x, ratio), atol=1e-12)
+
+
+@pytest.mark.ch08
+def test_bilinear_upsampling_gradient_and_bad_input():
+    from minitheano.tensor.nnet.abstract_conv import bilinear_upsampling
+
+    x = RNG.normal(size=(1, 2, 3, 4))
+    verify_grad(lambda v: bilinear_upsampling(v, ratio=2) ** 2, [x], rng=np.random.default_rng(1))
+    small = np.array([[[[1.0, 3.0]]]])
+    up = theano.function([], bilinear_upsampling(T.constant(small), ratio=2))
+    np.testing.assert_allclose(up(), [[[[1, 2, 3, 3], [1, 2, 3, 3]]]])
+    with pytest.raises(ValueError, match="ratio must be a positive int"):
+        bilinear_upsampling(T.tensor4(), ratio=0)
+    with pytest.raises(ValueError, match="4-d"):
+        bilinear_upsampling(T.matrix(), ratio=2)
+    with pytest.raises(NotImplementedError, match="frac_ratio"):
+        bilinear_upsampling(T.tensor4(), frac_ratio=((3, 2), (3, 2)))

@@ -9,6 +9,7 @@ rebuilt.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -19,13 +20,17 @@ import pytest
 
 import minitheano as th
 from minitheano import tensor as T
+from minitheano.compile import fastcall
 from minitheano.config import config
 from minitheano.link.c import build, cache, library
+from minitheano.link.c.loops import CPrinter
+from minitheano.link.kernel import Operand
 
 
 @pytest.fixture
 def compiledir(tmp_path, monkeypatch):
     monkeypatch.setattr(library, "_BY_PATH", {})  # no library loaded from another folder
+    fastcall.extension()  # the call path's extension, once per process: not counted here
     with config.change_flags(compiledir=str(tmp_path)):
         yield tmp_path
 
@@ -47,7 +52,10 @@ def compiles(monkeypatch) -> list[str]:
 
 
 def libraries(folder) -> list:
-    return sorted(folder.glob(f"{cache.PREFIX}*.so"))
+    """The kernel libraries in `folder` (not the call path's extension, which a
+    process compiling its first function there also builds: compile/fastcall.py)."""
+    return sorted(so for so in folder.glob(f"{cache.PREFIX}*.so")
+                  if b"PyInit_minitheano_fastcall" not in so.read_bytes())
 
 
 def test_a_kernel_is_compiled_once_for_every_function_that_needs_it(compiledir, compiles):
@@ -113,3 +121,22 @@ def test_an_index_entry_naming_something_else_is_ignored(compiledir, compiles):
     np.testing.assert_allclose(f(np.arange(3.0)), np.exp(np.arange(3.0)) * 2)
     # Printed again, the module has the key of the library already there: no compile.
     assert len(compiles) == 1 and index.read_text() == so.name
+
+
+def test_two_kernels_printing_the_same_c_are_compiled_once(compiledir):
+    """Found by tests/differential on an empty cache: an in-place add of two
+    single values, once in place on its first input and once on its second,
+    are two kernels with one text; one module must not define it twice."""
+    x, y = T.dvector("x"), T.dvector("y")
+    node = (x + y).owner
+    kernel = library.describe(node)
+    single = Operand("float64", (True,))
+    one = dataclasses.replace(kernel, inputs=(single, single), outputs=(single,),
+                              inplace=((0, 0),))
+    other = dataclasses.replace(one, inplace=((0, 1),))
+    assert one != other
+    printed = [library.Printed(k, "add", build.cache_key(
+        CPrinter().module([("k", k, "add")]), config.cxx, build.flags())) for k in (one, other)]
+    assert printed[0].key == printed[1].key
+    functions = library.kernel_functions(printed)
+    assert set(functions) == {one, other}

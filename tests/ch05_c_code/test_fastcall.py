@@ -1,5 +1,6 @@
-"""The C call path (compile/fastcall.py): the same results and errors as the
-Python `Function.__call__`, and a fallback to it for everything it does not cover."""
+"""The C call path (compile/fastcall.py), by default every function's without updates: the same
+results and errors as the Python path `Function._call_python`, and a fallback to
+it for everything it does not cover."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from hypothesis.extra import numpy as hnp
 import minitheano
 import minitheano.tensor as T
 from minitheano.compile import fastcall
+from minitheano.compile.function import Function
 
 needs_extension = pytest.mark.skipif(fastcall.problem() is not None,
                                      reason=f"no fastcall extension: {fastcall.problem()}")
 
 
 def _pair(make, expr):
+    """(the Python path, the C path) of one function."""
     x, y = make("x"), make("y")
     f = minitheano.function([x, y], expr(x, y))
-    return f, fastcall.fast_function(f)
+    return f._call_python, fastcall.fast_function(f)
 
 
 @needs_extension
@@ -67,7 +70,8 @@ def test_each_call_returns_a_new_array():
 def test_other_arguments_take_the_python_path(args, kwargs):
     x, y = T.dscalars("x", "y")
     f = minitheano.function([x, y], x + y)
-    g = fastcall.fast_function(f)
+    g = f  # by default, the C path
+    f = f._call_python
     if isinstance(args[0] if args else None, list):
         with pytest.raises(TypeError) as expected:
             f(*args, **kwargs)
@@ -101,8 +105,8 @@ def test_a_broadcastable_input_is_not_covered():
 @needs_extension
 def test_several_outputs_and_no_output():
     x = T.dvector("x")
-    f = minitheano.function([x], [x + 1, x * 2])
-    g = fastcall.fast_function(f)
+    g = minitheano.function([x], [x + 1, x * 2])
+    f = g._call_python
     a = np.arange(3.0)
     got, want = g(a), f(a)
     assert isinstance(got, list) and len(got) == 2
@@ -131,8 +135,9 @@ def _training_step(seed):
 def test_a_training_step_updates_as_the_python_path_does():
     f, f_params = _training_step(0)
     g_python, g_params = _training_step(0)
+    assert g_python.__call__ == g_python._call_python  # updates: the Python path by default
     g = fastcall.fast_function(g_python)
-    assert g is not g_python
+    assert type(g).__name__ == "FastCall"
     rng = np.random.default_rng(1)
     X, labels = rng.normal(size=(5, 4)), rng.integers(0, 3, size=5)
     for _ in range(3):
@@ -161,5 +166,65 @@ def test_without_a_compiler_the_function_comes_back_unchanged(monkeypatch):
     monkeypatch.setattr(fastcall, "_module", None)
     monkeypatch.setattr(fastcall, "_problem", None)
     monkeypatch.setattr(fastcall.build, "compiler_problem", lambda: "no compiler (test)")
-    f, g = _pair(T.dscalar, lambda x, y: x + y)
-    assert g is f and fastcall.problem() == "no compiler (test)"
+    x, y = T.dscalars("x", "y")
+    f = minitheano.function([x, y], x + y)
+    assert fastcall.fast_function(f) is f and fastcall.problem() == "no compiler (test)"
+    assert f.__call__ == f._call_python  # the Python path, without a word
+
+
+def test_without_a_compiler_functions_are_called_in_python_silently(recwarn):
+    """cxx='' (no compiler): every function takes the Python path, with no warning
+    about the call path (the linker's own note about C kernels aside)."""
+    with minitheano.config.change_flags(cxx=""):
+        x = T.dvector("x")
+        f = minitheano.function([x], x * 2)
+        assert f.__call__ == f._call_python
+        np.testing.assert_array_equal(f(np.arange(3.0)), [0.0, 2.0, 4.0])
+    assert not [w for w in recwarn if "fastcall" in str(w.message).lower()]
+
+
+@needs_extension
+def test_every_function_takes_the_c_path_by_default_and_is_freed():
+    import gc
+    import weakref
+
+    x, y = T.dscalars("x", "y")
+    f = minitheano.function([x, y], x + y)
+    assert type(f.__call__).__name__ == "FastCall"
+    assert f(np.array(1.5), np.array(2.5)) == 4.0
+    assert isinstance(f, Function) and f.maker is not None
+    gone = weakref.ref(f)
+    del f
+    gc.collect()  # the Function and its FastCall hold each other: a cycle the collector frees
+    assert gone() is None
+
+
+@needs_extension
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_both_paths_agree_on_generated_training_steps(data):
+    """Values, updates, and the caller's arrays left alone, on the same step
+    called through both paths alternately."""
+    seed = data.draw(st.integers(0, 2**16))
+    step, params = _training_step(seed)
+    fast = fastcall.fast_function(step)
+    slow, params_slow = _training_step(seed)
+    rng = np.random.default_rng(seed)
+    rows = data.draw(st.integers(1, 6))
+    X, labels = rng.normal(size=(rows, 4)), rng.integers(0, 3, size=rows)
+    X_before, labels_before = X.copy(), labels.copy()
+    for _ in range(2):
+        np.testing.assert_array_equal(fast(X, labels), slow._call_python(X, labels))
+        for p, q in zip(params, params_slow):
+            np.testing.assert_array_equal(p.get_value(), q.get_value())
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(labels, labels_before)
+    bad = [(X[:, :3], labels), (X, labels.astype("float64")), (X[None], labels),
+           (X, labels[:, None])]
+    for args in bad:
+        with pytest.raises(Exception) as expected:
+            slow._call_python(*args)
+        with pytest.raises(Exception) as got:
+            fast(*args)
+        assert type(got.value) is type(expected.value)
+        assert str(got.value) == str(expected.value)

@@ -211,3 +211,117 @@ def test_a_training_step_moves_only_the_minibatch_in(cuda):
     updates = f.maker.fgraph.outputs[1:]
     assert len(updates) == 3
     assert all(isinstance(u.owner.op, GpuKernelOp) for u in updates), updates
+
+
+@pytest.fixture
+def transfers(monkeypatch):
+    """Every copy between host and emulated device, as (direction, shape): patched
+    on the class before a function is made, so its thunks call the counters."""
+    moves = []
+    to_device, to_host = emulator.EmulatedDevice.to_device, emulator.EmulatedDevice.to_host
+
+    def counting_to_device(self, x, dtype=None):
+        if not isinstance(x, emulator.EmulatedArray):  # a device-to-device copy is no transfer
+            moves.append(("in", np.shape(x)))
+        return to_device(self, x, dtype)
+
+    def counting_to_host(self, x):
+        moves.append(("out", tuple(x.shape)))
+        return to_host(self, x)
+
+    monkeypatch.setattr(emulator.EmulatedDevice, "to_device", counting_to_device)
+    monkeypatch.setattr(emulator.EmulatedDevice, "to_host", counting_to_host)
+    return moves
+
+
+def test_the_mlp_step_has_no_host_round_trip(cuda, transfers):
+    rng = np.random.default_rng(0)
+    _, _, f = mlp_step(None, rng)
+    expected, _, g = mlp_step(Mode("c"), np.random.default_rng(0))
+    host_nodes = [n.op for n in f.maker.fgraph.toposort()
+                  if not isinstance(n.op, (GpuKernelOp, GpuFromHost, HostFromGpu))]
+    assert not host_nodes, f"nodes still on the host: {host_nodes}"
+    data = rng.standard_normal((20, 7))
+    labels = rng.integers(0, 3, 20).astype("int32")
+    transfers.clear()
+    loss = f(data, labels)
+    # In: the minibatch; out: the loss.  (The cross-entropy kernels' flag for a class
+    # index out of range is host memory the device writes: reading it is no copy.)
+    assert sorted(transfers) == [("in", (20,)), ("in", (20, 7)), ("out", ())]
+    np.testing.assert_allclose(loss, g(data, labels), rtol=1e-10)
+
+
+def test_constants_move_to_the_device_once(cuda, transfers):
+    x = T.dmatrix("x")
+    f = theano.function([x], T.exp(x) * 3.5 + np.arange(2.0))
+    constants = [n for n in f.maker.fgraph.toposort()
+                 if isinstance(n.op, GpuFromHost) and isinstance(n.inputs[0], Constant)]
+    assert constants, "the test needs a constant read on the device"
+    expected = np.exp(np.ones((3, 2))) * 3.5 + np.arange(2.0)
+    for _ in range(2):
+        transfers.clear()
+        np.testing.assert_allclose(f(np.ones((3, 2))), expected)
+        assert sorted(transfers) == [("in", (3, 2)), ("out", (3, 2))]
+
+
+def test_dimshuffle_and_shape_on_the_device(cuda):
+    x = T.dmatrix("x")
+    y = T.exp(x)
+    f = theano.function([x], [T.dot(y.T, y), T.cast(y.shape[1], "float64") * y.dimshuffle(
+        "x", 1, 0)])
+    kinds = [str(op) for op in ops(f)]
+    assert any(k.startswith("GpuDimShuffle") for k in kinds), kinds
+    assert sum(k.startswith("HostFromGpu") for k in kinds) == 2, kinds
+    values = np.arange(6.0).reshape(3, 2) / 10
+    a, b = f(values)
+    np.testing.assert_allclose(a, np.exp(values).T @ np.exp(values), rtol=1e-12)
+    np.testing.assert_allclose(b, 2 * np.exp(values).T[None], rtol=1e-12)
+
+
+def test_a_host_array_is_not_moved_in_only_for_its_shape(cuda):
+    x = T.dmatrix("x")
+    f = theano.function([x], x.T * 2)  # the view reads a host array: it stays there
+    nodes = f.maker.fgraph.toposort()
+    assert str(nodes[0].op) == "DimShuffle{1,0}"
+    moved = [n.inputs[0] for n in nodes if isinstance(n.op, GpuFromHost)
+             and not isinstance(n.inputs[0], Constant)]
+    assert moved == [nodes[0].outputs[0]]  # x moves in once, as its transpose
+    np.testing.assert_array_equal(f(np.arange(6.0).reshape(2, 3)),
+                                  np.arange(6.0).reshape(2, 3).T * 2)
+
+
+def test_max_and_argmax_run_on_the_device(cuda):
+    x = T.fmatrix("x")
+    f = theano.function([x], T.max_and_argmax(x, axis=1))
+    assert all(isinstance(op, (GpuKernelOp, GpuFromHost, HostFromGpu)) for op in ops(f))
+    values = np.random.default_rng(7).integers(0, 4, (5, 40)).astype("float32")  # ties
+    top, where = f(values)
+    np.testing.assert_array_equal(top, values.max(1))
+    np.testing.assert_array_equal(where, values.argmax(1))
+
+
+def test_gemm_runs_on_the_device(cuda):
+    from minitheano.tensor.blas import gemm_inplace
+
+    z, x, y = T.dmatrix("z"), T.dmatrix("x"), T.dmatrix("y")
+    a = T.dscalar("a")
+    f = theano.function([z, a, x, y], gemm_inplace(z * 1, a, x, y, np.float64(0.5)))
+    assert any(str(op).startswith("GpuGemm") for op in ops(f)), ops(f)
+    rng = np.random.default_rng(8)
+    zv, xv, yv = rng.standard_normal((5, 3)), rng.standard_normal((5, 4)), \
+        rng.standard_normal((4, 3))
+    before = zv.copy()
+    np.testing.assert_allclose(f(zv, -2.0, xv, yv), 0.5 * zv - 2.0 * xv @ yv, rtol=1e-12)
+    np.testing.assert_array_equal(zv, before)  # the caller's array is not written
+
+
+def test_a_value_a_scalar_op_refuses_on_the_device_is_the_ops_error(cuda):
+    x, y = T.ivector("x"), T.ivector("y")
+    f = theano.function([x, y], x ** y + 1)
+    assert any(isinstance(op, GpuKernelOp) for op in ops(f)), ops(f)
+    np.testing.assert_array_equal(f(np.array([2, 3], "int32"), np.array([3, 0], "int32")),
+                                  [9, 2])
+    with pytest.raises(ValueError, match="negative integer powers"):
+        f(np.array([2, 3], "int32"), np.array([1, -1], "int32"))
+    # The flag is cleared for the next call.
+    np.testing.assert_array_equal(f(np.array([2], "int32"), np.array([2], "int32")), [5])

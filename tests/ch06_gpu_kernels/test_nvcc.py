@@ -3,18 +3,23 @@
 One module holds every kind of kernel, in float32 and float64, so the whole check is
 one nvcc run per architecture.  ptxas's report is checked where it is the point:
 elementwise kernels use no barrier; a reduction does; the tiled matmul keeps two
-16 x 16 tiles in shared memory (2048 bytes in float32, 4096 in float64).
+16 x 16 tiles in shared memory (2048 bytes in float32, 4096 in float64), and so does
+the gemm; argmax keeps a value and a position per thread.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from minitheano import tensor as T
 from minitheano.link.cuda import nvcc
-from minitheano.link.cuda.printer import CudaPrinter
+from minitheano.link.cuda.printer import MAX_BLOCK, CudaPrinter
 from minitheano.link.kernel import describe
 from minitheano.tensor import nnet
+from minitheano.tensor.blas import gemm_no_inplace
+from minitheano.tensor.nnet.nnet import crossentropy_softmax, crossentropy_softmax_dx
+from minitheano.tensor.shape import Shape_i
 
 pytestmark = pytest.mark.skipif(nvcc.nvcc_problem() is not None,
                                 reason=str(nvcc.nvcc_problem()))
@@ -29,7 +34,12 @@ def nodes(dtype):
             "xent": nnet.crossentropy_categorical_1hot(x, T.ivector()).owner,
             "xent_grad": nnet.crossentropy_categorical_1hot_grad(
                 T.vector(dtype=dtype), x, T.ivector()).owner,
-            "dot": T.dot(x, y).owner}
+            "dot": T.dot(x, y).owner,
+            "argmax": T.argmax(x, axis=1).owner,
+            "xent_sm": crossentropy_softmax(x, T.ivector())[0].owner,
+            "xent_sm_dx": crossentropy_softmax_dx(T.vector(dtype=dtype), x, T.ivector()).owner,
+            "shape": Shape_i(1)(x).owner,
+            "gemm": gemm_no_inplace(x, T.scalar(dtype=dtype), x, y, T.dscalar()).owner}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +72,11 @@ def test_ptxas_facts(facts, arch):
         assert found[dot, arch].barriers >= 1
         (reduce,) = names[f"reduce_{dtype}"]
         assert found[reduce, arch].barriers >= 1
+        (gemm,) = names[f"gemm_{dtype}"]
+        assert found[gemm, arch].shared_bytes == tile_bytes
+        (argmax,) = names[f"argmax_{dtype}"]  # a value and an 8-byte position per thread
+        assert found[argmax, arch].shared_bytes == MAX_BLOCK * (np.dtype(dtype).itemsize + 8)
+        assert found[argmax, arch].barriers >= 1
 
 
 def test_a_refused_module_shows_numbered_source_and_message():

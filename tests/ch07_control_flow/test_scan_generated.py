@@ -2,14 +2,16 @@
 loop unrolled into a plain graph and against finite differences (chapter 7).
 
 A body is a small program over the values a step sees (sequence taps, state
-taps, non-sequences, a shared variable read in the body): each instruction
-applies one operation to earlier values, and the step returns some of them,
-possibly one twice, possibly one that a later instruction also reads (the
-LSTM's c).  Each body is run as a scan in FAST_COMPILE and FAST_RUN (so the
+taps, non-sequences, a shared variable read in the body, which the step may
+also update: {s: value}): each instruction applies one operation to earlier
+values, and the step returns some of them, possibly one twice, possibly one
+that a later instruction also reads (the LSTM's c), and may stop early with
+until(...).  Each body is run as a scan in FAST_COMPILE and FAST_RUN (so the
 loop rewrites run on it) and compared, values, gradient, Lop and Rop, with
-`unroll` (ch07_unrolled.py).  A few dozen bodies by default, always the same
-ones (their C modules come from the cache after the first run); >= 1000 new
-ones with `pytest -m slow`.
+`unroll` (ch07_unrolled.py), up to the step where it stops; the cost also
+reads the shared variable's final value.  A few dozen bodies by default,
+always the same ones (their C modules come from the cache after the first
+run); >= 1000 new ones with `pytest -m slow`.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Body:
     state_taps: list  # per output, its taps, or None if it is not fed back
     n_non_seqs: int
     reads_shared: bool
+    update_from: int | None  # the shared variable's new value: this value, or no update
     code: list  # (operation, argument positions) per instruction
     returns: list  # per output, the position of the value returned
     last_only: list  # per output: the cost reads only its last row
@@ -75,7 +78,8 @@ def bodies(draw: st.DrawFn) -> Body:
     state_taps = draw(st.lists(st.sampled_from([None, [-1], [-2], [-2, -1]]),
                                min_size=n_outputs, max_size=n_outputs))
     n_non_seqs = draw(st.integers(0, 2))
-    reads_shared = draw(st.booleans())
+    updates_shared = draw(st.integers(0, 3)) == 0
+    reads_shared = updates_shared or draw(st.booleans())
     n_given = (sum(map(len, seq_taps)) + sum(len(t) for t in state_taps if t)
                + n_non_seqs + reads_shared)
     code = []
@@ -97,12 +101,12 @@ def bodies(draw: st.DrawFn) -> Body:
                else draw(st.integers(0, n_values - 1)) for _ in range(n_outputs)]
     if n_outputs > 1 and draw(st.booleans()):
         returns[-1] = returns[0]  # one variable returned twice
-    stop_at = draw(st.one_of(st.none(), st.floats(-1.0, 1.0))) if draw(st.integers(0, 4)) == 0 \
-        else None
+    update_from = draw(st.integers(0, n_values - 1)) if updates_shared else None
+    stop_at = draw(st.floats(-1.0, 1.0)) if draw(st.integers(0, 2)) == 0 else None
     explicit = not seq_taps or draw(st.booleans())
     return Body(dtype=dtype, n_steps=draw(st.integers(1, 4)), seq_taps=seq_taps,
                 state_taps=state_taps, n_non_seqs=n_non_seqs, reads_shared=reads_shared,
-                code=code, returns=returns,
+                update_from=update_from, code=code, returns=returns,
                 last_only=[draw(st.booleans()) for _ in range(n_outputs)],
                 stop_at=stop_at, go_backwards=draw(st.booleans()),
                 explicit_n_steps=explicit, seed=draw(st.integers(0, 2 ** 16)))
@@ -156,15 +160,19 @@ def build_loop(body: Body, dtype: str | None = None) -> Loop:
             else:
                 pool.append(BINARY[op](*operands))
         outs = [T.cast(pool[p], dtype) for p in body.returns]
+        extra = []  # Theano's forms: outs; (outs, updates); (outs, [updates,] until(...))
+        if body.update_from is not None:
+            extra.append({shared: T.cast(pool[body.update_from], dtype)})
         if body.stop_at is not None:
-            outs.append(until(outs[0].sum() > body.stop_at))
-        return outs
+            extra.append(until(outs[0].sum() > body.stop_at))
+        return (outs, *extra) if extra else outs
 
     return Loop(step, body.n_steps, inputs, values, sequences=sequences,
                 outputs_info=outputs_info, non_sequences=non_sequences,
                 shared=[shared] if body.reads_shared else [], go_backwards=body.go_backwards,
                 explicit_n_steps=body.explicit_n_steps, dtype=dtype,
-                last_only=body.last_only, stops=body.stop_at is not None)
+                last_only=body.last_only, stops=body.stop_at is not None,
+                updated=[shared] if body.update_from is not None else [])
 
 
 def check_body(body: Body) -> None:

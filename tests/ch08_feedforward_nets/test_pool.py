@@ -135,6 +135,20 @@ def test_gradients_in_c_match_python_and_max_goes_to_the_first_largest(mode):
                                    rtol=1e-12)
 
 
+@pytest.mark.parametrize("how", pool.MODES)
+def test_a_window_wider_than_the_image_pools_nothing_and_has_a_zero_gradient(how):
+    """ignore_border with a window wider than the image: no window, an empty output, and
+    every pixel's gradient 0 (a slice over no window once wrapped around to the end)."""
+    x = T.dtensor3("x")
+    y = pool.pool_2d(x, (1, 3), True, (1, 2), mode=how)
+    xv = np.arange(4.0).reshape(1, 2, 2)
+    for mode in ("FAST_COMPILE", "FAST_RUN"):
+        f = theano.function([x], [y, T.grad((y * 2).sum(), x)], mode=mode)
+        pooled, grad = f(xv)
+        assert pooled.shape == (1, 2, 0)
+        np.testing.assert_array_equal(grad, np.zeros_like(xv))
+
+
 def test_fast_run_calls_the_c(monkeypatch):
     from minitheano.tensor.signal import pool_c
 

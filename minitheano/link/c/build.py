@@ -60,11 +60,17 @@ def compiler_problem() -> str | None:
 
 
 def flags() -> list[str]:
-    """The compiler flags: FLAGS, and glibc's vector math library where it exists."""
-    result = list(FLAGS)
-    if platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc":
+    """The compiler flags: FLAGS, OpenMP if config.openmp, and glibc's vector math
+    library where it exists."""
+    result = list(FLAGS) + (["-fopenmp"] if config.openmp else [])
+    if has_libmvec():
         result += ["-DMT_LIBMVEC", "-lmvec"]
     return result + ["-lm"]
+
+
+def has_libmvec() -> bool:
+    """Does glibc's vector math library exist here (x86-64 with glibc)?"""
+    return platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc"
 
 
 @functools.cache

@@ -23,6 +23,7 @@ from minitheano.link.c import build, cache
 from minitheano.link.c.loops import CPrinter
 from minitheano.link.kernel import CrossentropyKernel, ElemwiseKernel, Kernel, describe
 from minitheano.scalar.basic import ALL_DTYPES
+from minitheano.tensor.kernel import CrossentropySoftmaxDxKernel, CrossentropySoftmaxKernel
 
 
 class Library:
@@ -125,6 +126,8 @@ def compile_kernels(kernels: Sequence[tuple[Kernel, str]]) -> tuple[str, Library
 def _n_arrays(kernel: Kernel) -> int:
     if isinstance(kernel, ElemwiseKernel):
         return len(kernel.inputs) + len(kernel.outputs)
+    if isinstance(kernel, (CrossentropySoftmaxKernel, CrossentropySoftmaxDxKernel)):
+        return 4
     return 3 if isinstance(kernel, CrossentropyKernel) else 2
 
 
@@ -177,11 +180,13 @@ def kernel_functions(kernels: Sequence[Printed], retry: bool = True) -> dict[Ker
     """The compiled function of each kernel: those in the cache are loaded from the library
     they were compiled in; the others are printed into ONE module (one compiler run)."""
     where = {p: build.kernel_library(p.key) for p in kernels}
-    missing = [p for p in kernels if where[p] is None]
+    # Two kernels may differ and still print the same C (an in-place add whose inputs
+    # are both single values): one key, one function in the module.
+    missing = list({p.key: p for p in kernels if where[p] is None}.values())
     if missing:
         path = build.library_path(print_module(missing))
         build.record_kernels([p.key for p in missing], path)
-        where.update({p: path for p in missing})
+        where.update({p: path for p in kernels if where[p] is None})
     functions = {}
     for p in kernels:
         try:

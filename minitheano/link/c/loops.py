@@ -16,6 +16,12 @@ error).  An elementwise kernel
 A reduction is the same loop over its input with the output's strides set to
 0 along the reduced axes: each element is folded into the output position
 it belongs to.
+
+The elementwise loop is described once for C and CUDA (link/loop.py):
+`CPrinter` is a `LoopRenderer` that fills in the C fields (the function
+head, the element read once, the strided element, the mt_loop walk); the
+scalar body, the constants and the fold of one reduction element are
+printed by the code chapter 6's CUDA printer uses too.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from minitheano.link.c.cprinter import ScalarPrinter
+from minitheano.config import config
+from minitheano.link.c import build, crossentropy_loops, vecmath
 from minitheano.link.kernel import (
     CrossentropyKernel,
     ElemwiseKernel,
@@ -33,11 +40,18 @@ from minitheano.link.kernel import (
     ReduceKernel,
     SoftmaxKernel,
 )
+from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
+from minitheano.tensor.kernel import CrossentropySoftmaxDxKernel, CrossentropySoftmaxKernel
 
 # runtime.h, without the lines that mark regions for the book.
 RUNTIME = "".join(line for line in
                   (Path(__file__).parent / "runtime.h").read_text().splitlines(keepends=True)
                   if "--8<--" not in line)
+
+# With config.openmp, an elementwise run of at least this many elements is split
+# across threads (Theano's default openmp_elemwise_minsize); shorter ones are not
+# worth waking the threads for.
+OPENMP_MIN_SIZE = 200_000
 
 # OpenMP's names for the folds it can vectorize with a reduction clause.
 OMP_REDUCTION = {"add": "+", "mul": "*", "and_": "&", "or_": "|", "xor": "^"}
@@ -62,8 +76,25 @@ def _function(head: str, body: list[str]) -> list[str]:
     return [head, "{"] + ["    " + line for line in body] + ["}"]
 
 
-class CPrinter(ScalarPrinter):
-    """Prints kernel descriptions as C functions, and modules of them."""
+class CPrinter(LoopRenderer):
+    """Renders kernel descriptions as C functions, and modules of them: the C
+    fields of link/loop.py's table, and the kernels only the CPU has."""
+
+    head = "int"  # every C kernel returns an error code (0: no error)
+
+    def math(self, name: str, dtype: str) -> str:
+        """exp, log and tanh of floats: vecmath.py's versions, which the compiler
+        vectorizes, or the C library's, as config.vector_math says; the others: the
+        C library's (which glibc's libmvec vectorizes where it exists)."""
+        choice = config.vector_math
+        if choice == "auto":
+            faster = not build.has_libmvec() or name in vecmath.FASTER_THAN_LIBMVEC
+            choice = "polynomial" if faster else "libm"
+        if choice == "polynomial" and name in vecmath.FUNCTIONS and dtype in vecmath.FORMATS:
+            for part, text in vecmath.definitions(name, dtype, self.qualifier):
+                self.helpers.setdefault((f"vecmath_{part}", dtype), text)
+            return vecmath.c_name(name, dtype)
+        return super().math(name, dtype)
 
     def module(self, kernels: list[tuple[str, Kernel, str]]) -> str:
         """The C source of a module: (C name, kernel, what it computes) for each kernel."""
@@ -91,6 +122,10 @@ class CPrinter(ScalarPrinter):
             lines = self.softmax(name, kernel)
         elif isinstance(kernel, CrossentropyKernel):
             lines = self.crossentropy(name, kernel)
+        elif isinstance(kernel, CrossentropySoftmaxKernel):
+            lines = crossentropy_loops.crossentropy_softmax(self, name, kernel)
+        elif isinstance(kernel, CrossentropySoftmaxDxKernel):
+            lines = crossentropy_loops.crossentropy_softmax_dx(self, name, kernel)
         else:
             raise NotImplementedError(f"no C printer for {type(kernel).__name__}")
         return "\n".join(lines)
@@ -101,19 +136,29 @@ class CPrinter(ScalarPrinter):
         conds += [f"!({n}->flags & MT_WRITEABLE)" for n in outputs]
         return [f"if ({_either(conds)})", "    return MT_BAD_ARRAY;"]
 
-    def _inner(self, operands: list[tuple[str, str]], body_fast: list[str],
-               body_strided: list[str], pragma: str = "#pragma omp simd") -> list[str]:
+    def _typed_run(self, operands: list[tuple[str, str, bool]], body: list[str],
+                   pragma: str, skip: tuple[int, ...] = ()) -> list[str]:
+        """The inner run with typed pointers (all but `skip`) and `pragma`."""
+        lines = [f"{'const ' if const else ''}{self.ctype(d)} *{p} = "
+                 f"({'const ' if const else ''}{self.ctype(d)} *)L.ptr[{k}];"
+                 for k, (p, d, const) in enumerate(operands) if k not in skip]
+        return lines + [pragma] + _block("for (intptr_t i = 0; i < n; i++)", body)
+
+    def _inner(self, operands: list[tuple[str, str, bool]], body_fast: list[str],
+               body_strided: list[str], pragma: str = "#pragma omp simd",
+               middle: tuple[str, list[str]] | None = None) -> list[str]:
         """The run over the innermost dimension of loop L, in its two versions:
-        contiguous (typed pointers, vectorized) and strided (byte offsets)."""
-        fast = [f"{'const ' if const else ''}{self.ctype(d)} *{p} = "
-                f"({'const ' if const else ''}{self.ctype(d)} *)L.ptr[{k}];"
-                for k, (p, d, const) in enumerate(operands)]
-        fast += [pragma] + _block("for (intptr_t i = 0; i < n; i++)", body_fast)
+        contiguous (typed pointers, vectorized) and strided (byte offsets);
+        `middle`: (condition, lines), a third version tried in between."""
         contiguous = " && ".join(f"s{k} == sizeof({self.ctype(d)})"
                                  for k, (_, d, _) in enumerate(operands))
-        return (_block(f"if ({contiguous})", fast, "} else {")
-                + ["    " + line for line in
-                   _block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
+        lines = _block(f"if ({contiguous})", self._typed_run(operands, body_fast, pragma),
+                       "} else {")
+        if middle is not None:
+            lines[-1] = f"}} else if ({middle[0]}) {{"
+            lines += ["    " + line for line in middle[1]] + ["} else {"]
+        return (lines + ["    " + line for line in
+                         _block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
 
     def _run_setup(self, n_ops: int) -> list[str]:
         strides = ", ".join(f"s{k} = L.strides[{k}][L.nd - 1]" for k in range(n_ops))
@@ -121,11 +166,22 @@ class CPrinter(ScalarPrinter):
                 "const intptr_t n = L.shape[L.nd - 1];",
                 f"const intptr_t {strides};"]
 
-    # -- elementwise -----------------------------------------------------------------
-    def elemwise(self, name: str, k: ElemwiseKernel) -> list[str]:
-        program = k.program
-        ins = [f"in{i}" for i in range(len(k.inputs))]
-        outs = [f"out{j}" for j in range(len(k.outputs))]
+    # -- elementwise: the fields of link/loop.py's table -----------------------------------
+    def read_once(self, array: LoopArray) -> str:
+        t = self.ctype(array.operand.dtype)
+        return f"*(const {t} *)in{array.position}->data"
+
+    def strided_element(self, array: LoopArray) -> str:
+        const = "" if array.is_output else "const "
+        t = self.ctype(array.operand.dtype)
+        return f"*({const}{t} *)(L.ptr[{array.slot}] + i * s{array.slot})"
+
+    def element_loops(self, name: str, loop: ElemwiseLoop, loop_body: LoopBody) -> list[str]:
+        """One C function: check the arrays, then walk them with an mt_loop whose
+        inner runs are contiguous (typed pointers, vectorized) or strided."""
+        k = loop.kernel
+        ins = [f"in{a.position}" for a in loop.inputs]
+        outs = [f"out{a.position}" for a in loop.outputs]
         params = ", ".join(f"mt_array *{a}" for a in ins + outs)
         body = self._check_arrays(list(zip(ins + outs, k.inputs + k.outputs)), outs)
         shape_checks = [f"!mt_has_shape({a}, shape, {_mask(op.broadcastable)})"
@@ -138,41 +194,44 @@ class CPrinter(ScalarPrinter):
                       for j, a in enumerate(ins) if j != i and not k.inputs[j].is_scalar]
             if others:
                 body += [f"if ({' || '.join(others)})", "    return MT_OVERLAP;"]
-        # Inputs with one value for every position are read once, before the loop.
-        looped = [j for j, op in enumerate(k.inputs) if not op.is_scalar]
-        for j, op in enumerate(k.inputs):
-            if op.is_scalar:
-                t = self.ctype(op.dtype)
-                body.append(f"const {t} v{j} = *(const {t} *)in{j}->data;")
-        body += self.constants(program)
-        checks = self.checks(program)
-        body += [f"int err{c} = 0;" for c in range(len(checks))]
+        body += loop_body.setup
+        moving = loop.moving
         body += ["mt_loop L;", f"mt_loop_init(&L, {k.ndim}, shape);"]
-        body += [f"mt_loop_add(&L, in{j}, {_mask(k.inputs[j].broadcastable)});" for j in looped]
+        body += [f"mt_loop_add(&L, in{a.position}, {_mask(a.operand.broadcastable)});"
+                 for a in moving if not a.is_output]
         body += [f"mt_loop_add(&L, {o}, 0x0);" for o in outs]
-        body += self._run_setup(len(looped) + len(outs))
-        operands = [(f"x{j}", k.inputs[j].dtype, True) for j in looped]
-        operands += [(f"y{o}", op.dtype, False) for o, op in enumerate(k.outputs)]
-        loads: list[str | None] = [None] * len(k.inputs)
-        strided: list[str | None] = [None] * len(k.inputs)
-        for slot, j in enumerate(looped):
-            t = self.ctype(k.inputs[j].dtype)
-            loads[j] = f"x{j}[i]"
-            strided[j] = f"*(const {t} *)(L.ptr[{slot}] + i * s{slot})"
-        first = len(looped)
-        stores = [f"y{o}[i]" for o in range(len(outs))]
-        strided_stores = [f"*({self.ctype(op.dtype)} *)(L.ptr[{first + o}] + i * s{first + o})"
-                          for o, op in enumerate(k.outputs)]
+        body += self._run_setup(len(moving))
+        operands = [(a.name, a.operand.dtype, not a.is_output) for a in moving]
+        checks = self.checks(k.program)
         pragma = "#pragma omp simd"
+        if config.openmp:
+            pragma = f"#pragma omp parallel for simd if(n >= {OPENMP_MIN_SIZE})"
         if checks:
             pragma += f" reduction(|:{', '.join(f'err{c}' for c in range(len(checks)))})"
-        run = self._inner(operands, self.body(program, loads, stores),
-                          self.body(program, strided, strided_stores), pragma)
+        stretched = [a for a in loop.inputs if a.slot is not None and a.operand.broadcastable[-1]]
+        middle = self._stretched_run(loop, operands, stretched, pragma) if stretched else None
+        run = self._inner(operands, loop_body.contiguous, loop_body.strided, pragma, middle)
         body += _block("do", run, "} while (mt_loop_next(&L));")
         for c, (_, message) in enumerate(checks):
             body += [f"if (err{c})", f"    return MT_VALUE_ERROR + {c};  /* {message} */"]
         body.append("return MT_OK;")
-        return _function(f"int {name}({params})", body)
+        return _function(f"{self.head} {name}({params})", body)
+
+    def _stretched_run(self, loop: ElemwiseLoop, operands: list[tuple[str, str, bool]],
+                       stretched: list[LoopArray], pragma: str) -> tuple[str, list[str]]:
+        """Inputs stretched along their last dimension (a column bias, x + b[:, None])
+        reach the inner run with stride 0: a third version of the run reads each of
+        them once and keeps the loop contiguous, and vectorized, for the others."""
+        slots = {a.slot for a in stretched}
+        cond = " && ".join(f"s{s} == 0" if s in slots else f"s{s} == sizeof({self.ctype(d)})"
+                           for s, (_, d, _) in enumerate(operands))
+        read_once = [f"const {self.ctype(a.operand.dtype)} v{a.position} = "
+                     f"*(const {self.ctype(a.operand.dtype)} *)L.ptr[{a.slot}];"
+                     for a in stretched]
+        loads = [None if a.slot is None or a.slot in slots else f"{a.name}[i]"
+                 for a in loop.inputs]
+        body = self.body(loop.kernel.program, loads, [f"{a.name}[i]" for a in loop.outputs])
+        return cond, read_once + self._typed_run(operands, body, pragma, tuple(sorted(slots)))
 
     # -- reductions ------------------------------------------------------------------
     def _refuse_empty(self, k: ReduceKernel) -> list[str]:
@@ -185,9 +244,6 @@ class CPrinter(ScalarPrinter):
     def reduce(self, name: str, k: ReduceKernel) -> list[str]:
         x, t_in, t = k.input, self.ctype(k.input.dtype), self.ctype(k.out_dtype)
         out = Operand(k.out_dtype, tuple(x.broadcastable[d] for d in k.kept))
-        fold = self.fold(k.op, "acc", "v", k.out_dtype)
-        fold_out = self.fold(k.op, "*o", "v", k.out_dtype)
-        fold_memory = self.fold(k.op, "y0[i]", "v", k.out_dtype)
         body = self._check_arrays([("in0", x), ("out0", out)], ["out0"])
         same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
         if same:
@@ -221,8 +277,8 @@ class CPrinter(ScalarPrinter):
         else:
             body += ["mt_loop_add_strided(&L, out0->data, NULL);"]
         body += ["mt_loop_sort(&L, 0);"] + self._run_setup(2)
-        load = self.cast("x0[i]", x.dtype, k.out_dtype)
-        load_strided = self.cast(f"*(const {t_in} *)(L.ptr[0] + i * s0)", x.dtype, k.out_dtype)
+        # The element at i, in a contiguous run and with any stride.
+        element, element_strided = "x0[i]", f"*(const {t_in} *)(L.ptr[0] + i * s0)"
         clause = OMP_REDUCTION.get(k.op) if k.out_dtype != "bool" else None
         pragma = f"#pragma omp simd reduction({clause}:acc)" if clause else "/* sequential */"
         # --8<-- [start:ex-ch05-reduce-loop]
@@ -231,14 +287,14 @@ class CPrinter(ScalarPrinter):
         # element is folded into its own output position.
         into_register = [f"{t} acc = *({t} *)L.ptr[1];"] + self._inner(
             [("x0", x.dtype, True)],
-            [f"const {t} v = {load};", f"acc = {fold};"],
-            [f"const {t} v = {load_strided};", f"acc = {fold};"], pragma) + [
+            self.fold_element(k, "acc", element),
+            self.fold_element(k, "acc", element_strided), pragma) + [
             f"*({t} *)L.ptr[1] = acc;"]
         into_memory = self._inner(
             [("x0", x.dtype, True), ("y0", k.out_dtype, False)],
-            [f"const {t} v = {load};", f"y0[i] = {fold_memory};"],
-            [f"{t} *o = ({t} *)(L.ptr[1] + i * s1);", f"const {t} v = {load_strided};",
-             f"*o = {fold_out};"])
+            self.fold_element(k, "y0[i]", element),
+            [f"{t} *o = ({t} *)(L.ptr[1] + i * s1);",
+             *self.fold_element(k, "*o", element_strided)])
         run = (["/* the inner dimension reduced (out0 does not move): fold in a register */"]
                + _block("if (s1 == 0)", into_register, "} else {")
                + ["    " + line for line in into_memory] + ["}"])
@@ -252,11 +308,7 @@ class CPrinter(ScalarPrinter):
         order, keeping the first best (a NaN beats everything, as in numpy)."""
         x, t = k.input, self.ctype(k.input.dtype)
         out = Operand(k.out_dtype, tuple(x.broadcastable[d] for d in k.kept))
-        better = ">" if k.op == "argmax" else "<"
-        if x.dtype.startswith("float"):
-            better = f"v {better} best || (isnan(v) && !isnan(best))"
-        else:
-            better = f"v {better} best"
+        better = self.better(k, "v", "best")
         body = self._check_arrays([("in0", x), ("out0", out)], ["out0"])
         same = [f"out0->dimensions[{j}] != in0->dimensions[{d}]" for j, d in enumerate(k.kept)]
         if same:

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>  /* memcpy: reading the bits of a float (vecmath.py) */
 
 /* glibc's vector math library, libmvec: a function declared "simd" is
  * called on 4 or 8 values at once in a vectorized loop.  glibc's math.h

@@ -30,6 +30,7 @@ import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache
+from minitheano.link.c.blas_thunks import blas_thunks
 from minitheano.link.c.library import (
     kernel_functions,
     numpy_layout_problem,
@@ -43,6 +44,7 @@ from minitheano.link.kernel import (
     Kernel,
     ReduceKernel,
 )
+from minitheano.tensor.kernel import CrossentropySoftmaxDxKernel, CrossentropySoftmaxKernel
 
 Thunk = Callable[[], None]
 
@@ -95,6 +97,8 @@ def c_thunks(order: Sequence[Apply], storage: dict[Variable, list],
     if compiled is None:
         return None
     own = op_thunks(order, storage)  # ops that bring their own C (chapter 8's conv, pool)
+    blas = blas_thunks(order, storage, reuse)  # Dot and Gemm: BLAS called from C
+    own = [o if o is not None else b for o, b in zip(own, blas)]
     return [own[k] if own[k] is not None else None if c is None else
             make_thunk(node, c[0], c[1], [storage[v] for v in node.inputs],
                        [storage[v] for v in node.outputs], reuse(node))
@@ -111,13 +115,14 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
     shape error, an error code) goes through `call_carefully`.
     """
     shape_of = _output_shape_function(node, kernel)
+    shapes_of = _output_shapes_function(kernel, shape_of, len(out_cells))
     dtypes = [v.type.numpy_dtype for v in node.outputs]
     inplace = dict(kernel.inplace) if isinstance(kernel, ElemwiseKernel) else {}
     bufs: list[Any] = [None] * len(out_cells)
     free, getrefcount, empty = _FREE_REFCOUNT, sys.getrefcount, np.empty
 
     def slow(args: Sequence[Any]) -> list[Any]:
-        return call_carefully(node, kernel, fn, list(args), shape_of, dtypes, inplace)
+        return call_carefully(node, kernel, fn, list(args), shapes_of, dtypes, inplace)
 
     source = _shape_source(kernel)  # which input gives the output's shape (-1: 0-d)
     if (len(out_cells) == 1 and not inplace and len(in_cells) == 2 and source < 0
@@ -193,12 +198,12 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
     def thunk() -> None:
         args = [c[0] for c in in_cells]
         try:
-            shape = shape_of(args)
+            shapes = shapes_of(args)
         except Exception:
             outs = slow(args)
         else:
             outs = []
-            for k, (cell, dtype) in enumerate(zip(out_cells, dtypes)):
+            for k, (cell, dtype, shape) in enumerate(zip(out_cells, dtypes, shapes)):
                 if k in inplace:
                     outs.append(args[inplace[k]])
                     continue
@@ -239,7 +244,9 @@ def _shape_source(kernel: Kernel) -> int:
         return 99
     if isinstance(kernel, ReduceKernel):
         return -1 if not kernel.kept else 99
-    return 99 if isinstance(kernel, CrossentropyKernel) else 0
+    if isinstance(kernel, CrossentropySoftmaxDxKernel):
+        return 1  # (g, sm, y): dx has the shape of sm
+    return 99 if isinstance(kernel, (CrossentropyKernel, CrossentropySoftmaxKernel)) else 0
 
 
 def _output_shape_function(node: Apply, kernel: Kernel) -> Callable[[Sequence[Any]], tuple]:
@@ -249,8 +256,10 @@ def _output_shape_function(node: Apply, kernel: Kernel) -> Callable[[Sequence[An
         if not kept:
             return lambda args: ()
         return lambda args: tuple([args[0].shape[d] for d in kept])
-    if isinstance(kernel, CrossentropyKernel):
-        return lambda args: args[0].shape[:1]
+    if isinstance(kernel, (CrossentropyKernel, CrossentropySoftmaxKernel)):
+        return lambda args: args[0].shape[:1]  # one loss per row (the first output)
+    if isinstance(kernel, CrossentropySoftmaxDxKernel):
+        return lambda args: args[1].shape
     if not isinstance(kernel, ElemwiseKernel):
         return lambda args: args[0].shape
     ndim = kernel.ndim
@@ -264,8 +273,17 @@ def _output_shape_function(node: Apply, kernel: Kernel) -> Callable[[Sequence[An
                                for d, k in enumerate(source)])
 
 
+def _output_shapes_function(kernel: Kernel, shape_of: Callable, n_outputs: int
+                            ) -> Callable[[Sequence[Any]], list[tuple]]:
+    """args -> the shape of each output: all the same but for CrossentropySoftmax's
+    (a loss per row, then softmax(x) of x's shape)."""
+    if isinstance(kernel, CrossentropySoftmaxKernel):
+        return lambda args: [args[0].shape[:1], args[0].shape]
+    return lambda args: [shape_of(args)] * n_outputs
+
+
 def call_carefully(node: Apply, kernel: Kernel, fn: Callable, args: list[Any],
-                   shape_of: Callable, dtypes: list[np.dtype], inplace: dict[int, int]
+                   shapes_of: Callable, dtypes: list[np.dtype], inplace: dict[int, int]
                    ) -> list[Any]:
     """Call the kernel after converting what needs converting, and turn its
     error codes into exceptions that say what was wrong."""
@@ -283,9 +301,9 @@ def call_carefully(node: Apply, kernel: Kernel, fn: Callable, args: list[Any],
         if a.dtype is not want or not a.flags.aligned:
             a = np.array(a, dtype=want)  # numpy's own dtype object, aligned
         args[i] = a
-    shape = shape_of(args)
+    shapes = shapes_of(args)
     outs = [args[inplace[k]] if k in inplace else np.empty(shape, dtype)
-            for k, dtype in enumerate(dtypes)]
+            for k, (dtype, shape) in enumerate(zip(dtypes, shapes))]
     code = fn(*args, *outs)
     if code == MT_OVERLAP:  # an input overlaps an output written in place: read a copy
         others = {i for i in range(len(args)) if i not in inplace.values()}
@@ -294,7 +312,7 @@ def call_carefully(node: Apply, kernel: Kernel, fn: Callable, args: list[Any],
     if code == 0:
         return outs
     if code == MT_BAD_SHAPE and isinstance(kernel, ElemwiseKernel):
-        raise ValueError(shape_mismatch_message(node, args, shape))
+        raise ValueError(shape_mismatch_message(node, args, shapes[0]))
     if code in (MT_REFUSED, MT_BAD_SHAPE):  # the op's own Python code raises the right error
         cells = [[None] for _ in node.outputs]
         node.op.perform(node, args, cells)

@@ -9,4 +9,5 @@
     transfer.py       GpuFromHost / HostFromGpu in the graph, inserted and merged
     sharedvar.py      shared variables kept in device memory
     thunk.py          the CUDA linker: one module per function, a thunk per node
+    op_kernels.py     ops that bring their own CUDA (chapter 8's conv, pool, Philox)
 """

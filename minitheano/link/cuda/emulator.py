@@ -18,6 +18,7 @@ it reads shared memory no thread wrote), and an `EmulatorError` says which.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from minitheano.link.c import build
-from minitheano.link.cuda.launch import Launch, Plan
+from minitheano.link.cuda.launch import ContextError, Launch, Plan, context_message
 from minitheano.link.cuda.printer import CudaFunction
 
 HEADER = (Path(__file__).parent / "emulator.h").read_text()
@@ -84,6 +85,7 @@ class EmulatedModule:
 
 
 _warned = False
+_CONTEXTS = itertools.count(1)  # the number of each emulated device's context
 
 
 def warn_emulated() -> None:
@@ -104,6 +106,7 @@ class EmulatedArray:
     def __init__(self, array: np.ndarray, device: EmulatedDevice) -> None:
         self.array = array
         self.device = device
+        self.context = device.context  # which context's memory this is
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -118,13 +121,19 @@ class EmulatedArray:
         return self.array.dtype
 
     def __repr__(self) -> str:
-        return f"EmulatedArray({self.array.dtype}, shape={self.array.shape})"
+        return (f"EmulatedArray({self.array.dtype}, shape={self.array.shape}, "
+                f"context {self.context})")
 
 
 class EmulatedDevice:
-    """Device arrays are EmulatedArrays; kernels run in an EmulatedModule."""
+    """Device arrays are EmulatedArrays; kernels run in an EmulatedModule.  Each
+    device is a context of its own, numbered: its arrays carry the number."""
 
     name = "emulator"
+
+    def __init__(self) -> None:
+        self.context = next(_CONTEXTS)
+        self._flag = np.zeros(1, np.int32)
 
     def empty(self, shape: tuple[int, ...], dtype: str) -> EmulatedArray:
         # Fresh device memory holds garbage: poison it, as shared memory is.
@@ -134,14 +143,26 @@ class EmulatedDevice:
     def zeros(self, shape: tuple[int, ...], dtype: str) -> EmulatedArray:
         return EmulatedArray(np.zeros(shape, dtype=dtype), self)
 
+    def flag(self) -> np.ndarray:
+        """The word a kernel sets on bad input, zeroed: host memory the kernel
+        writes directly (a GPU's would be mapped, page-locked host memory), one
+        per device, read right after each launch."""
+        self._flag[0] = 0
+        return self._flag
+
+    def flag_address(self, flag: np.ndarray) -> int:
+        return flag.ctypes.data
+
+    def flag_is_set(self, flag: np.ndarray) -> bool:
+        return bool(flag[0])
+
     def own(self, x: Any) -> np.ndarray:
         """The memory of `x`, which must be an array of this device."""
         if not isinstance(x, EmulatedArray):
             raise TypeError(f"a kernel was given a host value ({type(x).__name__}): it "
                             "must be moved to the device first (GpuFromHost)")
-        if x.device is not self:
-            raise ValueError("a device array of another device (another context) was "
-                             "given to this one's kernel; move it through the host")
+        if x.context != self.context:
+            raise ContextError(context_message(x, x.context, self.context))
         return x.array
 
     def address(self, x: EmulatedArray) -> int:
@@ -149,6 +170,12 @@ class EmulatedDevice:
 
     def contiguous(self, x: EmulatedArray) -> EmulatedArray:
         return EmulatedArray(np.ascontiguousarray(self.own(x)), self)
+
+    def view(self, x: EmulatedArray, shape: tuple[int, ...],
+             strides: tuple[int, ...]) -> EmulatedArray:
+        """The memory of `x` seen with another shape and strides (bytes): no copy."""
+        return EmulatedArray(np.lib.stride_tricks.as_strided(self.own(x), shape, strides,
+                                                             writeable=False), self)
 
     def place(self, x: np.ndarray) -> EmulatedArray:
         """`x` itself as a device array, strides and all (tests use this to hand
@@ -175,8 +202,8 @@ class EmulatedDevice:
             module.launch(launch)
             if not (check and module.synchronizes(launch)):
                 continue
-            written = [plan.flag] if plan.flag is not None else []
-            written = [self.own(w) for w in written + plan.outputs]
+            written = [self.own(w) for w in plan.outputs]
+            written += [plan.flag] if plan.flag is not None else []
             first = [w.copy() for w in written]
             for order, poison, suspect in (
                     (REVERSE, NAN_BYTES, "a missing __syncthreads: the result depends on "

@@ -13,24 +13,41 @@ they are numpy arrays; for PyCUDA, GPUArrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from minitheano.link.cuda.printer import MAX_BLOCK, TILE, WARP
+from minitheano.link.cuda.printer import MAX_BLOCK, TILE, WARP, CudaPrinter
 from minitheano.tensor.kernel import (
     CrossentropyGradKernel,
     CrossentropyKernel,
+    CrossentropySoftmaxDxKernel,
+    CrossentropySoftmaxKernel,
     DotKernel,
     ElemwiseKernel,
+    GemmKernel,
     Kernel,
     ReduceKernel,
+    ShapeKernel,
     SoftmaxKernel,
+    ViewKernel,
 )
 
 ELEMWISE_BLOCK = 256   # threads per block of a grid-stride kernel
 MAX_GRID = 1024        # blocks of a grid-stride kernel: each thread then takes several elements
+
+
+class ContextError(ValueError):
+    """A device array of one context handed to another: device memory belongs to
+    the context that allocated it, and crosses to another only through the host."""
+
+
+def context_message(x: Any, have: Any, want: Any) -> str:
+    return (f"{x!r} lives in device context {have}, but was given to context {want}: "
+            "device arrays do not move between contexts; copy it through the host "
+            "(to_host, then to_device of the other context)")
 
 
 @dataclass(frozen=True)
@@ -44,11 +61,18 @@ class Launch:
 
 @dataclass
 class Plan:
-    """What one node's call does: its launches, its outputs, and a flag array
-    the kernels set on bad input (None when they cannot)."""
+    """What one node's call does: its launches, its outputs, and a flag the
+    kernels set on bad input (None when they cannot): a word of host memory the
+    device writes directly (`device.flag()`), so reading it is no transfer.  `inputs` keeps the
+    input arrays alive as long as the plan: the launches hold only their
+    addresses, and memory freed before the launch would be read as garbage."""
     launches: list[Launch]
     outputs: list[Any]
     flag: Any = None
+    inputs: list[Any] = field(default_factory=list)
+    # What a set flag means: a class index out of range, or (ValueError) an
+    # element a scalar op refuses; the node's perform then says which, in its words.
+    flag_error: type[Exception] = IndexError
 
 
 def _blocks(n: int, block: int) -> int:
@@ -104,6 +128,12 @@ def merge_dimensions(shape: list[int],
 
 def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
     """The launches computing `kernel` (printed under `name`) on device arrays `inputs`."""
+    planned = _plan(device, name, kernel, inputs)
+    planned.inputs = list(inputs)
+    return planned
+
+
+def _plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
     if isinstance(kernel, ElemwiseKernel):
         return _elemwise(device, name, kernel, inputs)
     if isinstance(kernel, ReduceKernel):
@@ -114,8 +144,20 @@ def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
         return _crossentropy(device, name, kernel, inputs)
     if isinstance(kernel, CrossentropyGradKernel):
         return _crossentropy_grad(device, name, kernel, inputs)
+    if isinstance(kernel, CrossentropySoftmaxKernel):
+        return _crossentropy_softmax(device, name, kernel, inputs)
+    if isinstance(kernel, CrossentropySoftmaxDxKernel):
+        return _crossentropy_softmax_dx(device, name, kernel, inputs)
+    if isinstance(kernel, ViewKernel):
+        return Plan([], [_view(device, kernel, inputs[0])])
+    if isinstance(kernel, ShapeKernel):
+        out = device.empty((), "int64")
+        n = int(inputs[0].shape[kernel.dim])
+        return Plan([Launch(name, (1, 1), (1, 1), (n, device.address(out)))], [out])
     if isinstance(kernel, DotKernel):
         return _dot(device, name, kernel, inputs)
+    if isinstance(kernel, GemmKernel):
+        return _gemm(device, name, kernel, inputs)
     raise NotImplementedError(f"no CUDA launch for {type(kernel).__name__}")
 
 
@@ -137,14 +179,18 @@ def _elemwise(device: Any, name: str, k: ElemwiseKernel, inputs: list[Any]) -> P
                 shape[d] = 0
     outputs = [device.empty(tuple(shape), op.dtype) for op in k.outputs]
     n = int(np.prod(shape))
+    flag = device.flag() if _reports_errors(k) else None
     if n == 0:
-        return Plan([], outputs)
+        return Plan([], outputs, flag, flag_error=ValueError)
     looped = [x for x, op in zip(inputs, k.inputs) if not op.is_scalar]
     grid = (_blocks(n, ELEMWISE_BLOCK), 1)
     pointers = [device.address(x) for x in inputs] + [device.address(y) for y in outputs]
+    if flag is not None:
+        pointers.append(device.flag_address(flag))
     if all(tuple(x.shape) == tuple(shape) and is_c_contiguous(x.shape, element_strides(x))
            for x in looped):
-        return Plan([Launch(f"{name}_c", grid, (ELEMWISE_BLOCK, 1), (n, *pointers))], outputs)
+        return Plan([Launch(f"{name}_c", grid, (ELEMWISE_BLOCK, 1), (n, *pointers))], outputs,
+                    flag, flag_error=ValueError)
     strides = [[0 if x.shape[d] == 1 else s for d, s in enumerate(element_strides(x))]
                for x in looped]
     strides += [element_strides(y) for y in outputs]
@@ -153,7 +199,14 @@ def _elemwise(device: Any, name: str, k: ElemwiseKernel, inputs: list[Any]) -> P
     merged = [1] * pad + merged
     merged_strides = [[0] * pad + s for s in merged_strides]
     args = (n, *merged, *[s for per_array in merged_strides for s in per_array], *pointers)
-    return Plan([Launch(f"{name}_s", grid, (ELEMWISE_BLOCK, 1), args)], outputs)
+    return Plan([Launch(f"{name}_s", grid, (ELEMWISE_BLOCK, 1), args)], outputs, flag,
+                flag_error=ValueError)
+
+
+@functools.cache
+def _reports_errors(k: ElemwiseKernel) -> bool:
+    """Does the kernel take a flag for values its scalar ops refuse?"""
+    return bool(CudaPrinter().checks(k.program))
 
 
 def _reduce(device: Any, name: str, k: ReduceKernel, x: Any) -> Plan:
@@ -161,7 +214,7 @@ def _reduce(device: Any, name: str, k: ReduceKernel, x: Any) -> Plan:
     kept_shape = [x.shape[d] for d in k.kept]
     red_shape = [x.shape[d] for d in k.axes]
     n_out, n_red = int(np.prod(kept_shape)), int(np.prod(red_shape))
-    if n_red == 0 and n_out > 0 and k.op in ("maximum", "minimum"):
+    if n_red == 0 and n_out > 0 and k.op in ("maximum", "minimum", "argmax", "argmin"):
         raise ValueError(f"zero-size array to reduction operation {k.op} which has no identity")
     out = device.empty(tuple(kept_shape), k.out_dtype)
     if n_out == 0:
@@ -205,12 +258,12 @@ def _crossentropy(device: Any, name: str, k: CrossentropyKernel, inputs: list[An
     if y.shape[0] != rows:
         raise ValueError(f"{rows} rows of probabilities but {y.shape[0]} class indices")
     out = device.empty((rows,), k.coding.dtype)
-    flag = device.zeros((1,), "int32")
+    flag = device.flag()
     if rows == 0:
         return Plan([], [out], flag)
     cs, ys = element_strides(coding), element_strides(y)
     args = (rows, classes, cs[0], cs[1], ys[0], device.address(coding), device.address(y),
-            device.address(out), device.address(flag))
+            device.address(out), device.flag_address(flag))
     return Plan([Launch(name, (_blocks(rows, ELEMWISE_BLOCK), 1), (ELEMWISE_BLOCK, 1), args)],
                 [out], flag)
 
@@ -223,15 +276,66 @@ def _crossentropy_grad(device: Any, name: str, k: CrossentropyGradKernel,
         raise ValueError(f"{rows} rows of probabilities, {y.shape[0]} class indices and "
                          f"{g.shape[0]} gradients")
     out = device.empty((rows, classes), k.coding.dtype)
-    flag = device.zeros((1,), "int32")
+    flag = device.flag()
     if rows * classes == 0:
         return Plan([], [out], flag)
     gs, cs, ys = element_strides(g), element_strides(coding), element_strides(y)
     args = (rows, classes, gs[0], cs[0], cs[1], ys[0], device.address(g),
             device.address(coding), device.address(y), device.address(out),
-            device.address(flag))
+            device.flag_address(flag))
     grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
     return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
+
+
+def _crossentropy_softmax(device: Any, name: str, k: CrossentropySoftmaxKernel,
+                          inputs: list[Any]) -> Plan:
+    x, y = inputs
+    rows, m = x.shape
+    if y.shape[0] != rows:
+        raise ValueError(f"{rows} rows of logits but {y.shape[0]} class indices")
+    if rows and not m:
+        raise ValueError("softmax of an empty row: its max is undefined")
+    loss, sm = device.empty((rows,), k.logits.dtype), device.empty((rows, m), k.logits.dtype)
+    flag = device.flag()
+    if rows == 0:
+        return Plan([], [loss, sm], flag)
+    xs, ys = element_strides(x), element_strides(y)
+    args = (rows, m, xs[0], xs[1], ys[0], device.address(x), device.address(y),
+            device.address(loss), device.address(sm), device.flag_address(flag))
+    launch = Launch(name, (min(rows, MAX_GRID), 1), (reduction_block(m), 1), args)
+    return Plan([launch], [loss, sm], flag)
+
+
+def _crossentropy_softmax_dx(device: Any, name: str, k: CrossentropySoftmaxDxKernel,
+                             inputs: list[Any]) -> Plan:
+    g, sm, y = inputs
+    rows, classes = sm.shape
+    if y.shape[0] != rows or g.shape[0] != rows:
+        raise ValueError(f"{rows} rows of probabilities, {y.shape[0]} class indices and "
+                         f"{g.shape[0]} gradients")
+    out = device.empty((rows, classes), k.sm.dtype)
+    flag = device.flag()
+    if rows * classes == 0:
+        return Plan([], [out], flag)
+    gs, ss, ys = element_strides(g), element_strides(sm), element_strides(y)
+    args = (rows, classes, gs[0], ss[0], ss[1], ys[0], device.address(g), device.address(sm),
+            device.address(y), device.address(out), device.flag_address(flag))
+    grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
+    return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
+
+
+def _view(device: Any, k: ViewKernel, x: Any) -> Any:
+    """DimShuffle of a device array: the same memory with other dimensions.
+    A new dimension ('x') has length 1 (its stride does not matter); a dropped
+    one must have length 1."""
+    kept = {d for d in k.new_order if d != "x"}
+    for d, n in enumerate(x.shape):
+        if d not in kept and n != 1:
+            raise ValueError(f"DimShuffle{{{','.join(map(str, k.new_order))}}}: cannot drop "
+                             f"dimension {d} of length {n} (only broadcastable ones)")
+    shape = tuple(1 if d == "x" else x.shape[d] for d in k.new_order)
+    strides = tuple(0 if d == "x" else x.strides[d] for d in k.new_order)
+    return device.view(x, shape, strides)
 
 
 def _dot(device: Any, name: str, k: DotKernel, inputs: list[Any]) -> Plan:
@@ -247,3 +351,20 @@ def _dot(device: Any, name: str, k: DotKernel, inputs: list[Any]) -> Plan:
     args = (rows, cols, inner, sa[0], sa[1], sb[0], sb[1], device.address(a),
             device.address(b), device.address(out))
     return Plan([Launch(name, grid, (TILE, TILE), args)], [out])
+
+
+def _gemm(device: Any, name: str, k: GemmKernel, inputs: list[Any]) -> Plan:
+    """b*z + a*(x . y): the tiled product's launch, with z and the scalars added
+    (z's strides, then z, a and b, before the output)."""
+    z, a, x, y, b = inputs
+    if x.shape[1] != y.shape[0] or tuple(z.shape) != (x.shape[0], y.shape[1]):
+        raise ValueError(f"Gemm: shapes do not fit: Z {tuple(z.shape)}, X {tuple(x.shape)}, "
+                         f"Y {tuple(y.shape)} (Z must be X's rows by Y's columns)")
+    product = _dot(device, name, DotKernel(k.x, k.y, k.dtype), [x, y])
+    if not product.launches:  # an empty result
+        return product
+    (launch,) = product.launches
+    sz = element_strides(z)
+    args = (*launch.args[:-1], sz[0], sz[1], device.address(z), device.address(a),
+            device.address(b), launch.args[-1])
+    return Plan([Launch(name, launch.grid, launch.block, args)], product.outputs)

@@ -1,17 +1,16 @@
-"""Printing kernel descriptions as CUDA kernels (chapter 6).
+"""Rendering kernel descriptions as CUDA kernels (chapter 6).
 
-The descriptions are chapter 5's (tensor/kernel.py) and so is the scalar
-code: `CudaPrinter` is a `ScalarPrinter` (link/c/cprinter.py) like the C
-printer, and the body of an elementwise kernel comes out of the very same
-`body()` call.  What differs between the two targets is a handful of fields:
-
-    field             C (chapter 5)                 CUDA (here)
-    function head     int k0(mt_array *in0, ...)    extern "C" __global__ void k0(long n, ...)
-    helper qualifier  static inline                 __device__ static inline
-    index of element  for (i = 0; i < n; i++)       i = blockIdx.x * blockDim.x + threadIdx.x,
-                                                    i += blockDim.x * gridDim.x (grid-stride)
-    reduction combine one accumulator, in order     per thread, then a shared-memory tree
-                                                    (__syncthreads), then warp shuffles
+The descriptions are chapter 5's (tensor/kernel.py), and so is the way they
+are looped: `CudaPrinter` is a `LoopRenderer` (link/loop.py) like the C
+printer, so the values read once, the constants, the body of an elementwise
+kernel and the fold of one reduction element come out of the very same code.
+What this module adds are the CUDA values of the fields in link/loop.py's
+table -- the function head (`extern "C" __global__ void`), the element index
+(a grid-stride loop), the strided element (coordinates from the flat index),
+the helper qualifier (`__device__`), how a reduction combines (each thread
+its share, then a shared-memory tree with `__syncthreads`, then warp
+shuffles) -- and the kernels only a GPU needs written its own way (the
+tiled matrix product).
 
 Every kernel takes plain scalars and pointers (no structs), so the same
 argument list serves `cuLaunchKernel` (PyCUDA) and the CPU emulator.  The
@@ -22,15 +21,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from minitheano.link.c.cprinter import ScalarPrinter
+from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
 from minitheano.tensor.kernel import (
     CrossentropyGradKernel,
     CrossentropyKernel,
+    CrossentropySoftmaxDxKernel,
+    CrossentropySoftmaxKernel,
     DotKernel,
     ElemwiseKernel,
+    GemmKernel,
     Kernel,
     ReduceKernel,
+    ShapeKernel,
     SoftmaxKernel,
+    ViewKernel,
 )
 
 WARP = 32          # threads that run in lockstep on NVIDIA hardware
@@ -62,7 +66,7 @@ def _block(head: str, body: list[str], tail: str = "}") -> list[str]:
     return [head + " {"] + ["    " + line for line in body] + [tail]
 
 
-class CudaPrinter(ScalarPrinter):
+class CudaPrinter(LoopRenderer):
     """Prints kernel descriptions as CUDA C; every name starts with the given prefix."""
 
     qualifier = "__device__ static inline"
@@ -83,8 +87,16 @@ class CudaPrinter(ScalarPrinter):
             return [self.crossentropy(name, kernel)]
         if isinstance(kernel, CrossentropyGradKernel):
             return [self.crossentropy_grad(name, kernel)]
-        if isinstance(kernel, DotKernel):
+        if isinstance(kernel, CrossentropySoftmaxKernel):
+            return [self.crossentropy_softmax(name, kernel)]
+        if isinstance(kernel, CrossentropySoftmaxDxKernel):
+            return [self.crossentropy_softmax_dx(name, kernel)]
+        if isinstance(kernel, (DotKernel, GemmKernel)):
             return [self.dot(name, kernel)]
+        if isinstance(kernel, ShapeKernel):
+            return [self.shape(name, kernel)]
+        if isinstance(kernel, ViewKernel):
+            return []  # a view is made by the host: new shape and strides, no kernel
         raise NotImplementedError(f"no CUDA printer for {type(kernel).__name__}")
 
     def module(self, functions: list[CudaFunction]) -> str:
@@ -106,46 +118,45 @@ class CudaPrinter(ScalarPrinter):
                       f"{index} += {self.index_step})", body)
         # --8<-- [end:ex-ch06-grid-stride]
 
-    # -- elementwise -------------------------------------------------------------------
+    # -- elementwise: the fields of link/loop.py's table -----------------------------------
+    def read_once(self, array: LoopArray) -> str:
+        return f"{array.name}[0]"
+
+    def strided_element(self, array: LoopArray) -> str:
+        return f"{array.name}[o{array.name}]"
+
     # --8<-- [start:elemwise]
-    def elemwise(self, name: str, k: ElemwiseKernel) -> list[CudaFunction]:
+    def element_loops(self, name: str, loop: ElemwiseLoop,
+                      body: LoopBody) -> list[CudaFunction]:
         """Two kernels: `<name>_c` when every array is contiguous with the output
         (one flat index for all), `<name>_s` for any strides and broadcasting
         (the flat index is split into coordinates, each array has its strides)."""
-        program = k.program
-        if self.checks(program):
-            raise NotImplementedError("CUDA kernels do not report value errors yet")
-        looped = [j for j, op in enumerate(k.inputs) if not op.is_scalar]
-        pointers = [(f"const {self.ctype(op.dtype)} *", f"x{j}") for j, op in enumerate(k.inputs)]
-        pointers += [(f"{self.ctype(op.dtype)} *", f"y{o}") for o, op in enumerate(k.outputs)]
-        # Inputs with one value everywhere are read once, before the loop.
-        once = [f"const {self.ctype(op.dtype)} v{j} = x{j}[0];"
-                for j, op in enumerate(k.inputs) if op.is_scalar] + self.constants(program)
-        loads: list[str | None] = [None] * len(k.inputs)
-        for j in looped:
-            loads[j] = f"x{j}[i]"
-        stores = [f"y{o}[i]" for o in range(len(k.outputs))]
-        contiguous = self._function(
-            f"{name}_c", [("long", "n"), *pointers],
-            once + self._grid_stride("n", self.body(program, loads, stores)))
-        if k.ndim == 0:
-            return [contiguous]
+        pointers = [(f"{'' if a.is_output else 'const '}{self.ctype(a.operand.dtype)} *", a.name)
+                    for a in loop.inputs + loop.outputs]
+        report = []  # a value a scalar op refuses (2 ** -1 in integers): tell the host
+        checks = self.checks(loop.kernel.program)
+        if checks:
+            pointers.append(("int *", "bad"))
+            report = [f"if ({' || '.join(f'err{c}' for c in range(len(checks)))})",
+                      "    bad[0] = 1;"]
+        functions = [self._function(f"{name}_c", [("long", "n"), *pointers],
+                                    body.setup + self._grid_stride("n", body.contiguous)
+                                    + report)]
+        if loop.ndim == 0:
+            return functions
         # The strided kernel: shape d0..d{nd-1}, and array a's stride along d in
         # elements, s<a>_<d> (0 where it is broadcast).
-        nd, arrays = k.ndim, [f"x{j}" for j in looped] + [f"y{o}" for o in range(len(k.outputs))]
+        nd, arrays = loop.ndim, [a.name for a in loop.moving]
         params = [("long", "n")] + [("long", f"d{d}") for d in range(nd)]
         params += [("long", f"s{a}_{d}") for a in arrays for d in range(nd)]
         split = [f"long rest = i, {', '.join(f'o{a} = 0' for a in arrays)}, c;"]
         for d in reversed(range(nd)):  # the last dimension varies fastest
             split.append(f"c = rest % d{d}; rest /= d{d};" if d else "c = rest;")
             split.append(" ".join(f"o{a} += c * s{a}_{d};" for a in arrays))
-        for j in looped:
-            loads[j] = f"x{j}[ox{j}]"
-        stores = [f"y{o}[oy{o}]" for o in range(len(k.outputs))]
-        strided = self._function(
-            f"{name}_s", params + pointers,
-            once + self._grid_stride("n", split + self.body(program, loads, stores)))
-        return [contiguous, strided]
+        functions.append(self._function(f"{name}_s", params + pointers,
+                                        body.setup + self._grid_stride("n", split + body.strided)
+                                        + report))
+        return functions
     # --8<-- [end:elemwise]
 
     # -- folds of a whole block --------------------------------------------------------
@@ -196,20 +207,17 @@ class CudaPrinter(ScalarPrinter):
     # --8<-- [end:block-fold]
 
     # -- reductions ---------------------------------------------------------------------
-    def reduce(self, name: str, k: ReduceKernel) -> CudaFunction:
-        """One block per output element (grid-stride over them): each thread folds
-        a strided share of the reduced elements, then the block folds the threads'."""
-        if k.op not in ("add", "mul", "maximum", "minimum", "and_", "or_", "xor") \
-                or k.out_dtype not in SHUFFLE_DTYPES:
-            raise NotImplementedError(f"no CUDA reduction {k.op} in {k.out_dtype}")
-        t_in, t = self.ctype(k.input.dtype), self.ctype(k.out_dtype)
-        fold = self._fold(name, k.op, k.out_dtype)
-        block_fold = self._block_fold(fold, k.out_dtype)
+    def _reduce_walk(self, k: ReduceKernel) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+        """What a reduction kernel and an argmax kernel share: their parameters
+        (the kept and the reduced shapes and strides, in elements), the
+        statements finding output o's first input element (`base`), and those
+        finding reduced element r of it (`at`, r counted in C order)."""
         nk, nr = len(k.kept), len(k.axes)
         params = [("long", "n_out"), ("long", "n_red")]
         params += [("long", f"kd{d}") for d in range(nk)] + [("long", f"ks{d}") for d in range(nk)]
         params += [("long", f"rd{d}") for d in range(nr)] + [("long", f"rs{d}") for d in range(nr)]
-        params += [(f"const {t_in} *", "x"), (f"{t} *", "y")]
+        params += [(f"const {self.ctype(k.input.dtype)} *", "x"),
+                   (f"{self.ctype(k.out_dtype)} *", "y")]
         base = ["long rest = o, base = 0, c;"]
         for d in reversed(range(nk)):
             base += [f"c = rest % kd{d}; rest /= kd{d};" if d else "c = rest;",
@@ -218,13 +226,60 @@ class CudaPrinter(ScalarPrinter):
         for d in reversed(range(nr)):
             offset += [f"c = rest % rd{d}; rest /= rd{d};" if d else "c = rest;",
                        f"at += c * rs{d};"]
-        load = self.cast("x[at]", k.input.dtype, k.out_dtype)
+        return params, base, offset
+
+    def reduce(self, name: str, k: ReduceKernel) -> CudaFunction:
+        """One block per output element (grid-stride over them): each thread folds
+        a strided share of the reduced elements, then the block folds the threads'."""
+        if k.op.startswith("arg"):
+            return self.argreduce(name, k)
+        if k.op not in ("add", "mul", "maximum", "minimum", "and_", "or_", "xor") \
+                or k.out_dtype not in SHUFFLE_DTYPES:
+            raise NotImplementedError(f"no CUDA reduction {k.op} in {k.out_dtype}")
+        t = self.ctype(k.out_dtype)
+        block_fold = self._block_fold(self._fold(name, k.op, k.out_dtype), k.out_dtype)
+        params, base, offset = self._reduce_walk(k)
         per_thread = _block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)",
-                            offset + [f"acc = {fold}(acc, {load});"])
+                            offset + self.fold_element(k, "acc", "x[at]"))
         one_output = base + [f"{t} acc = {self.start_value(k.op, k.out_dtype)};"] + per_thread
         one_output += [f"acc = {block_fold}(acc, buf);", "if (threadIdx.x == 0)",
                        "    y[o] = acc;"]
         body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
+        body += _block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
+        return self._function(name, params, body, barriers=True)
+
+    def argreduce(self, name: str, k: ReduceKernel) -> CudaFunction:
+        """argmax/argmin: one block per output position.  Each thread scans a
+        strided share of the reduced elements, keeping its first best (the
+        comparison is the C printer's, `better`); then the block keeps the best
+        of its threads' (a tie goes to the smaller position, so the answer is
+        numpy's first best), a tree in shared memory down to one thread: a
+        (value, position) pair does not fit one warp shuffle."""
+        t = self.ctype(k.input.dtype)
+        pick = f"{name}_pick"
+        # Slot (v, at) takes (w, wat) when that is a real element (wat >= 0) and beats
+        # it, or ties with it at a smaller position, or the slot is still empty (at < 0).
+        self.helpers[(pick, k.input.dtype)] = "\n".join([
+            f"__device__ static void {pick}({t} *v, long *at, {t} w, long wat)", "{",
+            f"    if (wat >= 0 && (*at < 0 || {self.better(k, 'w', '*v')}",
+            f"                     || (!({self.better(k, '*v', 'w')}) && wat < *at))) {{",
+            "        *v = w;", "        *at = wat;", "    }", "}"])
+        params, base, offset = self._reduce_walk(k)
+        scan = offset + [f"{pick}(&best, &best_at, x[at], r);"]
+        # --8<-- [start:argmax-tree]
+        one_output = base + [f"{t} best = 0;", "long best_at = -1;  /* nothing seen yet */"]
+        one_output += _block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)", scan)
+        one_output += ["vals[threadIdx.x] = best;", "ats[threadIdx.x] = best_at;",
+                       "__syncthreads();"]
+        one_output += _block("for (unsigned half = blockDim.x / 2; half > 0; half /= 2)", [
+            "if (threadIdx.x < half)",
+            f"    {pick}(&vals[threadIdx.x], &ats[threadIdx.x], vals[threadIdx.x + half],"
+            " ats[threadIdx.x + half]);",
+            "__syncthreads();"])
+        one_output += ["if (threadIdx.x == 0)", f"    y[o] = ({self.ctype(k.out_dtype)})ats[0];",
+                       "__syncthreads();  /* ats[0] is read before the next output's scan */"]
+        # --8<-- [end:argmax-tree]
+        body = [f"__shared__ {t} vals[MT_MAX_BLOCK];", "__shared__ long ats[MT_MAX_BLOCK];"]
         body += _block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
         return self._function(name, params, body, barriers=True)
 
@@ -281,17 +336,73 @@ class CudaPrinter(ScalarPrinter):
                    f"dx[i] = c == want ? -g[r * gs] / coding[r * cr + c * cc] : ({t})0;"]
         return self._function(name, params, self._grid_stride("rows * classes", element))
 
+    def crossentropy_softmax(self, name: str, k: CrossentropySoftmaxKernel) -> CudaFunction:
+        """Softmax's three passes over a row (one block per row), and thread 0
+        also writes the row's loss, -(x[y] - max - log(sum)): log_softmax's value,
+        finite where log(softmax) would be log(0)."""
+        d = k.logits.dtype
+        t, ti, exp, log = (self.ctype(d), self.ctype(k.index_dtype), self.math("exp", d),
+                           self.math("log", d))
+        larger = self._fold(name, "maximum", d)
+        top, total = self._block_fold(larger, d), self._block_fold(self._fold(name, "add", d), d)
+        params = [("long", "rows"), ("long", "m"), ("long", "xr"), ("long", "xc"),
+                  ("long", "ys"), (f"const {t} *", "x"), (f"const {ti} *", "yidx"),
+                  (f"{t} *", "loss"), (f"{t} *", "sm"), ("int *", "bad")]
+        each = "for (long j = threadIdx.x; j < m; j += blockDim.x)"
+        row = [f"const {t} *xrow = x + r * xr;", f"{t} v = -{self.infinity};"]
+        row += _block(each, [f"v = {larger}(v, xrow[j * xc]);"])
+        row += [f"const {t} high = {top}(v, buf);", "v = 0;"]
+        row += _block(each, [f"v += {exp}(xrow[j * xc] - high);"])
+        row += [f"const {t} sum = {total}(v, buf);"]
+        row += _block(each, [f"sm[r * m + j] = {exp}(xrow[j * xc] - high) / sum;"])
+        row += _block("if (threadIdx.x == 0)", [
+            "const long c = (long)yidx[r * ys];",
+            "if (c < 0 || c >= m)", "    *bad = 1;",
+            f"loss[r] = c < 0 || c >= m ? ({t})0 : -(xrow[c * xc] - high - {log}(sum));"])
+        body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
+        body += _block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
+        return self._function(name, params, body, barriers=True)
+
+    def crossentropy_softmax_dx(self, name: str, k: CrossentropySoftmaxDxKernel) -> CudaFunction:
+        """A thread per element of dx: g[r] * sm[r, c], less g[r] where c == y[r]."""
+        d = k.sm.dtype
+        t, ti = self.ctype(d), self.ctype(k.index_dtype)
+        params = [("long", "rows"), ("long", "classes"), ("long", "gs"), ("long", "sr"),
+                  ("long", "sc"), ("long", "ys"), (f"const {t} *", "g"), (f"const {t} *", "sm"),
+                  (f"const {ti} *", "yidx"), (f"{t} *", "dx"), ("int *", "bad")]
+        element = ["const long r = i / classes, c = i % classes;",
+                   "const long want = (long)yidx[r * ys];",
+                   "if (want < 0 || want >= classes)", "    *bad = 1;",
+                   f"const {t} gr = g[r * gs], p = gr * sm[r * sr + c * sc];",
+                   "dx[i] = c == want ? p - gr : p;"]
+        return self._function(name, params, self._grid_stride("rows * classes", element))
+
+    # -- what only looks at an array's shape ---------------------------------------------
+    def shape(self, name: str, k: ShapeKernel) -> CudaFunction:
+        """One thread stores a length the host read from the array's shape: the
+        number travels as a launch argument, no copy of any data."""
+        body = ["if (blockIdx.x == 0 && threadIdx.x == 0)", "    y[0] = n;"]
+        return self._function(name, [("long", "n"), ("int64_t *", "y")], body)
+
     # -- matrix product ------------------------------------------------------------------
     # --8<-- [start:dot]
-    def dot(self, name: str, k: DotKernel) -> CudaFunction:
+    def dot(self, name: str, k: DotKernel | GemmKernel) -> CudaFunction:
         """c = a . b with TILE x TILE blocks, one thread per element of c.  The
         block walks along k one tile at a time: its threads copy a tile of a and
         one of b into shared memory (each thread one element of each), wait,
-        then each multiplies a row of the one by a column of the other."""
+        then each multiplies a row of the one by a column of the other.  Gemm
+        is the same walk, with beta * z + alpha * (a . b) stored at the end."""
         t = self.ctype(k.dtype)
         params = [("long", "rows"), ("long", "cols"), ("long", "inner"),
                   ("long", "ar"), ("long", "ac"), ("long", "br"), ("long", "bc"),
                   (f"const {t} *", "a"), (f"const {t} *", "b"), (f"{t} *", "c")]
+        store = "acc"
+        if isinstance(k, GemmKernel):
+            params[-1:-1] = [("long", "zr"), ("long", "zc"), (f"const {t} *", "z"),
+                             (f"const {self.ctype(k.a_dtype)} *", "alpha"),
+                             (f"const {self.ctype(k.b_dtype)} *", "beta")]
+            store = (f"{self.cast('beta[0]', k.b_dtype, k.dtype)} * z[row * zr + col * zc]"
+                     f" + {self.cast('alpha[0]', k.a_dtype, k.dtype)} * acc")
         body = [f"__shared__ {t} ta[MT_TILE][MT_TILE];",
                 f"__shared__ {t} tb[MT_TILE][MT_TILE];",
                 "const int tx = threadIdx.x, ty = threadIdx.y;",
@@ -312,6 +423,6 @@ class CudaPrinter(ScalarPrinter):
             "for (int j = 0; j < MT_TILE; j++)",
             "    acc += ta[ty][j] * tb[j][tx];",
             "__syncthreads();  /* everyone is done with them before the next are loaded */"])
-        body += ["if (row < rows && col < cols)", "    c[row * cols + col] = acc;"]
+        body += ["if (row < rows && col < cols)", f"    c[row * cols + col] = {store};"]
         return self._function(name, params, body, barriers=True)
     # --8<-- [end:dot]

@@ -20,13 +20,20 @@ from typing import Any
 
 import numpy as np
 
-from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.link.cuda import launch
+from minitheano.link.cuda.launch import ContextError
+from minitheano.link.cuda.op_kernels import op_kernel_thunk, own_cuda
 from minitheano.link.cuda.printer import CudaFunction, CudaPrinter
-from minitheano.link.cuda.transfer import GpuFromHost, GpuKernelOp, HostFromGpu, insert_transfers
+from minitheano.link.cuda.transfer import (
+    GpuFromHost,
+    GpuKernelOp,
+    HostFromGpu,
+    insert_transfers,
+)
 from minitheano.link.kernel import describe
-from minitheano.tensor.kernel import Kernel
+from minitheano.tensor.kernel import Kernel, ShapeKernel, ViewKernel
 
 Thunk = Callable[[], None]
 
@@ -46,11 +53,14 @@ class CudaModule:
 
     def run(self, i: int, inputs: Sequence[Any], check: bool = True) -> list[Any]:
         """Kernel i on device arrays `inputs`; its output device arrays.
-        Raises ValueError when a kernel flags bad input (a class index out of range)."""
+        Raises IndexError (a class index out of range) or ValueError (an element
+        a scalar op refuses) when a kernel flags bad input."""
         plan = launch.plan(self.device, f"k{i}", self.kernels[i], list(inputs))
         self.device.run(self.compiled, plan, check)
-        if plan.flag is not None and int(self.device.to_host(plan.flag)[0]):
-            raise IndexError(f"kernel k{i}: a class index is out of range")
+        if plan.flag is not None and self.device.flag_is_set(plan.flag):
+            what = "a class index is out of range" if plan.flag_error is IndexError \
+                else "an input its scalar ops refuse"
+            raise plan.flag_error(f"kernel k{i}: {what}")
         return plan.outputs
 
 
@@ -65,10 +75,18 @@ def cuda_kernel(node: Apply) -> Kernel | None:
     return kernel
 
 
-def on_gpu(node: Apply) -> bool:
-    """Should the transfer rewrite move this node onto the device?"""
-    return not isinstance(node.op, (GpuKernelOp, GpuFromHost, HostFromGpu)) \
-        and cuda_kernel(node) is not None
+def on_gpu(node: Apply, on_device: Callable[[Variable], bool]) -> bool:
+    """Should the transfer rewrite move this node onto the device?  Any node with
+    a CUDA kernel, except those that only look at an array's shape (a view, a
+    length): they move only when their array is on the device already
+    (`on_device`), where they save the trip to the host; a host array would be
+    moved in for nothing."""
+    if isinstance(node.op, (GpuKernelOp, GpuFromHost, HostFromGpu)):
+        return False
+    kernel = cuda_kernel(node)
+    if isinstance(kernel, (ViewKernel, ShapeKernel)):
+        return on_device(node.inputs[0])
+    return kernel is not None or own_cuda(node) is not None
 
 
 def prepare_graph(fgraph: FunctionGraph) -> None:
@@ -79,17 +97,23 @@ def prepare_graph(fgraph: FunctionGraph) -> None:
 def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
                 device: Any) -> list[Thunk | None]:
     """A thunk for each Gpu node and transfer of `order` (None for the host nodes)."""
+    gpu_nodes = [n for n in order if isinstance(n.op, GpuKernelOp)
+                 and own_cuda(n.op.host_node(n)) is None]  # chapter 8's ops: op_kernels.py
     # Each node's kernel is described once: a kernel holding a NaN constant is not
     # equal to a second description of itself (NaN != NaN), so it is found by identity.
-    node_kernels = {n: cuda_kernel(n) for n in order if isinstance(n.op, GpuKernelOp)}
+    node_kernels = {n: cuda_kernel(n) for n in gpu_nodes}
     kernels = list(dict.fromkeys(node_kernels.values()))
     module = CudaModule(kernels, device) if kernels else None
     thunks: list[Thunk | None] = []
     for node in order:
         ins, outs = [storage[v] for v in node.inputs], [storage[v] for v in node.outputs]
-        if isinstance(node.op, GpuKernelOp):
+        if node in node_kernels:
             thunks.append(_kernel_thunk(node, module, kernels.index(node_kernels[node]),
                                         ins, outs))
+        elif isinstance(node.op, GpuFromHost) and isinstance(node.inputs[0], Constant):
+            thunks.append(_constant_thunk(node, outs[0], device))
+        elif isinstance(node.op, GpuKernelOp):
+            thunks.append(op_kernel_thunk(node, node.op.host_node(node), device, storage))
         elif isinstance(node.op, GpuFromHost):
             thunks.append(_copy_thunk(ins[0], outs[0], device.to_device, node.outputs[0]))
         elif isinstance(node.op, HostFromGpu):
@@ -97,6 +121,17 @@ def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
         else:
             thunks.append(None)
     return thunks
+
+
+def _constant_thunk(node: Apply, out: list, device: Any) -> Thunk:
+    """A constant is moved to the device once, when the function is made, and
+    stays there: every call hands the kernels the same device array (they never
+    write their inputs)."""
+    value = device.to_device(np.asarray(node.inputs[0].data), node.outputs[0].type.dtype)
+
+    def thunk() -> None:
+        out[0] = value
+    return thunk
 
 
 def _copy_thunk(src: list, dst: list, copy: Callable, to: Variable | None) -> Thunk:
@@ -119,6 +154,8 @@ def _kernel_thunk(node: Apply, module: CudaModule, i: int, in_cells: list[list],
         values = [c[0] for c in in_cells]
         try:
             outs = module.run(i, values)
+        except ContextError:
+            raise  # not bad input: there is no host answer to give
         except (ValueError, IndexError):
             # Bad input: the op's own perform says what is wrong, in its words.
             host = [device.to_host(v) for v in values]

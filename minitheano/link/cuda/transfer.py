@@ -102,13 +102,22 @@ class GpuKernelOp(Op):
         return f"Gpu{self.op}"
 
 
-def insert_transfers(fgraph: FunctionGraph, on_gpu: Callable[[Apply], bool]) -> int:
-    """Move each node for which `on_gpu(node)` holds onto the device, with the
-    transfers it needs (merged); the number of nodes moved."""
+def is_on_device(v: Variable) -> bool:
+    """Is `v` a device value: a shared variable kept there, a Gpu node's result
+    (seen through the HostFromGpu the rewrite put after it), or a GpuArrayType?"""
+    return getattr(v, "on_device", False) or isinstance(v.type, GpuArrayType) or (
+        v.owner is not None and isinstance(v.owner.op, HostFromGpu))
+
+
+def insert_transfers(fgraph: FunctionGraph,
+                     on_gpu: Callable[[Apply, Callable[[Variable], bool]], bool]) -> int:
+    """Move each node for which `on_gpu(node, on_device)` holds onto the device,
+    with the transfers it needs (merged); the number of nodes moved.
+    `on_device(v)` tells whether v is on the device already (or moved there)."""
     moved: dict[Variable, Variable] = {}  # host variable -> the same value on the device
     count = 0
     for node in fgraph.toposort():
-        if not on_gpu(node):
+        if not on_gpu(node, lambda v: is_on_device(v) or v in moved):
             continue
         # Each input as a device value: one already on the device is read there
         # (no HostFromGpu then GpuFromHost); a host value is moved once (`moved`).

@@ -47,13 +47,14 @@ from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
 from minitheano.scalar.basic import upcast
 from minitheano.tensor.basic import as_tensor_variable, cast
-from minitheano.tensor.nnet import conv_c
+from minitheano.tensor.nnet import conv_c, conv_cuda
 from minitheano.tensor.nnet.conv_geometry import (
     Axis,
     axes,
     check_border_mode,
     check_positive_pair,
     check_shapes,
+    check_top,
     out_length,
     pad,
 )
@@ -148,6 +149,15 @@ class BaseAbstractConv(Op):
             output_cells[0][0] = self.compute([cell[0] for cell in input_cells], kit)
         return thunk
 
+    # device=cuda: im2col, a tiled product and col2im as CUDA kernels (conv_cuda.py).
+    def cuda_source(self, node: Apply) -> str | None:
+        return conv_cuda.SOURCE if node.outputs[0].dtype in ("float32", "float64") else None
+
+    def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
+        def thunk() -> None:
+            output_cells[0][0] = self.cuda_compute(gpu, *[cell[0] for cell in input_cells])
+        return thunk
+
     def perform(self, node, inputs, output_storage):
         output_storage[0][0] = self.compute(inputs, NUMPY_KIT)
 
@@ -182,6 +192,9 @@ class AbstractConv2d(BaseAbstractConv):
         out = np.empty((n, k, oh, ow), dtype=img.dtype)
         np.copyto(out, product.reshape(k, n, oh, ow).transpose(1, 0, 2, 3))
         return out
+
+    def cuda_compute(self, gpu: Any, img: Any, kern: Any) -> Any:
+        return conv_cuda.forward(self, gpu, img, kern)
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [self.out_shape(input_shapes[0], input_shapes[1])]
@@ -218,7 +231,7 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name
         img, top, shape = inputs
         kshape = (top.shape[1], img.shape[1], int(shape[0]), int(shape[1]))
         rows, cols = self.check(img.shape, kshape)
-        _check_top(self, top, self.out_shape(img.shape, kshape))
+        check_top(str(self), top.shape, self.out_shape(img.shape, kshape))
         n, _, oh, ow = top.shape
         patch_size = _patch_size(kshape)
         columns = kit.patches(img, rows, cols, oh, ow,
@@ -226,6 +239,9 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name
         # d/dw of sum(top * (w @ columns)) = top @ columns.T
         d_kern = np.dot(top_matrix(top, kit), columns.T).reshape(kshape)
         return np.ascontiguousarray(self.oriented(d_kern), dtype=img.dtype)
+
+    def cuda_compute(self, gpu: Any, img: Any, top: Any, shape: Any) -> Any:
+        return conv_cuda.grad_weights(self, gpu, img, top, shape)
 
     def infer_shape(self, fgraph, node, input_shapes):
         shape = node.inputs[2]
@@ -256,7 +272,7 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):  # noqa: N801 (Theano's name)
         kern, top, shape = inputs
         ishape = (top.shape[0], kern.shape[1], int(shape[0]), int(shape[1]))
         rows, cols = self.check(ishape, kern.shape)
-        _check_top(self, top, self.out_shape(ishape, kern.shape))
+        check_top(str(self), top.shape, self.out_shape(ishape, kern.shape))
         n, k, oh, ow = top.shape
         patch_size = _patch_size(kern.shape)
         weights = self.oriented(kern).reshape(k, patch_size)
@@ -264,6 +280,9 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):  # noqa: N801 (Theano's name)
         columns = np.dot(weights.T, top_matrix(top, kit),
                          out=kit.scratch("columns", (patch_size, n * oh * ow), kern.dtype))
         return kit.unpatches(columns, ishape, rows, cols, oh, ow)
+
+    def cuda_compute(self, gpu: Any, kern: Any, top: Any, shape: Any) -> Any:
+        return conv_cuda.grad_inputs(self, gpu, kern, top, shape)
 
     def infer_shape(self, fgraph, node, input_shapes):
         shape = node.inputs[2]
@@ -384,14 +403,9 @@ def _shape_input(op: Op, shape: Any) -> TensorVariable:
     return shape
 
 
-def _check_top(op: Op, top: np.ndarray, expected: tuple) -> None:
-    if tuple(top.shape) != tuple(expected):
-        raise ValueError(f"{op}: the output gradient has shape {top.shape}, but the "
-                         f"convolution's output has shape {tuple(expected)}")
-
-
 def _no_grad(op: Op, shape: TensorVariable) -> Any:
     return grad_undefined(op, 2, shape, "a shape is discrete")
 
 
 import minitheano.tensor as _T  # noqa: E402  (T.stack, for shapes given as tuples)
+from minitheano.tensor.nnet.upsampling import bilinear_upsampling  # noqa: E402, F401

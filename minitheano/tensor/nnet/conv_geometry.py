@@ -123,6 +123,13 @@ def check_shapes(image_shape: tuple, filter_shape: tuple, rows: Axis | None,
                              f"that one filter covers {both}")
 
 
+def check_top(where: str, top_shape: tuple, expected: tuple) -> None:
+    """A gradient op's output gradient must have the convolution's output shape."""
+    if tuple(top_shape) != tuple(expected):
+        raise ValueError(f"{where}: the output gradient has shape {tuple(top_shape)}, but "
+                         f"the convolution's output has shape {tuple(expected)}")
+
+
 def _show(shape: tuple) -> str:
     return "(" + ", ".join("?" if s is None else str(s) for s in shape) + ("," if len(shape) == 1
                                                                          else "") + ")"

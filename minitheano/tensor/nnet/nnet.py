@@ -388,6 +388,13 @@ class CrossentropySoftmax(Op):
     def infer_shape(self, fgraph, node, input_shapes):
         return [input_shapes[0][:-1], input_shapes[0]]
 
+    def kernel(self, node: Apply) -> K.CrossentropySoftmaxKernel | None:
+        """Against class indices: chapter 6's kernel (one block per row)."""
+        x, t = node.inputs
+        if t.ndim == x.ndim:
+            return None
+        return K.CrossentropySoftmaxKernel(K.operand(x), t.type.dtype)
+
     def L_op(self, inputs, outputs, output_grads):
         (x, t), (_, sm), (g_loss, g_sm) = inputs, outputs, output_grads
         gx = crossentropy_softmax_dx(g_loss, sm, t) + softmax_grad(g_sm, sm)
@@ -425,6 +432,13 @@ class CrossentropySoftmaxDx(Op):
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [input_shapes[1]]
+
+    def kernel(self, node: Apply) -> K.CrossentropySoftmaxDxKernel | None:
+        """Against class indices: chapter 6's kernel (a thread per element)."""
+        g, sm, t = node.inputs
+        if t.ndim == sm.ndim or g.dtype != sm.dtype:
+            return None
+        return K.CrossentropySoftmaxDxKernel(K.operand(sm), t.type.dtype)
 
     def grad(self, inputs, output_grads):
         g, sm, t = inputs

@@ -47,7 +47,7 @@ from minitheano.graph.basic import Apply
 from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
 from minitheano.tensor.basic import as_tensor_variable
-from minitheano.tensor.signal import pool_c
+from minitheano.tensor.signal import pool_c, pool_cuda
 from minitheano.tensor.type import TensorType, TensorVariable
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -82,6 +82,8 @@ class Window:
 
     def tap(self, a: int) -> slice:
         """The pixels (of an array `extent` long) that offset `a` meets in every window."""
+        if self.count == 0:  # no window at all (its stop would count from the end)
+            return slice(a, a)
         return slice(a, a + self.stride * (self.count - 1) + 1, self.stride)
 
     def divisors(self, mode: str) -> np.ndarray:
@@ -163,6 +165,17 @@ class PoolBase(Op):
             inputs = [cell[0] for cell in input_cells]
             self.check(inputs)
             output_cells[0][0] = run(self, inputs)
+        return thunk
+
+    # device=cuda: a thread per window, or per pixel for the gradients (pool_cuda.py).
+    def cuda_source(self, node: Apply) -> str | None:
+        if self.c_source(node) is None:  # where there is no C (MaxPoolGradGrad), no CUDA
+            return None
+        return pool_cuda.SOURCE
+
+    def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
+        def thunk() -> None:
+            output_cells[0][0] = pool_cuda.run(self, gpu, [cell[0] for cell in input_cells])
         return thunk
 
     def check(self, inputs: list) -> None:

@@ -1,0 +1,147 @@
+"""Dot and Gemm nodes as C thunks that call BLAS directly (chapters 5 and 8).
+
+A training step on a minibatch of 32 rows is a handful of small matrix products.
+Through Python each one costs more around the product than in it: numpy.dot
+checks its arguments' types, layouts and dtypes and allocates its result;
+Gemm's perform asks numpy whether the arrays share memory, copies Z and reads
+four data pointers.  For a 32 x 64 by 64 x 100 product those checks take as
+long as the arithmetic.
+
+blas_calls.c does the same checks in C, a few integer comparisons, and calls
+numpy's own OpenBLAS (the `dgemm`/`sgemm` that tensor/blas.py finds), the way
+the compiled scan loop (step_loop.c) does.  Each Dot or Gemm node of a compiled
+function gets a thunk that passes the numpy arrays straight to it, with an
+output matrix it keeps between calls (unless someone else holds it, as for
+every C kernel, link/c/thunk.py).  Whatever BLAS cannot take (other dtypes, a
+layout with a step between elements, empty matrices, a or b equal to 0, Z
+overlapping X or Y in place, wrong shapes) the C refuses, and the node's own
+Python code runs instead: the same values and the same error messages.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from minitheano.graph.basic import Apply, Variable
+from minitheano.link.c import build, cache, library
+from minitheano.link.c.loops import RUNTIME
+from minitheano.link.kernel import describe
+from minitheano.link.py.vm import py_thunk
+from minitheano.tensor.blas import GEMMS
+from minitheano.tensor.kernel import DotKernel, GemmKernel
+
+Thunk = Callable[[], None]
+
+SOURCE = RUNTIME + "\n" + (Path(__file__).parent / "blas_calls.c").read_text()
+
+
+@functools.cache
+def blas_library() -> library.Library | None:
+    """blas_calls.c compiled and loaded, told where numpy's gemms are; None when
+    that BLAS was not found or the module does not build (then Python does it)."""
+    if set(GEMMS) != {"float32", "float64"}:
+        return None
+    try:
+        lib = library.load(SOURCE, {"mt_dot": 3, "mt_gemm": 6})
+    except (build.CompileError, cache.CacheError, OSError):
+        return None
+    setter = lib.dll.mt_blas_set
+    setter.argtypes, setter.restype = [ctypes.c_void_p, ctypes.c_void_p], None
+    setter(ctypes.cast(GEMMS["float64"], ctypes.c_void_p),
+           ctypes.cast(GEMMS["float32"], ctypes.c_void_p))
+    return lib
+
+
+def blas_thunks(order: Sequence[Apply], storage: dict[Variable, list],
+                reuse: Callable[[Apply], bool]) -> list[Thunk | None]:
+    """A BLAS thunk for each matrix-matrix Dot or Gemm node of `order`, None for the rest."""
+    thunks: list[Thunk | None] = [None] * len(order)
+    lib = None
+    for k, node in enumerate(order):
+        kernel = describe(node)
+        if not isinstance(kernel, (DotKernel, GemmKernel)):
+            continue
+        lib = lib or blas_library()
+        if lib is None:
+            return thunks
+        if isinstance(kernel, DotKernel):
+            thunks[k] = dot_thunk(node, lib.kernels["mt_dot"], storage, reuse(node))
+        else:
+            thunks[k] = gemm_thunk(node, lib.kernels["mt_gemm"], storage, reuse(node))
+    return thunks
+
+
+def _free_refcount() -> int:
+    """sys.getrefcount of an array held only as a thunk holds its buffer (a list
+    entry and a local variable): anything more means someone else holds it."""
+    bufs = [np.empty(0)]
+    out = bufs[0]
+    return sys.getrefcount(out)
+
+
+FREE_REFCOUNT = _free_refcount()
+
+
+def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: bool) -> Thunk:
+    """out = x . y by mt_dot into a matrix the thunk keeps; Python when C refuses."""
+    (x_cell, y_cell), cell = [storage[v] for v in node.inputs], storage[node.outputs[0]]
+    dtype = node.outputs[0].type.numpy_dtype
+    python = py_thunk(node, storage)
+    bufs: list[np.ndarray | None] = [None]
+    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
+
+    def thunk() -> None:
+        x, y = x_cell[0], y_cell[0]
+        try:
+            shape = (x.shape[0], y.shape[1])
+        except (AttributeError, IndexError):  # not matrices: Python says what is wrong
+            python()
+            return
+        out = bufs[0]
+        if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
+            out = empty(shape, dtype)
+            if reuse:
+                bufs[0] = out
+        if fn(x, y, out):
+            python()
+            return
+        cell[0] = out
+    return thunk
+
+
+def gemm_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: bool) -> Thunk:
+    """out = b*z + a*(x . y) by mt_gemm: into Z itself for Gemm{inplace}, else into a
+    matrix the thunk keeps (Z is copied there first, never written)."""
+    z_cell, a_cell, x_cell, y_cell, b_cell = [storage[v] for v in node.inputs]
+    cell = storage[node.outputs[0]]
+    dtype = node.outputs[0].type.numpy_dtype
+    inplace = bool(node.op.destroy_map)
+    python = py_thunk(node, storage)
+    bufs: list[np.ndarray | None] = [None]
+    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
+
+    def thunk() -> None:
+        z = z_cell[0]
+        if inplace:
+            out = z
+        else:
+            out = bufs[0]
+            shape = getattr(z, "shape", None)
+            if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
+                if shape is None or len(shape) != 2:
+                    python()
+                    return
+                out = empty(shape, dtype)
+                if reuse:
+                    bufs[0] = out
+        if fn(z, a_cell[0], x_cell[0], y_cell[0], b_cell[0], out):
+            python()
+            return
+        cell[0] = out
+    return thunk

@@ -1,0 +1,95 @@
+"""The compiled loop: a scan whose body is all C runs its steps in C (chapter 9).
+
+Chapter 7's loop (scan/loop.py) is Python around the body's compiled kernels: per
+step it puts views into cells, runs the VM's thunks one by one, copies the new
+state into its buffer -- a few microseconds of Python per step, often more than
+the body's arithmetic.  When every node of the body has C, `CompiledScanLoop`
+hands the steps to one C loop (link/c/step_loop.c) instead:
+
+1. step 0 runs in Python, as in chapter 7: it checks the shapes, and leaves in
+   every cell of the body an array of the right shape -- the buffers the kernels
+   write into at every later step;
+2. a *program* is written from what step 0 left: for each step, point x[t] and
+   h[t-1] at their rows (pointer arithmetic on the sequences and the state
+   buffers), call the body's kernels in order (the very functions the C linker
+   compiled), copy the new states into their rows;
+3. the C machine runs steps 1 .. n-1 of it, and hands back where it stopped.
+
+Anything the program cannot do makes the loop go on in Python from the step
+where C stopped: a node without C (the loop is then Python from the start, and
+its name says why: `for{cpu,scan_fn,python loop: ...}`), an input that is not
+what step 0 saw, a kernel refusing its inputs (the Python step then raises the
+error, with its message).  (A while loop whose buffers are full grows them and
+goes on in C, with a program for the bigger buffers.)  So the two
+loops always compute the same thing; the Python one stays the readable one.
+"""
+
+from __future__ import annotations
+
+from minitheano.graph.basic import Apply
+from minitheano.link.c import step_loop
+from minitheano.scan.loop import ScanLoop, StateFeeds
+from minitheano.scan.op import Scan
+from minitheano.scan.step_program import Call, ProgramWriter, ScanProgram, plan_nodes
+
+
+def make_loop(op: Scan, node: Apply) -> ScanLoop:
+    """The loop of a Scan node: compiled when its body allows, and named so."""
+    loop = CompiledScanLoop(op, node)
+    if op.inner_ready:  # linked in a function: debugprint and the profile show which loop
+        op.loop_kind = ("compiled loop" if loop.why_python is None
+                        else f"python loop: {loop.why_python}")
+        op.loop = loop  # for tests and profiles: loop.steps_in_c, loop.fallback
+    return loop
+
+
+class CompiledScanLoop(ScanLoop):
+    """Chapter 7's loop, whose steps after the first run in C when they can."""
+
+    def __init__(self, op: Scan, node: Apply) -> None:
+        super().__init__(op, node)
+        linker = (op.link_mode if op.inner_ready else op.compiled_for(None).link_mode).linker
+        self.plans, self.why_python = plan_nodes(self.vm, linker)
+        self.var_of_cell = {id(cell): v for v, cell in self.vm.storage.items()}
+        self.fallback: str | None = None  # why the last call went on in Python, if it did
+        self.steps_in_c = 0  # steps run by the C machine, all calls together
+        self.program: ScanProgram | None = None  # the last one: the next call may reuse it
+
+    def _steps(self, n: int, rows: int, seq_feeds: list, states: StateFeeds,
+               shared_moves: list, first: int = 0, last: int | None = None) -> int:
+        if self.plans is None or n < 2 or first or last is not None:
+            return super()._steps(n, rows, seq_feeds, states, shared_moves, first, last)
+        # Step 0 in Python: every cell of the body now holds an array of its shape.
+        super()._steps(n, rows, seq_feeds, states, shared_moves, 0, 1)
+        if self.stop_cell[0]:
+            return 1
+        self.fallback = None
+        t, how = 1, step_loop.RAN_ALL
+        while True:
+            program = self._program(Call(seq_feeds, states, shared_moves))
+            if program is None:
+                break
+            first, (t, how) = t, program.run(t, min(n, rows))
+            program.finish()
+            self.steps_in_c += t - first
+            if how != step_loop.RAN_ALL or t == n:
+                break
+            # A while loop filled its buffers: twice as many rows, a program for them.
+            rows = self._grow(states.stores, states.taps, rows, n)
+        if how == step_loop.STOPPED or t == n:
+            return t
+        if how == step_loop.REFUSED_STEP:
+            self.fallback = f"a kernel refused the inputs of step {t}"
+        return super()._steps(n, rows, seq_feeds, states, shared_moves, first=t)
+
+    def _program(self, call: Call) -> ScanProgram | None:
+        """The last program, pointed at this call's arrays if they are laid out as
+        its own were; else a new one; None if there can be none (`fallback`: why)."""
+        program = self.program
+        if program is not None and program.bind(call):
+            return program
+        try:
+            self.program = ProgramWriter(self, call).write()
+        except NotImplementedError as e:  # a piece of it is an exercise left blank
+            self.program, self.fallback = None, str(e)
+        return self.program
