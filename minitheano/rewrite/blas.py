@@ -110,7 +110,8 @@ def _gemm_for(fgraph: FunctionGraph, node: Apply) -> Variable | None:
         z_side = _scaled(fgraph, node.inputs[k], dtype)
         dot_side = _scaled(fgraph, node.inputs[1 - k], dtype)
         product = _product(fgraph, dot_side.term)
-        if product is None or z_side.term.type != out.type:
+        # A float32 product added to a float64 Z is upcast by the add: no Gemm.
+        if product is None or z_side.term.type != out.type or dot_side.term.dtype != dtype:
             continue
         one = T.constant(np.asarray(1, dtype=dtype))
         a = dot_side.factor if dot_side.factor is not None else one

@@ -77,12 +77,26 @@ class ScalarType(Type):
             if not (isinstance(data, np.generic) and data.dtype.name == self.dtype):
                 raise TypeError(f"expected a numpy {self.dtype} scalar, got {data!r}")
             return data
-        converted = np.asarray(data, dtype=self.dtype)
+        converted = self._convert(data)
         if converted.ndim != 0:
-            raise TypeError(f"{self} cannot hold a value of shape {converted.shape}")
+            raise TypeError(f"{self!r} cannot hold a value of shape {converted.shape}")
         if not allow_downcast and not _same_values(converted, np.asarray(data)):
-            raise TypeError(f"{self} cannot hold {data!r} without losing precision")
+            raise TypeError(f"{self!r} cannot hold {data!r} without losing precision")
         return converted[()]
+
+    def _convert(self, data: Any) -> np.ndarray:
+        """`data` as a 0-d array of this dtype; a number out of the dtype's range
+        (300 for an int8) is a TypeError naming the type, the value and the range."""
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # filter's check says it
+                return np.asarray(data, dtype=self.dtype)
+        except OverflowError:
+            info = np.iinfo(self.dtype) if np.dtype(self.dtype).kind in "iu" else None
+            span = f" (from {info.min} to {info.max})" if info is not None else ""
+            raise TypeError(f"{self!r} cannot hold {data!r}: it is out of the range of "
+                            f"{self.dtype}{span}") from None
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"{self!r} cannot hold {data!r}: {e}") from None
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.dtype == self.dtype

@@ -184,14 +184,14 @@ class Elemwise(Op):
                     a, b = a_cell[0], b_cell[0]
                     result = compute(a, b)
                     if check is not None:
-                        check((a, b), result)
+                        result = check((a, b), result)
                     out_cell[0] = result
             else:
                 def thunk() -> None:
                     args = [cell[0] for cell in input_cells]
                     result = compute(*args)
                     if check is not None:
-                        check(args, result)
+                        result = check(args, result)
                     out_cell[0] = result
             return thunk
         return super().make_py_thunk(node, input_cells, output_cells)
@@ -206,9 +206,9 @@ class Elemwise(Op):
             result = fn(*args)
             if type(result) is not np.ndarray or result.dtype != dtype:
                 result = np.asarray(result, dtype=dtype)
-            if result.ndim != ndim:  # a result that ignores some inputs: stretch it
-                shape = np.broadcast_shapes(*(np.shape(a) for a in args))
-                result = np.broadcast_to(result, shape).copy()
+            if result.ndim != ndim:  # a result that ignores some inputs: the checker
+                # (_shape_checker) stretches it to the output's shape
+                result = result.reshape((1,) * (ndim - result.ndim) + result.shape).copy()
             return result
         return compute
 
@@ -216,14 +216,13 @@ class Elemwise(Op):
         results = self.scalar_op.impl(*inputs)
         if len(node.outputs) == 1:
             results = (results,)
-        shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
         check = _shape_checker(node)
         for k, (out, result) in enumerate(zip(node.outputs, results)):
             result = np.asarray(result, dtype=out.type.dtype)
-            if result.shape != shape:  # an output that ignores some inputs (second, consts)
-                result = np.broadcast_to(result, shape).copy()
-            if check is not None:
-                check(inputs, result)
+            if check is not None:  # an output that ignores some inputs is stretched
+                result = check(inputs, result)
+            elif result.shape != (1,) * out.ndim:  # all inputs 0-d or broadcastable
+                result = np.broadcast_to(result, (1,) * out.ndim).copy()
             if k in self.inplace_pattern:
                 target = inputs[self.inplace_pattern[k]]
                 target[...] = result
@@ -301,32 +300,42 @@ def _lift(var: Variable, lift: dict[Variable, Variable]) -> Variable:
     return result
 
 
-def _shape_checker(node: Apply) -> Callable[[Sequence[Any], np.ndarray], None] | None:
-    """A check that non-broadcastable dimensions really have the output's length.
+def _shape_checker(node: Apply) -> Callable[[Sequence[Any], np.ndarray], np.ndarray] | None:
+    """A check that non-broadcastable dimensions really have the output's length;
+    it returns the result, stretched to the output's shape where needed.
 
     numpy would stretch a length-1 dimension silently; Theano refuses unless the
-    dimension is declared broadcastable, and so do we.  None when nothing can
-    go wrong (all inputs 0-d, or every dimension of every input broadcastable).
+    dimension is declared broadcastable, and so do we.  The output's shape is the
+    broadcast of every input's, including inputs the scalar op does not read (a
+    Composite that ignores its widest input computes a smaller array, stretched
+    here).  None when nothing can go wrong (all inputs 0-d, or every dimension of
+    every input broadcastable).
     """
     checks = [(k, [d for d, b in enumerate(x.broadcastable) if not b])
               for k, x in enumerate(node.inputs)]
     checks = [(k, dims) for k, dims in checks if dims]
     if not checks:
         return None
+    ndim = node.outputs[0].ndim
 
-    def check(inputs: Sequence[Any], result: np.ndarray) -> None:
-        out_shape = result.shape
+    def check(inputs: Sequence[Any], result: np.ndarray) -> np.ndarray:
+        if all(inputs[k].shape == result.shape for k, _ in checks):
+            return result  # the common case: every checked input has the result's shape
+        shape, source = [1] * ndim, [None] * ndim  # the output's length, and who set it
         for k, dims in checks:
-            shape = inputs[k].shape
-            if shape == out_shape:
-                continue
             for d in dims:
-                if shape[d] != out_shape[d]:
+                length = inputs[k].shape[d]
+                if source[d] is None:
+                    shape[d], source[d] = length, k
+                elif length != shape[d]:
                     shapes = ", ".join(str(np.shape(x)) for x in inputs)
                     raise ValueError(
-                        f"Input dimension mismatch: input {k} has length {shape[d]} in "
-                        f"dimension {d}, the result {out_shape[d]} (input shapes: {shapes}). "
-                        f"Only dimensions declared broadcastable are stretched.")
+                        f"Input dimension mismatch: input {k} has length {length} in "
+                        f"dimension {d}, input {source[d]} {shape[d]} (input shapes: "
+                        f"{shapes}). Only dimensions declared broadcastable are stretched.")
+        if result.shape != tuple(shape):
+            result = np.broadcast_to(result, shape).copy()
+        return result
     return check
 
 

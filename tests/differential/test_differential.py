@@ -2,15 +2,19 @@
 
 Each generated batch of graphs (differential_graphs.py) is compiled four ways: the
 Python VM without rewrites, FAST_COMPILE, the fast_run rewrites run in Python, and
-FAST_RUN (C).  Each runs on values full of special cases (NaN, infinities, -0.0,
-subnormals, integer extremes, empty and size-1 dimensions, Fortran, strided,
-negative-stride and unaligned arrays) and on moderate values, and:
+FAST_RUN (C); some batches (all in the slow run) also two ways more, through chapter
+6's CUDA kernels (emulated on the CPU here) with and without the rewrites, the nodes
+without a CUDA kernel running on the host between transfers.  Each runs on values
+full of special cases (NaN, infinities, -0.0, subnormals, integer extremes, empty
+and size-1 dimensions, Fortran, strided, negative-stride and unaligned arrays) and
+on moderate values, and:
 
 * the Python VM without rewrites computes what numpy computes, element for element
   (NaN and infinities included), within the rounding bound of each element;
 * every rewritten mode agrees with numpy wherever the result is well-conditioned
   (a finite bound): rewrites may change ill-conditioned elements (x + y - x is y);
-* C agrees with the same rewrites run in Python everywhere, NaN for NaN;
+* C and CUDA agree with the same graph run in Python, NaN for NaN and inf for inf,
+  wherever the element is well-conditioned;
 * gradients (of a weighted sum of the float outputs, for float inputs) agree
   between all modes, on moderate values;
 * dtypes and shapes are the ones the graph declares, and no argument is written.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +40,8 @@ from differential_graphs import (
     elemwise,
     input_term,
     input_values,
+    moved,
+    reduce_term,
     reference,
 )
 from hypothesis import HealthCheck, given, settings
@@ -46,15 +53,32 @@ MODES = {"Python, no rewrites": theano.Mode("py", None), "FAST_COMPILE": "FAST_C
          "fast_run in Python": theano.Mode("py", "fast_run"), "C (FAST_RUN)": "FAST_RUN"}
 REFERENCE_MODE, PYTHON_REWRITTEN, C_MODE = "Python, no rewrites", "fast_run in Python", \
     "C (FAST_RUN)"
+# Chapter 6: the CUDA kernels, run by the emulator here (by the GPU where PyCUDA finds
+# one), with and without the rewrites; the nodes without a CUDA kernel run on the
+# host, between transfers.
+CUDA_MODE, CUDA_UNREWRITTEN = "CUDA (fast_run)", "CUDA, no rewrites"
+ALL_MODES = dict(MODES, **{CUDA_MODE: theano.Mode("cuda", "fast_run"),
+                           CUDA_UNREWRITTEN: theano.Mode("cuda", None)})
+# A compiled backend gives NaN and infinities exactly where the same graph run in
+# Python does.
+SAME_SPECIALS_AS = {C_MODE: PYTHON_REWRITTEN, CUDA_MODE: PYTHON_REWRITTEN,
+                    CUDA_UNREWRITTEN: REFERENCE_MODE}
 SAFETY = 16.0  # the bound is first-order: allow this many times it
 GRAD_RTOL = {"float32": 2e-3, "float64": 1e-8}
 GRAPHS_PER_BATCH = 4
 DEFAULT_BATCHES = 75  # x 4 graphs
 SMOOTH_BATCHES = 20  # x 4 graphs, also checked with finite differences
+# The CUDA emulator compiles each function with g++ (a C++ compile of the emulator's
+# header, slower than chapter 5's C): fewer graphs by default, every one in the slow run.
+CUDA_BATCHES = 15  # x 4 graphs, through every backend
+CUDA_SMOOTH_BATCHES = 5  # x 4 graphs, also checked with finite differences
 # The slow run: more graphs per compiled function (one compiler run checks 12 graphs).
 SLOW_GRAPHS_PER_BATCH = 12
 PROGRESS_EVERY = 240  # graphs: the slow run logs its figures so far
 SLOW_BATCHES = int(os.environ.get("MINITHEANO_DIFFERENTIAL_BATCHES", "850"))
+# A time budget in seconds (none by default): past it, the slow run checks no more
+# batches and reports the exact figures of those it checked.
+SLOW_SECONDS = float(os.environ.get("MINITHEANO_DIFFERENTIAL_SECONDS", "inf"))
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
 
@@ -70,8 +94,8 @@ class Figures:
     gradients: int = 0
 
 
-def compile_all(batch: Batch) -> tuple[dict[str, object], int]:
-    """The batch's function in every mode: its outputs, then the gradients of a
+def compile_all(batch: Batch, modes: dict[str, object]) -> tuple[dict[str, object], int]:
+    """The batch's function in each of `modes`: its outputs, then the gradients of a
     weighted sum of its float outputs with respect to its float inputs."""
     outputs = [t.sym for t in batch.outputs]
     floats = [t.sym for t in batch.outputs if t.dtype in FLOATS]
@@ -81,9 +105,11 @@ def compile_all(batch: Batch) -> tuple[dict[str, object], int]:
         cost = sum((o * (k + 1.5)).sum() for k, o in enumerate(floats))
         grads = T.grad(cost, wrt, disconnected_inputs="ignore")
     inputs = [t.sym for t in batch.inputs]
-    return ({name: theano.function(inputs, outputs + list(grads), mode=mode,
-                                         on_unused_input="ignore")
-             for name, mode in MODES.items()}, len(grads))
+    with warnings.catch_warnings():  # the one-time "CUDA kernels are emulated" warning
+        warnings.simplefilter("ignore", UserWarning)
+        return ({name: theano.function(inputs, outputs + list(grads), mode=mode,
+                                       on_unused_input="ignore")
+                 for name, mode in modes.items()}, len(grads))
 
 
 def describe(batch: Batch) -> str:
@@ -92,9 +118,10 @@ def describe(batch: Batch) -> str:
     return "\n".join(lines)
 
 
-def check_batch(batch: Batch, figures: Figures | None = None) -> None:
+def check_batch(batch: Batch, figures: Figures | None = None,
+                modes: dict[str, object] = MODES) -> None:
     try:
-        functions, n_grads = compile_all(batch)
+        functions, n_grads = compile_all(batch, modes)
     except Exception as e:
         raise Mismatch(f"compiling raised {type(e).__name__}: {e}\n{describe(batch)}") from e
     rng = np.random.default_rng(batch.seed)
@@ -120,8 +147,9 @@ def check_batch(batch: Batch, figures: Figures | None = None) -> None:
                 context = f"{where}\n{describe(batch)}\nvalues: {values}"
                 compare(got[k], want, bound, term.dtype, exact_specials=name == REFERENCE_MODE,
                         context=context)
-                if name == C_MODE:
-                    same_specials(got[k], results[PYTHON_REWRITTEN][k], context)
+                if name in SAME_SPECIALS_AS:
+                    other = SAME_SPECIALS_AS[name]
+                    same_specials(got[k], results[other][k], bound, other, context)
                 if figures is not None:
                     figures.elements += want.size
         if not special and n_grads:
@@ -163,14 +191,20 @@ def compare(got: object, want: np.ndarray, bound: np.ndarray, dtype: str, exact_
                        f"{context}")
 
 
-def same_specials(c: np.ndarray, python: np.ndarray, context: str) -> None:
-    c64, p64 = np.asarray(c, np.float64), np.asarray(python, np.float64)
-    differ = (np.isnan(c64) != np.isnan(p64)) | (np.isinf(c64) & (c64 != p64)) | (
-        np.isinf(p64) & (c64 != p64))
+def same_specials(got: np.ndarray, python: np.ndarray, bound: np.ndarray, python_mode: str,
+                  context: str) -> None:
+    """NaN where `python` (the same graph run by `python_mode`) has NaN, the same
+    infinities where it has infinities, wherever the element is well-conditioned (a
+    finite `bound`): one ulp of difference between C's tanhf and numpy's makes
+    pow(-4.9, tanh(-9.8)) a number in one and NaN in the other."""
+    g64, p64 = np.asarray(got, np.float64), np.asarray(python, np.float64)
+    differ = (np.isnan(g64) != np.isnan(p64)) | (np.isinf(g64) & (g64 != p64)) | (
+        np.isinf(p64) & (g64 != p64))
+    differ &= np.isfinite(bound)
     if differ.any():
         i = tuple(np.argwhere(differ)[0])
-        raise Mismatch(f"C gave {c[i]!r}, the same graph in Python {python[i]!r} at {i}: "
-                       f"{context}")
+        raise Mismatch(f"got {got[i]!r}, the same graph in {python_mode} {python[i]!r} at "
+                       f"{i}: {context}")
 
 
 def check_finite_differences(f, batch: Batch, values: dict[str, np.ndarray],
@@ -228,6 +262,22 @@ def test_gradients_agree_with_finite_differences(batch):
     check_batch(batch)
 
 
+@settings(max_examples=CUDA_BATCHES, derandomize=True, database=None,
+          suppress_health_check=HEALTH, deadline=None)
+@given(batches(GRAPHS_PER_BATCH))
+def test_the_cuda_kernels_agree_with_numpy_and_every_backend(batch):
+    """Chapter 6's backend too: the CUDA kernels (emulated here) with and without the
+    rewrites, host nodes between transfers where an op has no CUDA kernel."""
+    check_batch(batch, modes=ALL_MODES)
+
+
+@settings(max_examples=CUDA_SMOOTH_BATCHES, derandomize=True, database=None,
+          suppress_health_check=HEALTH, deadline=None)
+@given(batches(GRAPHS_PER_BATCH, dtypes=("float64",), smooth=True))
+def test_the_cuda_gradients_agree_with_finite_differences(batch):
+    check_batch(batch, modes=ALL_MODES)
+
+
 @pytest.mark.slow
 def test_every_backend_agrees_with_numpy_on_10000_graphs():
     """>= 10,000 new graphs.  Every mismatch is kept (the run goes on) and listed at
@@ -241,8 +291,10 @@ def test_every_backend_agrees_with_numpy_on_10000_graphs():
     @settings(max_examples=SLOW_BATCHES, database=None, suppress_health_check=HEALTH, deadline=None)
     @given(batches(SLOW_GRAPHS_PER_BATCH))
     def run(batch):
+        if time.perf_counter() - start > SLOW_SECONDS:
+            return  # out of time: the summary counts what was checked
         try:
-            check_batch(batch, figures)
+            check_batch(batch, figures, ALL_MODES)
         except Mismatch as e:
             mismatches.append(str(e))
             if log:
@@ -283,3 +335,35 @@ def test_a_wrong_result_is_caught():
     nan.outputs[0].numpy = lambda x: np.where(x > 0, np.nan, np.exp(x))
     with pytest.raises(Mismatch):
         check_batch(nan)
+
+
+def test_the_cuda_modes_run_kernels_and_host_nodes_between_transfers():
+    """The CUDA comparisons cover the three paths a graph can take: ops with a CUDA
+    kernel (exp, sum) run on the device, an op without one (a slice with a negative
+    step) runs on the host, and transfers move the values between them."""
+    x = input_term("x0", "float64", (3, 2), (False, False))
+    e = elemwise("exp", *UNARY_FLOAT["exp"], [x])
+    flipped = moved(e, e.sym[::-1], lambda v: v[::-1], f"{e.text}[::-1]")
+    batch = Batch([x], [reduce_term("sum", flipped, 0, False)], seed=3)
+    check_batch(batch, modes=ALL_MODES)
+    functions, _ = compile_all(batch, {k: ALL_MODES[k] for k in (CUDA_MODE, CUDA_UNREWRITTEN)})
+    for name, f in functions.items():
+        kinds = [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
+        assert {"GpuKernelOp", "GpuFromHost", "HostFromGpu", "Subtensor"} <= set(kinds), \
+            (name, kinds)
+
+
+def test_a_nan_that_one_ulp_creates_is_not_a_mismatch():
+    """Found by the slow run: pow(p, tanh(x0 + p)) * (x0 + p), p = prod(x0), at x0 =
+    -4.8829346 (float32).  C's tanhf gives -1.0 (correctly rounded), numpy's
+    -0.99999994; a negative number to the power -1.0 is a number, to the power
+    -0.99999994 NaN.  The reference's bound there is infinite (ill-conditioned), so
+    NaN against a number is no mismatch; where the bound is finite it still is."""
+    x0, numpy_tanh, c_tanh = np.float32(-4.8829346), np.float32(-0.99999994), np.float32(-1)
+    with np.errstate(all="ignore"):
+        python = np.asarray(x0 ** numpy_tanh * (x0 + x0))
+        c = np.asarray(x0 ** c_tanh * (x0 + x0))
+    assert np.isnan(python) and c == np.float32(2.0)
+    same_specials(c, python, np.asarray(np.inf), "fast_run in Python", "ill-conditioned")
+    with pytest.raises(Mismatch, match="NaN|nan"):
+        same_specials(c, python, np.asarray(1e-7), "fast_run in Python", "well-conditioned")

@@ -99,13 +99,16 @@ def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
     """A thunk for each Gpu node and transfer of `order` (None for the host nodes)."""
     gpu_nodes = [n for n in order if isinstance(n.op, GpuKernelOp)
                  and own_cuda(n.op.host_node(n)) is None]  # chapter 8's ops: op_kernels.py
-    kernels = list(dict.fromkeys(cuda_kernel(n) for n in gpu_nodes))
+    # Each node's kernel is described once: a kernel holding a NaN constant is not
+    # equal to a second description of itself (NaN != NaN), so it is found by identity.
+    node_kernels = {n: cuda_kernel(n) for n in gpu_nodes}
+    kernels = list(dict.fromkeys(node_kernels.values()))
     module = CudaModule(kernels, device) if kernels else None
     thunks: list[Thunk | None] = []
     for node in order:
         ins, outs = [storage[v] for v in node.inputs], [storage[v] for v in node.outputs]
-        if node in gpu_nodes:
-            thunks.append(_kernel_thunk(node, module, kernels.index(cuda_kernel(node)),
+        if node in node_kernels:
+            thunks.append(_kernel_thunk(node, module, kernels.index(node_kernels[node]),
                                         ins, outs))
         elif isinstance(node.op, GpuFromHost) and isinstance(node.inputs[0], Constant):
             thunks.append(_constant_thunk(node, outs[0], device))
