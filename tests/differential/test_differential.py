@@ -70,8 +70,8 @@ DEFAULT_BATCHES = 75  # x 4 graphs
 SMOOTH_BATCHES = 20  # x 4 graphs, also checked with finite differences
 # The CUDA emulator compiles each function with g++ (a C++ compile of the emulator's
 # header, slower than chapter 5's C): fewer graphs by default, every one in the slow run.
-CUDA_BATCHES = 15  # x 4 graphs, through every backend
-CUDA_SMOOTH_BATCHES = 5  # x 4 graphs, also checked with finite differences
+CUDA_BATCHES = 5  # x 4 graphs, through every backend (the slow run covers many more)
+CUDA_SMOOTH_BATCHES = 2  # x 4 graphs, also checked with finite differences
 # The slow run: more graphs per compiled function (one compiler run checks 12 graphs).
 SLOW_GRAPHS_PER_BATCH = 12
 PROGRESS_EVERY = 240  # graphs: the slow run logs its figures so far
