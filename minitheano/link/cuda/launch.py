@@ -270,18 +270,24 @@ def _crossentropy(device: Any, name: str, k: CrossentropyKernel, inputs: list[An
 
 def _crossentropy_grad(device: Any, name: str, k: CrossentropyGradKernel,
                        inputs: list[Any]) -> Plan:
-    g, coding, y = inputs
-    rows, classes = coding.shape
+    return _gradient_by_rows(device, name, k.coding.dtype, inputs)
+
+
+def _gradient_by_rows(device: Any, name: str, dtype: str, inputs: list[Any]) -> Plan:
+    """Both cross-entropy gradients: (g, probabilities, class indices) in, one
+    thread per element of the (rows, classes) result."""
+    g, probs, y = inputs
+    rows, classes = probs.shape
     if y.shape[0] != rows or g.shape[0] != rows:
         raise ValueError(f"{rows} rows of probabilities, {y.shape[0]} class indices and "
                          f"{g.shape[0]} gradients")
-    out = device.empty((rows, classes), k.coding.dtype)
+    out = device.empty((rows, classes), dtype)
     flag = device.flag()
     if rows * classes == 0:
         return Plan([], [out], flag)
-    gs, cs, ys = element_strides(g), element_strides(coding), element_strides(y)
-    args = (rows, classes, gs[0], cs[0], cs[1], ys[0], device.address(g),
-            device.address(coding), device.address(y), device.address(out),
+    gs, ps, ys = element_strides(g), element_strides(probs), element_strides(y)
+    args = (rows, classes, gs[0], ps[0], ps[1], ys[0], device.address(g),
+            device.address(probs), device.address(y), device.address(out),
             device.flag_address(flag))
     grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
     return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
@@ -308,20 +314,7 @@ def _crossentropy_softmax(device: Any, name: str, k: CrossentropySoftmaxKernel,
 
 def _crossentropy_softmax_dx(device: Any, name: str, k: CrossentropySoftmaxDxKernel,
                              inputs: list[Any]) -> Plan:
-    g, sm, y = inputs
-    rows, classes = sm.shape
-    if y.shape[0] != rows or g.shape[0] != rows:
-        raise ValueError(f"{rows} rows of probabilities, {y.shape[0]} class indices and "
-                         f"{g.shape[0]} gradients")
-    out = device.empty((rows, classes), k.sm.dtype)
-    flag = device.flag()
-    if rows * classes == 0:
-        return Plan([], [out], flag)
-    gs, ss, ys = element_strides(g), element_strides(sm), element_strides(y)
-    args = (rows, classes, gs[0], ss[0], ss[1], ys[0], device.address(g), device.address(sm),
-            device.address(y), device.address(out), device.flag_address(flag))
-    grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
-    return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
+    return _gradient_by_rows(device, name, k.sm.dtype, inputs)
 
 
 def _view(device: Any, k: ViewKernel, x: Any) -> Any:
