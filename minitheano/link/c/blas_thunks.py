@@ -77,16 +77,6 @@ def blas_thunks(order: Sequence[Apply], storage: dict[Variable, list],
     return thunks
 
 
-def _free_refcount() -> int:
-    """sys.getrefcount of an array held only as a thunk holds its buffer (a list
-    entry and a local variable): anything more means someone else holds it."""
-    bufs = [np.empty(0)]
-    out = bufs[0]
-    return sys.getrefcount(out)
-
-
-FREE_REFCOUNT = _free_refcount()
-
 
 def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: bool) -> Thunk:
     """out = x . y by mt_dot into a matrix the thunk keeps; Python when C refuses."""
@@ -94,7 +84,7 @@ def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: b
     dtype = node.outputs[0].type.numpy_dtype
     python = py_thunk(node, storage)
     bufs: list[np.ndarray | None] = [None]
-    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
+    free, getrefcount, empty = library.FREE_REFCOUNT, sys.getrefcount, np.empty
 
     def thunk() -> None:
         x, y = x_cell[0], y_cell[0]
@@ -124,7 +114,7 @@ def gemm_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: 
     inplace = bool(node.op.destroy_map)
     python = py_thunk(node, storage)
     bufs: list[np.ndarray | None] = [None]
-    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
+    free, getrefcount, empty = library.FREE_REFCOUNT, sys.getrefcount, np.empty
 
     def thunk() -> None:
         z = z_cell[0]

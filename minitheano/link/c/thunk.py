@@ -32,6 +32,7 @@ from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache
 from minitheano.link.c.blas_thunks import blas_thunks
 from minitheano.link.c.library import (
+    FREE_REFCOUNT,
     kernel_functions,
     numpy_layout_problem,
     print_kernels,
@@ -119,7 +120,7 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
     dtypes = [v.type.numpy_dtype for v in node.outputs]
     inplace = dict(kernel.inplace) if isinstance(kernel, ElemwiseKernel) else {}
     bufs: list[Any] = [None] * len(out_cells)
-    free, getrefcount, empty = _FREE_REFCOUNT, sys.getrefcount, np.empty
+    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
 
     def slow(args: Sequence[Any]) -> list[Any]:
         return call_carefully(node, kernel, fn, list(args), shapes_of, dtypes, inplace)
@@ -221,15 +222,6 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
     return thunk
 
 
-def _free_refcount() -> int:
-    """sys.getrefcount of an array held only as a thunk holds its buffers (a list
-    entry and a local variable): anything more means someone else holds it."""
-    bufs = [np.empty(0)]
-    out = bufs[0]
-    return sys.getrefcount(out)
-
-
-_FREE_REFCOUNT = _free_refcount()
 
 
 def _shape_source(kernel: Kernel) -> int:
