@@ -13,11 +13,16 @@
   itself is marked `default_mode`, `pytest --linker=c` runs every test's
   default mode in C, and MINITHEANO_FLAGS=mode=... is left alone.
 * hypothesis runs without deadlines (a cold C compile cache makes first
-  examples slow) and prints the seed of a failing example.
+  examples slow) and prints the seed of a failing example. Its examples are new
+  on each run (profile `minitheano`), except where HYPOTHESIS_PROFILE=ci (.ci/run):
+  there they are derived from each test's source, so that a run of CI is
+  repeatable and a rare example found on a later run is not a red CI for a
+  change that did not touch it. The slow differential run explores at random.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -26,7 +31,8 @@ from hypothesis import settings
 from minitheano.config import config as theano_config
 
 settings.register_profile("minitheano", deadline=None, print_blob=True)
-settings.load_profile("minitheano")
+settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "minitheano"))
 
 
 # The chapters whose tests run their default-mode functions in the Python VM.

@@ -113,6 +113,10 @@ def _gemm_for(fgraph: FunctionGraph, node: Apply) -> Variable | None:
         # A float32 product added to a float64 Z is upcast by the add: no Gemm.
         if product is None or z_side.term.type != out.type or dot_side.term.dtype != dtype:
             continue
+        # A product known to be 1 wide (a row times a column) broadcasts against a
+        # wider Z in the add; Gemm needs the product as large as Z.
+        if dot_side.term.broadcastable != out.broadcastable:
+            continue
         one = T.constant(np.asarray(1, dtype=dtype))
         a = dot_side.factor if dot_side.factor is not None else one
         b = z_side.factor if z_side.factor is not None else one

@@ -16,6 +16,8 @@ from minitheano.scan.op import Scan
 from minitheano.tensor.subtensor import IncSubtensor
 
 COLS = 6
+# At most 5 terms of size O(1), each rounded to ~1e-16: the sum is good to this.
+SUM_ROUNDING = 1e-14
 
 
 @st.composite
@@ -52,7 +54,9 @@ def test_sum_of_increments_of_zeros_against_numpy(slices, with_base, seed):
     want = sum(parts[1:], av * 2 if with_base else parts[0])
     if with_base:
         want = want + parts[0]
-    np.testing.assert_allclose(got, want, rtol=1e-13)
+    # The rewrite adds the same terms in another order: where they cancel, the
+    # rounding (a few ulp of the O(1) terms) is large relative to the result.
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=SUM_ROUNDING)
     for v, b in zip([av, *yv], before):  # no caller array written in place
         np.testing.assert_array_equal(v, b)
     assert rewrite_record(f).counts["add_of_increments"] >= 1

@@ -14,6 +14,12 @@ rounding error of each element: an element whose bound is small must agree
 between backends; one whose bound is infinite (a comparison on the edge, an
 overflow on the way, a NaN that rounding could create or remove) is
 ill-conditioned, and rewrites may legitimately change it.
+
+`reference(..., assume_finite=True)` gives the bounds a rewritten graph is held
+to.  The simplifier assumes, as Theano's did, that terms cancel as numbers do
+(rewrite/canonicalize.py): `x - x` is 0 and `x * y / x` is y even where x is
+inf, NaN or 0.  So an element is also unbounded there when an add, sub, neg,
+mul or true_div on its way met a non-finite operand or made a non-finite result.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ class Term:
     numpy: Callable | None = None  # numpy function of the args' values; None: an input
     error: Callable | None = None  # (values, errors, result) -> error bound of the result
     smooth: bool = True  # differentiable wherever it is finite: finite differences apply
+    cancels: bool = False  # an op whose terms the simplifier cancels (add, sub, mul...)
 
     @property
     def dtype(self) -> str:
@@ -87,6 +94,9 @@ def elemwise_error(fn: Callable) -> Callable:
     operand moves by its own bound (in float64), plus one rounding."""
     def bound(values, errors, result):
         exact = np.logical_and.reduce([np.broadcast_to(e == 0, result.shape) for e in errors])
+        # An operand known to nothing (NaN moved by inf is still NaN): neither is the result.
+        unknown = np.logical_or.reduce([np.broadcast_to(np.isinf(e), result.shape)
+                                        for e in errors])
         out = as_f64(result)
         worst = np.zeros(result.shape)
         if not exact.all():
@@ -98,7 +108,7 @@ def elemwise_error(fn: Callable) -> Callable:
                     same = (moved == out) | (np.isnan(moved) & np.isnan(out))
                     worst = np.fmax(worst, np.where(same, 0.0, np.where(np.isnan(change),
                                                                        np.inf, change)))
-        worst = np.where(exact, 0.0, worst)
+        worst = np.where(exact, 0.0, np.where(unknown, np.inf, worst))
         if result.dtype.kind in "biu":  # an integer or a boolean that may flip: unknown
             return np.where(worst >= 0.5, np.inf, 0.0)
         return worst + rounding(result)
@@ -185,6 +195,8 @@ COMPARE_NP = {"lt": np.less, "gt": np.greater, "le": np.less_equal, "ge": np.gre
               "eq": np.equal, "neq": np.not_equal}
 SMOOTH = {"exp", "log", "log1p", "expm1", "sqrt", "tanh", "sin", "cos", "sigmoid", "neg",
           "sqr", "add", "sub", "mul", "true_div", "pow", "sum", "mean", "prod"}
+# The ops canonicalize.py regroups, cancelling equal terms and factors.
+CANCELLING = {"add", "sub", "neg", "mul", "true_div"}
 REDUCE = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min, "mean": np.mean}
 
 
@@ -201,7 +213,8 @@ def elemwise(name: str, sym_fn: Callable, np_fn: Callable, args: list[Term]) -> 
     numpy = cast_to(sym.dtype, np_fn)
     text = f"{name}({', '.join(a.text for a in args)})"
     smooth = name in SMOOTH and all(a.smooth for a in args)
-    return Term(sym, shape, text, args, numpy, elemwise_error(np_fn), smooth)
+    return Term(sym, shape, text, args, numpy, elemwise_error(np_fn), smooth,
+                cancels=name in CANCELLING)
 
 
 def switch_term(cond: Term, a: Term, b: Term) -> Term:
@@ -408,9 +421,10 @@ def step(draw, pool: list[Term]) -> Term | None:
 
 
 # -- the reference ------------------------------------------------------------------------------
-def reference(outputs: list[Term], values: dict[str, np.ndarray]
+def reference(outputs: list[Term], values: dict[str, np.ndarray], assume_finite: bool = False
               ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(value, error bound) of each output, computed by numpy node by node."""
+    """(value, error bound) of each output, computed by numpy node by node; with
+    `assume_finite`, the bounds of a rewritten graph (see the module docstring)."""
     memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def evaluate(term: Term) -> tuple[np.ndarray, np.ndarray]:
@@ -424,6 +438,11 @@ def reference(outputs: list[Term], values: dict[str, np.ndarray]
                 with np.errstate(all="ignore"):
                     result = np.asarray(term.numpy(*vs))
                     bound = np.broadcast_to(term.error(vs, es, result), result.shape)
+                    if assume_finite and term.cancels:
+                        met = np.logical_or.reduce(
+                            [np.broadcast_to(~np.isfinite(v), result.shape) for v in vs]
+                            + [~np.isfinite(result)])
+                        bound = np.where(met, np.inf, bound)
                 memo[id(term)] = result, np.array(bound)
         return memo[id(term)]
     return [evaluate(t) for t in outputs]

@@ -125,3 +125,57 @@ def test_a_float32_product_added_to_a_float64_matrix_compiles(build):
         np.testing.assert_allclose(got, expected, rtol=1e-5)
         gemm = [n for n in f.maker.fgraph.toposort() if "Gemm" in type(n.op).__name__]
         assert bool(gemm) == (z_dtype == "float32")
+
+
+@pytest.mark.parametrize("shapes", [((1, 3), (3, 1)), ((3, 1), (1, 3))], ids=["row", "col"])
+def test_a_product_that_broadcasts_against_z_is_no_gemm(shapes):
+    """Found by the slow run: `x + dot(x, x.T)` for a float32 row x.  The product is
+    1 by 1 and broadcasts along Z's columns in the add; the gemm rewrite made
+    Gemm(x, 1, x, x.T, 1), which refused at run time ('shapes do not fit').  A
+    product known to be narrower than Z is left to the add."""
+    x = T.frow("x") if shapes[0][0] == 1 else T.fcol("x")
+    out = x + T.dot(x, x.T) if shapes[0][0] == 1 else x + T.dot(x.T, x)
+    v = np.arange(1, 4, dtype="float32").reshape(shapes[0])
+    want = v + (v @ v.T if shapes[0][0] == 1 else v.T @ v)
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        got = theano.function([x], out, mode=mode)(v)
+        assert got.dtype == np.float32 and got.shape == want.shape, mode
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    z, a, b = T.fmatrix("z"), T.fmatrix("a"), T.fmatrix("b")  # a product as wide as Z
+    f = theano.function([z, a, b], z + T.dot(a, b), mode="FAST_RUN")
+    assert any("Gemm" in type(n.op).__name__ for n in f.maker.fgraph.toposort())
+
+
+def test_terms_that_cancel_are_held_to_the_finite_assumption():
+    """Found by the slow run: sqr(minimum(switch(ge(x2 - x2, x0), x0, x1), x0)) at
+    x2 = -inf.  The simplifier makes x2 - x2 zero, as Theano did and as its
+    docstring says (canonicalize.py), where numpy's inf - inf is NaN; the switch
+    then picks the other branch.  The harness holds rewritten graphs to the bounds
+    of `reference(assume_finite=True)`, where that element is unbounded, and the
+    unrewritten graph to numpy's exact NaN."""
+    from differential_graphs import BINARY_ANY, COMPARE, COMPARE_NP, input_term, reference
+    from differential_graphs import elemwise, switch_term
+    from test_differential import Mismatch, compare
+
+    x0, x1, x2 = (input_term(f"x{k}", "float64", (3,), (False,)) for k in range(3))
+    sub = elemwise("sub", *BINARY_ANY["sub"], [x2, x2])
+    ge = elemwise("ge", COMPARE["ge"], COMPARE_NP["ge"], [sub, x0])
+    out = elemwise("minimum", *BINARY_ANY["minimum"], [switch_term(ge, x0, x1), x0])
+    values = {"x0": np.array([-1.0, -1.0, 2.0]), "x1": np.array([-5.0, 5.0, 5.0]),
+              "x2": np.array([-np.inf, 3.0, 1.0])}
+    (want, exact), = reference([out], values)
+    (_, assumed), = reference([out], values, assume_finite=True)
+    np.testing.assert_array_equal(want, [-5.0, -1.0, 2.0])  # NaN >= -1 is False: x1
+    assert np.all(exact < 1e-14)  # a few roundings: well-conditioned
+    assert np.isinf(assumed[0]) and np.all(assumed[1:] < 1e-14)  # only where x2 is -inf
+    inputs = [x0.sym, x1.sym, x2.sym]
+    plain = theano.function(inputs, out.sym, mode=theano.Mode("py", None))
+    rewritten = theano.function(inputs, out.sym, mode="FAST_COMPILE")
+    got_plain, got_rewritten = plain(*values.values()), rewritten(*values.values())
+    np.testing.assert_array_equal(got_plain, want)
+    np.testing.assert_array_equal(got_rewritten, [-1.0, -1.0, 2.0])  # 0 >= -1: x0
+    compare(got_rewritten, want, assumed, "float64", False, "rewritten")
+    with pytest.raises(Mismatch):  # a wrong number where numpy's answer holds is caught
+        compare(got_rewritten + [0, 1, 0], want, assumed, "float64", False, "off by one")
+    with pytest.raises(Mismatch):  # and the exact bounds do not excuse the cancellation
+        compare(got_rewritten, want, exact, "float64", True, "unrewritten")
