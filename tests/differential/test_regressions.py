@@ -153,8 +153,15 @@ def test_terms_that_cancel_are_held_to_the_finite_assumption():
     then picks the other branch.  The harness holds rewritten graphs to the bounds
     of `reference(assume_finite=True)`, where that element is unbounded, and the
     unrewritten graph to numpy's exact NaN."""
-    from differential_graphs import BINARY_ANY, COMPARE, COMPARE_NP, input_term, reference
-    from differential_graphs import elemwise, switch_term
+    from differential_graphs import (
+        BINARY_ANY,
+        COMPARE,
+        COMPARE_NP,
+        elemwise,
+        input_term,
+        reference,
+        switch_term,
+    )
     from test_differential import Mismatch, compare
 
     x0, x1, x2 = (input_term(f"x{k}", "float64", (3,), (False,)) for k in range(3))
