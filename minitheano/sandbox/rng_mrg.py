@@ -39,9 +39,21 @@ from minitheano.config import config
 from minitheano.graph.basic import Apply
 from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
-from minitheano.sandbox import philox_c, philox_cuda
-from minitheano.sandbox.philox import MASK32, philox4x32, random_words, uniform_from_words
+from minitheano.sandbox import philox_c
+from minitheano.sandbox.philox import (
+    FLOAT32_BITS,
+    FLOAT64_HIGH_BITS,
+    FLOAT64_LOW_BITS,
+    KEY_STEPS,
+    MASK32,
+    MULTIPLIERS,
+    ROUNDS,
+    philox4x32,
+    random_words,
+    uniform_from_words,
+)
 from minitheano.tensor.basic import as_tensor_variable, cast
+from minitheano.tensor.kernel import PhiloxKernel
 from minitheano.tensor.shape import get_vector_length
 from minitheano.tensor.sharedvar import TensorSharedVariable
 from minitheano.tensor.type import TensorConstant, TensorType, TensorVariable
@@ -104,15 +116,12 @@ class PhiloxUniform(Op):
             self.draw([cell[0] for cell in input_cells], words_of, output_cells)
         return thunk
 
-    # device=cuda: a thread per block of the counter, the same bits (philox_cuda.py).
-    def cuda_source(self, node: Apply) -> str:
-        return philox_cuda.SOURCE
-
-    def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
-        def thunk() -> None:
-            state, sample = philox_cuda.draw(self, gpu, input_cells[0][0], input_cells[1][0])
-            output_cells[0][0], output_cells[1][0] = state, sample
-        return thunk
+    # device=cuda: a thread per block of the counter, the same bits, printed by chapter
+    # 6's printer from philox.py's numbers (link/cuda/counter_rng.py).
+    def kernel(self, node: Apply) -> PhiloxKernel:
+        bits = (FLOAT32_BITS,) if self.dtype == "float32" else (FLOAT64_HIGH_BITS,
+                                                                 FLOAT64_LOW_BITS)
+        return PhiloxKernel(self.dtype, self.ndim, MULTIPLIERS, KEY_STEPS, ROUNDS, bits)
 
     def infer_shape(self, fgraph, node, input_shapes):
         size = node.inputs[1]

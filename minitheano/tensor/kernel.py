@@ -30,6 +30,7 @@ from typing import Any
 from minitheano.graph.basic import Variable
 from minitheano.scalar.basic import ScalarOp, ScalarType
 from minitheano.scalar.composite import Composite
+from minitheano.scalar.math import identity
 
 
 @dataclass(frozen=True)
@@ -235,9 +236,81 @@ class GemmKernel:
     dtype: str
 
 
+# -- chapter 8's layers: windows over images, and a counter-based generator ---------------
+@dataclass(frozen=True)
+class PatchesKernel:
+    """im2col: the (channels*kh*kw, batch*oh*ow) matrix of an image batch's windows,
+    row (c, a, b) holding tap (a, b) of every window: the pixel x[n, c, i*sh + a*dh - ph,
+    j*sw + b*dw - pw], 0 outside the image.  With `flip`, row (c, a, b) holds tap
+    (kh-1-a, kw-1-b) instead (a true convolution's flipped filter).  `inverse`:
+    col2im, the image whose pixels are the sums of the entries im2col would copy
+    from them (the transpose of the copy)."""
+    dtype: str
+    flip: bool
+    inverse: bool = False
+
+
+@dataclass(frozen=True)
+class ConvKernel:
+    """conv2d on a device, as chapter 6's pieces: im2col (`PatchesKernel`), one
+    matrix product (`DotKernel`) and a transposing copy (an `ElemwiseKernel`).
+    `pass_` is "forward" (images, filters), "grad_weights" (images, output gradient,
+    filter size) or "grad_inputs" (filters, output gradient, image size); the other
+    fields are the op's geometry, which the launch turns into numbers."""
+    pass_: str
+    dtype: str
+    border_mode: str | tuple[int, int]
+    subsample: tuple[int, int]
+    dilation: tuple[int, int]
+    flip: bool
+    imshp: tuple | None = None  # the shapes the op declared (None: any)
+    kshp: tuple | None = None
+
+    def parts(self) -> dict[str, Kernel]:
+        """The kernels it runs, by the suffix of their names: the patches (im2col;
+        col2im for grad_inputs), the product, and a copy that transposes (the
+        elementwise identity, read through a view with swapped strides)."""
+        matrix, array = Operand(self.dtype, (False, False)), Operand(self.dtype, (False,) * 4)
+        return {"patches": PatchesKernel(self.dtype, self.flip, self.pass_ == "grad_inputs"),
+                "product": DotKernel(matrix, matrix, self.dtype),
+                "copy": ElemwiseKernel((array,), (array,),
+                                       scalar_program(identity, (self.dtype,)))}
+
+
+@dataclass(frozen=True)
+class PoolKernel:
+    """pool_2d over the last two axes: each window of `ws` pixels, `stride` apart in
+    the image padded by `pad`, folded into one value ("max", "sum",
+    "average_inc_pad", "average_exc_pad").  `grad`: the gradient instead, each
+    pixel gathering the output gradient of the windows covering it (for "max",
+    of those whose first largest pixel it is)."""
+    mode: str
+    dtype: str
+    ws: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int]
+    ignore_border: bool
+    grad: bool = False
+
+
+@dataclass(frozen=True)
+class PhiloxKernel:
+    """Uniform draws in (0, 1) of `dtype`, an `ndim`-d array, from Philox4x32:
+    block b of draw `call` is `rounds` rounds on the counter (b, call) under the key, with these
+    `multipliers` and `key_steps`; a float32 takes the top `bits[0]` bits of a
+    word, a float64 the top bits[0] and bits[1] of two words (plus half a step)."""
+    dtype: str
+    ndim: int
+    multipliers: tuple[int, int]
+    key_steps: tuple[int, int]
+    rounds: int
+    bits: tuple[int, ...]
+
+
 Kernel = (ElemwiseKernel | ReduceKernel | SoftmaxKernel | CrossentropyKernel
           | CrossentropyGradKernel | CrossentropySoftmaxKernel | CrossentropySoftmaxDxKernel
-          | ViewKernel | ShapeKernel | DotKernel | GemmKernel)
+          | ViewKernel | ShapeKernel | DotKernel | GemmKernel | PatchesKernel | ConvKernel
+          | PoolKernel | PhiloxKernel)
 
 
 def operand(v: Variable) -> Operand:
@@ -245,7 +318,8 @@ def operand(v: Variable) -> Operand:
     return Operand(v.type.dtype, tuple(v.type.broadcastable))
 
 
-__all__ = ["CrossentropyGradKernel", "CrossentropyKernel", "CrossentropySoftmaxDxKernel",
-           "CrossentropySoftmaxKernel", "DotKernel", "ElemwiseKernel", "GemmKernel", "Kernel",
-           "Operand", "ReduceKernel", "ScalarProgram", "ShapeKernel", "SoftmaxKernel", "Step",
+__all__ = ["ConvKernel", "CrossentropyGradKernel", "CrossentropyKernel",
+           "CrossentropySoftmaxDxKernel", "CrossentropySoftmaxKernel", "DotKernel",
+           "ElemwiseKernel", "GemmKernel", "Kernel", "Operand", "PatchesKernel", "PhiloxKernel",
+           "PoolKernel", "ReduceKernel", "ScalarProgram", "ShapeKernel", "SoftmaxKernel", "Step",
            "ViewKernel", "operand", "scalar_program"]

@@ -202,7 +202,7 @@ class EmulatedDevice:
             module.launch(launch)
             if not (check and module.synchronizes(launch)):
                 continue
-            written = [self.own(w) for w in plan.outputs]
+            written = [self.own(w) for w in plan.outputs + plan.scratch]
             written += [plan.flag] if plan.flag is not None else []
             first = [w.copy() for w in written]
             for order, poison, suspect in (

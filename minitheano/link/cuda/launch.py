@@ -70,6 +70,9 @@ class Plan:
     outputs: list[Any]
     flag: Any = None
     inputs: list[Any] = field(default_factory=list)
+    # Arrays some launches write for later ones to read (conv's patch matrix): kept
+    # alive like `inputs`, and compared by the emulator's reruns like `outputs`.
+    scratch: list[Any] = field(default_factory=list)
     # What a set flag means: a class index out of range, or (ValueError) an
     # element a scalar op refuses; the node's perform then says which, in its words.
     flag_error: type[Exception] = IndexError

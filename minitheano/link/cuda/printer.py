@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from minitheano.link.cuda import counter_rng, windows
 from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
 from minitheano.tensor.kernel import (
+    ConvKernel,
     CrossentropyGradKernel,
     CrossentropyKernel,
     CrossentropySoftmaxDxKernel,
@@ -31,6 +33,9 @@ from minitheano.tensor.kernel import (
     ElemwiseKernel,
     GemmKernel,
     Kernel,
+    PatchesKernel,
+    PhiloxKernel,
+    PoolKernel,
     ReduceKernel,
     ShapeKernel,
     SoftmaxKernel,
@@ -97,6 +102,16 @@ class CudaPrinter(LoopRenderer):
             return [self.shape(name, kernel)]
         if isinstance(kernel, ViewKernel):
             return []  # a view is made by the host: new shape and strides, no kernel
+        # Chapter 8's layers: windows over images (windows.py), the generator (counter_rng.py).
+        if isinstance(kernel, PatchesKernel):
+            return [windows.patches(self, name, kernel)]
+        if isinstance(kernel, PoolKernel):
+            return [windows.pool(self, name, kernel)]
+        if isinstance(kernel, ConvKernel):  # im2col or col2im, a product, a copy
+            return [f for part, k in kernel.parts().items()
+                    for f in self.functions(f"{name}_{part}", k)]
+        if isinstance(kernel, PhiloxKernel):
+            return [counter_rng.philox(self, name, kernel)]
         raise NotImplementedError(f"no CUDA printer for {type(kernel).__name__}")
 
     def module(self, functions: list[CudaFunction]) -> str:

@@ -22,9 +22,8 @@ import numpy as np
 
 from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.fg import FunctionGraph
-from minitheano.link.cuda import launch
+from minitheano.link.cuda import layer_launch
 from minitheano.link.cuda.launch import ContextError
-from minitheano.link.cuda.op_kernels import op_kernel_thunk, own_cuda
 from minitheano.link.cuda.printer import CudaFunction, CudaPrinter
 from minitheano.link.cuda.transfer import (
     GpuFromHost,
@@ -55,7 +54,7 @@ class CudaModule:
         """Kernel i on device arrays `inputs`; its output device arrays.
         Raises IndexError (a class index out of range) or ValueError (an element
         a scalar op refuses) when a kernel flags bad input."""
-        plan = launch.plan(self.device, f"k{i}", self.kernels[i], list(inputs))
+        plan = layer_launch.plan(self.device, f"k{i}", self.kernels[i], list(inputs))
         self.device.run(self.compiled, plan, check)
         if plan.flag is not None and self.device.flag_is_set(plan.flag):
             what = "a class index is out of range" if plan.flag_error is IndexError \
@@ -86,7 +85,7 @@ def on_gpu(node: Apply, on_device: Callable[[Variable], bool]) -> bool:
     kernel = cuda_kernel(node)
     if isinstance(kernel, (ViewKernel, ShapeKernel)):
         return on_device(node.inputs[0])
-    return kernel is not None or own_cuda(node) is not None
+    return kernel is not None
 
 
 def prepare_graph(fgraph: FunctionGraph) -> None:
@@ -97,8 +96,7 @@ def prepare_graph(fgraph: FunctionGraph) -> None:
 def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
                 device: Any) -> list[Thunk | None]:
     """A thunk for each Gpu node and transfer of `order` (None for the host nodes)."""
-    gpu_nodes = [n for n in order if isinstance(n.op, GpuKernelOp)
-                 and own_cuda(n.op.host_node(n)) is None]  # chapter 8's ops: op_kernels.py
+    gpu_nodes = [n for n in order if isinstance(n.op, GpuKernelOp)]
     # Each node's kernel is described once: a kernel holding a NaN constant is not
     # equal to a second description of itself (NaN != NaN), so it is found by identity.
     node_kernels = {n: cuda_kernel(n) for n in gpu_nodes}
@@ -112,8 +110,6 @@ def cuda_thunks(order: Sequence[Apply], storage: dict[Variable, list],
                                         ins, outs))
         elif isinstance(node.op, GpuFromHost) and isinstance(node.inputs[0], Constant):
             thunks.append(_constant_thunk(node, outs[0], device))
-        elif isinstance(node.op, GpuKernelOp):
-            thunks.append(op_kernel_thunk(node, node.op.host_node(node), device, storage))
         elif isinstance(node.op, GpuFromHost):
             thunks.append(_copy_thunk(ins[0], outs[0], device.to_device, node.outputs[0]))
         elif isinstance(node.op, HostFromGpu):

@@ -47,7 +47,8 @@ from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
 from minitheano.scalar.basic import upcast
 from minitheano.tensor.basic import as_tensor_variable, cast
-from minitheano.tensor.nnet import conv_c, conv_cuda
+from minitheano.tensor.kernel import ConvKernel
+from minitheano.tensor.nnet import conv_c
 from minitheano.tensor.nnet.conv_geometry import (
     Axis,
     axes,
@@ -149,14 +150,15 @@ class BaseAbstractConv(Op):
             output_cells[0][0] = self.compute([cell[0] for cell in input_cells], kit)
         return thunk
 
-    # device=cuda: im2col, a tiled product and col2im as CUDA kernels (conv_cuda.py).
-    def cuda_source(self, node: Apply) -> str | None:
-        return conv_cuda.SOURCE if node.outputs[0].dtype in ("float32", "float64") else None
-
-    def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
-        def thunk() -> None:
-            output_cells[0][0] = self.cuda_compute(gpu, *[cell[0] for cell in input_cells])
-        return thunk
+    # device=cuda: im2col (or col2im), chapter 6's tiled product and an elementwise copy,
+    # printed by chapter 6's printer (link/cuda/windows.py) and launched by
+    # link/cuda/layer_launch.py.
+    def kernel(self, node: Apply) -> ConvKernel | None:
+        dtype = node.outputs[0].dtype
+        if dtype not in ("float32", "float64"):
+            return None
+        return ConvKernel(self.pass_, dtype, self.border_mode, self.subsample,
+                          self.filter_dilation, self.filter_flip, self.imshp, self.kshp)
 
     def perform(self, node, inputs, output_storage):
         output_storage[0][0] = self.compute(inputs, NUMPY_KIT)
@@ -164,6 +166,8 @@ class BaseAbstractConv(Op):
 
 class AbstractConv2d(BaseAbstractConv):
     """The forward pass: (images, filters) -> the convolution."""
+
+    pass_ = "forward"  # which of the three the device kernel computes (ConvKernel)
 
     def make_node(self, img: Any, kern: Any) -> Apply:
         img, kern = _float_inputs(self, img, kern)
@@ -193,8 +197,6 @@ class AbstractConv2d(BaseAbstractConv):
         np.copyto(out, product.reshape(k, n, oh, ow).transpose(1, 0, 2, 3))
         return out
 
-    def cuda_compute(self, gpu: Any, img: Any, kern: Any) -> Any:
-        return conv_cuda.forward(self, gpu, img, kern)
 
     def infer_shape(self, fgraph, node, input_shapes):
         return [self.out_shape(input_shapes[0], input_shapes[1])]
@@ -220,6 +222,8 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name
     """The gradient with respect to the filters: (images, output gradient,
     filter rows and columns) -> d cost / d filters."""
 
+    pass_ = "grad_weights"  # which of the three the device kernel computes (ConvKernel)
+
     def make_node(self, img: Any, topgrad: Any, shape: Any) -> Apply:
         img, topgrad = _float_inputs(self, img, topgrad)
         shape = _shape_input(self, shape)
@@ -240,8 +244,6 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name
         d_kern = np.dot(top_matrix(top, kit), columns.T).reshape(kshape)
         return np.ascontiguousarray(self.oriented(d_kern), dtype=img.dtype)
 
-    def cuda_compute(self, gpu: Any, img: Any, top: Any, shape: Any) -> Any:
-        return conv_cuda.grad_weights(self, gpu, img, top, shape)
 
     def infer_shape(self, fgraph, node, input_shapes):
         shape = node.inputs[2]
@@ -260,6 +262,8 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):  # noqa: N801 (Theano's name
 class AbstractConv2d_gradInputs(BaseAbstractConv):  # noqa: N801 (Theano's name)
     """The gradient with respect to the images: (filters, output gradient,
     image rows and columns) -> d cost / d images."""
+
+    pass_ = "grad_inputs"  # which of the three the device kernel computes (ConvKernel)
 
     def make_node(self, kern: Any, topgrad: Any, shape: Any) -> Apply:
         kern, topgrad = _float_inputs(self, kern, topgrad)
@@ -281,8 +285,6 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):  # noqa: N801 (Theano's name)
                          out=kit.scratch("columns", (patch_size, n * oh * ow), kern.dtype))
         return kit.unpatches(columns, ishape, rows, cols, oh, ow)
 
-    def cuda_compute(self, gpu: Any, kern: Any, top: Any, shape: Any) -> Any:
-        return conv_cuda.grad_inputs(self, gpu, kern, top, shape)
 
     def infer_shape(self, fgraph, node, input_shapes):
         shape = node.inputs[2]

@@ -47,7 +47,8 @@ from minitheano.graph.basic import Apply
 from minitheano.graph.null import grad_undefined
 from minitheano.graph.op import Op
 from minitheano.tensor.basic import as_tensor_variable
-from minitheano.tensor.signal import pool_c, pool_cuda
+from minitheano.tensor.kernel import PoolKernel
+from minitheano.tensor.signal import pool_c
 from minitheano.tensor.type import TensorType, TensorVariable
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -167,16 +168,13 @@ class PoolBase(Op):
             output_cells[0][0] = run(self, inputs)
         return thunk
 
-    # device=cuda: a thread per window, or per pixel for the gradients (pool_cuda.py).
-    def cuda_source(self, node: Apply) -> str | None:
+    # device=cuda: a thread per window, or per pixel for the gradients, printed by
+    # chapter 6's printer (link/cuda/windows.py), launched by link/cuda/layer_launch.py.
+    def kernel(self, node: Apply) -> PoolKernel | None:
         if self.c_source(node) is None:  # where there is no C (MaxPoolGradGrad), no CUDA
             return None
-        return pool_cuda.SOURCE
-
-    def cuda_thunk(self, node: Apply, gpu: Any, input_cells: list, output_cells: list) -> Any:
-        def thunk() -> None:
-            output_cells[0][0] = pool_cuda.run(self, gpu, [cell[0] for cell in input_cells])
-        return thunk
+        return PoolKernel(self.mode, node.outputs[0].dtype, self.ws, self.stride, self.pad,
+                          self.ignore_border, grad=not isinstance(self, Pool))
 
     def check(self, inputs: list) -> None:
         """Refuse what the kernel would misread (the op's own rules at run time)."""
