@@ -1,12 +1,16 @@
-"""Chapter 8's own CUDA kernels (conv2d's im2col / gemm / col2im, pool_2d and its
-gradients, the Philox generator), run by chapter 6's CPU emulator from the text nvcc
-compiles: against the plain-loop references of ch08_reference.py, over border modes,
-strides, dilations, odd sizes, batch 1 and channels 1 and 3; the generator bit for bit
-against the CPU's; the text through nvcc (skipped, saying why, without it)."""
+"""Chapter 8's layers on the device, printed by chapter 6's printer: conv2d (im2col or
+col2im, the tiled product, a transposing copy), pool_2d and its gradient (a window fold, a
+gathering gradient), the Philox draws.  Run by chapter 6's CPU emulator from the text nvcc
+compiles, against the plain-loop references of ch08_reference.py over border modes,
+strides, dilations, odd sizes, batch 1 and channels 1 and 3; the draws bit for bit against
+the CPU's; the text through nvcc (skipped, saying why, without it).
+
+One emulated module holds every text the tests need (each emulated compile is a g++ run
+of seconds): a layer's geometry is launch arguments, not text, so a description runs
+under the name of the module's kernel printed with the same text (`run` checks that).
+"""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
@@ -14,36 +18,88 @@ from ch08_reference import conv2d_reference, pads_of, pool_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minitheano.link.cuda import nvcc
+from minitheano.link.cuda import layer_launch, nvcc
 from minitheano.link.cuda.emulator import EmulatedDevice
-from minitheano.link.cuda.op_kernels import OpKernels, functions
-from minitheano.sandbox import philox_cuda
+from minitheano.link.cuda.printer import TILE, CudaPrinter
+from minitheano.link.cuda.thunk import CudaModule
 from minitheano.sandbox.philox import random_words, uniform_from_words
-from minitheano.sandbox.rng_mrg import PhiloxUniform
-from minitheano.tensor.nnet import conv_cuda
+from minitheano.sandbox.rng_mrg import PhiloxUniform, state_type
+from minitheano.tensor import dtensor4, ftensor4, lvector
+from minitheano.tensor.kernel import ConvKernel, PhiloxKernel, PoolKernel
 from minitheano.tensor.nnet.abstract_conv import (
     AbstractConv2d,
     AbstractConv2d_gradInputs,
     AbstractConv2d_gradWeights,
 )
-from minitheano.tensor.signal import pool_cuda
 from minitheano.tensor.signal.pool import MODES, AveragePoolGrad, MaxPoolGrad, Pool
 
 DEVICE = EmulatedDevice()
+CONV_OPS = {"forward": AbstractConv2d, "grad_weights": AbstractConv2d_gradWeights,
+            "grad_inputs": AbstractConv2d_gradInputs}
+
+
+def conv_kernel(op_class, dtype="float64", **params):
+    """The description `op_class(**params)` gives its node of `dtype` (the op's own kernel())."""
+    tensor4 = dtensor4 if dtype == "float64" else ftensor4
+    op = op_class(**params)
+    node = (op(tensor4(), tensor4()) if op_class is AbstractConv2d
+            else op(tensor4(), tensor4(), lvector())).owner
+    return op.kernel(node)
+
+
+def pool_kernel(op, dtype="float64"):
+    tensor4 = dtensor4 if dtype == "float64" else ftensor4
+    inputs = {Pool: 1, MaxPoolGrad: 3, AveragePoolGrad: 2}[type(op)]
+    node = op(*[tensor4() for _ in range(inputs)]).owner
+    return op.kernel(node)
+
+
+def philox_kernel(dtype, ndim):
+    op = PhiloxUniform(dtype, ndim)
+    return op.kernel(op(state_type(), lvector())[0].owner)
+
+
+def _text_key(kernel):
+    """What a kernel's text depends on (the rest is launch arguments)."""
+    if isinstance(kernel, ConvKernel):
+        return ("conv", kernel.pass_, kernel.dtype, kernel.flip)
+    if isinstance(kernel, PoolKernel):
+        return ("pool", kernel.mode, kernel.dtype, kernel.grad)
+    return ("philox", kernel.dtype)
+
+
+def _module_kernels():
+    kernels = [conv_kernel(CONV_OPS[p], "float64", filter_flip=flip)
+               for p in CONV_OPS for flip in (True, False)]
+    kernels += [conv_kernel(CONV_OPS[p], "float32") for p in CONV_OPS]
+    for dtype in ("float64", "float32"):
+        for mode in MODES:
+            kernels.append(pool_kernel(Pool((2, 2), mode=mode), dtype))
+            grad = MaxPoolGrad if mode == "max" else AveragePoolGrad
+            kernels.append(pool_kernel(grad((2, 2), mode=mode), dtype))
+    kernels += [philox_kernel(dtype, 1) for dtype in ("float32", "float64")]
+    return kernels
+
+
+KERNELS = _module_kernels()
+NAMES = {_text_key(k): f"k{i}" for i, k in enumerate(KERNELS)}
 
 
 @pytest.fixture(scope="module")
-def conv_gpu():
-    return OpKernels(DEVICE, conv_cuda.SOURCE)
+def module():
+    return CudaModule(KERNELS, DEVICE)
 
 
-@pytest.fixture(scope="module")
-def pool_gpu():
-    return OpKernels(DEVICE, pool_cuda.SOURCE)
-
-
-def on_device(*arrays):
-    return [DEVICE.place(np.asarray(a)) for a in arrays]
+def run(module, kernel, *arrays):
+    """`kernel` on host arrays (placed on the device as they are, strides and all),
+    under the name of the module's kernel printed with the same text; host outputs."""
+    name = NAMES[_text_key(kernel)]
+    printed = {f.name: f.text for f in module.functions}
+    for f in CudaPrinter().functions(name, kernel):
+        assert printed[f.name] == f.text  # the geometry did not change the text
+    plan = layer_launch.plan(DEVICE, name, kernel, [DEVICE.place(np.asarray(a)) for a in arrays])
+    DEVICE.run(module.compiled, plan)
+    return [DEVICE.to_host(o) for o in plan.outputs]
 
 
 def close(dtype):
@@ -67,14 +123,15 @@ def conv_grads_reference(x, w, top, pad, stride, dilation, flip):
     return d_w.reshape(w.shape), d_x.reshape(x.shape)
 
 
-def run_conv(gpu, x, w, top, border_mode, subsample, dilation, flip):
-    params = (None, None, border_mode, subsample, flip, dilation)
-    out = conv_cuda.forward(AbstractConv2d(*params), gpu, *on_device(x, w))
-    d_w = conv_cuda.grad_weights(AbstractConv2d_gradWeights(*params), gpu,
-                                 *on_device(x, top, np.array(w.shape[2:])))
-    d_x = conv_cuda.grad_inputs(AbstractConv2d_gradInputs(*params), gpu,
-                                *on_device(w, top, np.array(x.shape[2:])))
-    return [DEVICE.to_host(v) for v in (out, d_w, d_x)]
+def run_conv(module, x, w, top, border_mode, subsample, dilation, flip, dtype="float64"):
+    params = dict(border_mode=border_mode, subsample=subsample, filter_dilation=dilation,
+                  filter_flip=flip)
+    (out,) = run(module, conv_kernel(AbstractConv2d, dtype, **params), x, w)
+    (d_w,) = run(module, conv_kernel(AbstractConv2d_gradWeights, dtype, **params), x, top,
+                 np.array(w.shape[2:]))
+    (d_x,) = run(module, conv_kernel(AbstractConv2d_gradInputs, dtype, **params), w, top,
+                 np.array(x.shape[2:]))
+    return out, d_w, d_x
 
 
 CONV_CASES = [
@@ -91,7 +148,7 @@ CONV_CASES = [
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}-{c[3]}-{c[4]}")
 @pytest.mark.parametrize("flip", [True, False])
-def test_conv2d_kernels_match_the_plain_loops(conv_gpu, case, flip):
+def test_conv2d_kernels_match_the_plain_loops(module, case, flip):
     image_shape, (k, kh, kw), border_mode, stride, dilation = case
     rng = np.random.default_rng(sum(image_shape) + k)
     x = rng.normal(size=image_shape)
@@ -99,24 +156,25 @@ def test_conv2d_kernels_match_the_plain_loops(conv_gpu, case, flip):
     pad = pads_of(border_mode, (kh, kw), dilation)
     expected = conv2d_reference(x, w, pad, stride, dilation, flip)
     top = rng.normal(size=expected.shape)
-    out, d_w, d_x = run_conv(conv_gpu, x, w, top, border_mode, stride, dilation, flip)
+    out, d_w, d_x = run_conv(module, x, w, top, border_mode, stride, dilation, flip)
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
     ref_w, ref_x = conv_grads_reference(x, w, top, pad, stride, dilation, flip)
     np.testing.assert_allclose(d_w, ref_w, rtol=1e-11, atol=1e-11)
     np.testing.assert_allclose(d_x, ref_x, rtol=1e-11, atol=1e-11)
 
 
-def test_conv2d_kernels_in_float32_and_any_input_layout(conv_gpu):
+def test_conv2d_kernels_in_float32_and_any_input_layout(module):
     rng = np.random.default_rng(7)
     x = rng.normal(size=(2, 3, 6, 5)).astype("float32")
     w = rng.normal(size=(2, 3, 3, 3)).astype("float32")
     expected = conv2d_reference(x, w, (1, 1))
     top = rng.normal(size=expected.shape).astype("float32")
-    # a Fortran-ordered image and every other filter of a bigger bank: copied, then read
+    # a Fortran-ordered image, every other filter of a bigger bank, a transposed gradient
     wide = np.zeros((4, 3, 3, 3), dtype="float32")
     wide[::2] = w
-    out, d_w, d_x = run_conv(conv_gpu, np.asfortranarray(x), wide[::2], top, "half", (1, 1),
-                             (1, 1), True)
+    top_t = np.ascontiguousarray(top.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    out, d_w, d_x = run_conv(module, np.asfortranarray(x), wide[::2], top_t, "half", (1, 1),
+                             (1, 1), True, "float32")
     assert out.dtype == d_w.dtype == d_x.dtype == np.float32
     np.testing.assert_allclose(out, expected, **close("float32"))
     ref_w, ref_x = conv_grads_reference(x, w, top, (1, 1), (1, 1), (1, 1), True)
@@ -125,32 +183,40 @@ def test_conv2d_kernels_in_float32_and_any_input_layout(conv_gpu):
 
 
 @settings(max_examples=12, deadline=None)
-@given(st.integers(1, 2), st.integers(1, 3), st.integers(2, 7), st.integers(2, 7),
+@given(st.integers(1, 2), st.sampled_from([1, 3]), st.integers(2, 7), st.integers(2, 7),
        st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2),
        st.integers(0, 2), st.booleans())
-def test_conv2d_kernels_on_generated_geometries(n, c, h, w, kh, kw, stride, dilation, pad,
-                                                flip):
-    gpu = OpKernels(DEVICE, conv_cuda.SOURCE)  # compiled once per process: cheap
+def test_conv2d_kernels_on_generated_geometries(module, n, c, h, w, kh, kw, stride, dilation,
+                                                pad, flip):
     if h + 2 * pad < dilation * (kh - 1) + 1 or w + 2 * pad < dilation * (kw - 1) + 1:
-        return  # the filter does not fit: the op refuses it (tested below)
+        return  # the filter does not fit: refused (tested below)
     rng = np.random.default_rng(n * 1000 + h * 100 + w * 10 + kh)
     x, k = rng.normal(size=(n, c, h, w)), rng.normal(size=(2, c, kh, kw))
-    expected = conv2d_reference(x, k, (pad, pad), (stride, stride), (dilation, dilation), flip)
-    out = conv_cuda.forward(AbstractConv2d(None, None, (pad, pad), (stride, stride), flip,
-                                           (dilation, dilation)), gpu, *on_device(x, k))
-    np.testing.assert_allclose(DEVICE.to_host(out), expected, rtol=1e-12, atol=1e-12)
+    geometry = ((pad, pad), (stride, stride), (dilation, dilation), flip)
+    expected = conv2d_reference(x, k, *geometry)
+    top = rng.normal(size=expected.shape)
+    out, d_w, d_x = run_conv(module, x, k, top, *geometry)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    ref_w, ref_x = conv_grads_reference(x, k, top, *geometry)
+    np.testing.assert_allclose(d_w, ref_w, rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(d_x, ref_x, rtol=1e-11, atol=1e-11)
 
 
-def test_conv2d_on_the_device_refuses_shapes_that_do_not_fit(conv_gpu):
-    x, w = np.zeros((1, 3, 4, 4)), np.zeros((2, 2, 3, 3))
+def test_conv2d_on_the_device_refuses_shapes_that_do_not_fit():
+    x, w = DEVICE.place(np.zeros((1, 3, 4, 4))), DEVICE.place(np.zeros((2, 2, 3, 3)))
+    forward = conv_kernel(AbstractConv2d)
     with pytest.raises(ValueError, match="the input has 3 channels but the filters expect 2"):
-        conv_cuda.forward(AbstractConv2d(), conv_gpu, *on_device(x, w))
+        layer_launch.plan(DEVICE, "k", forward, [x, w])
     with pytest.raises(ValueError, match="fewer than the 5 that one filter covers"):
-        conv_cuda.forward(AbstractConv2d(), conv_gpu, *on_device(x, np.zeros((2, 3, 5, 5))))
-    top = np.zeros((1, 2, 3, 3))  # valid 3x3 on 4x4 gives 2x2
+        layer_launch.plan(DEVICE, "k", forward, [x, DEVICE.place(np.zeros((2, 3, 5, 5)))])
+    top = DEVICE.place(np.zeros((1, 2, 3, 3)))  # valid 3x3 on 4x4 gives 2x2
     with pytest.raises(ValueError, match=r"the output gradient has shape \(1, 2, 3, 3\)"):
-        conv_cuda.grad_inputs(AbstractConv2d_gradInputs(), conv_gpu,
-                              *on_device(np.zeros((2, 3, 3, 3)), top, np.array([4, 4])))
+        layer_launch.plan(DEVICE, "k", conv_kernel(AbstractConv2d_gradInputs),
+                          [DEVICE.place(np.zeros((2, 3, 3, 3))), top,
+                           DEVICE.place(np.array([4, 4]))])
+    declared = conv_kernel(AbstractConv2d, imshp=(1, 3, 5, 5))
+    with pytest.raises(ValueError, match="was declared"):
+        layer_launch.plan(DEVICE, "k", declared, [x, DEVICE.place(np.zeros((2, 3, 3, 3)))])
 
 
 # -- pool_2d ------------------------------------------------------------------------------
@@ -158,6 +224,8 @@ def test_conv2d_on_the_device_refuses_shapes_that_do_not_fit(conv_gpu):
 def max_pool_grad_reference(x, pooled, gz, ws, stride, pad):
     """Each window's gradient on its first largest pixel (row by row), inside the image."""
     grad = np.zeros_like(x, dtype=np.float64)
+    if pooled.size == 0:  # no window at all: no gradient
+        return grad
     flat, g_flat = x.reshape(-1, *x.shape[-2:]), grad.reshape(-1, *x.shape[-2:])
     p_flat, gz_flat = pooled.reshape(-1, *pooled.shape[-2:]), gz.reshape(-1, *gz.shape[-2:])
     for m, i, j in np.ndindex(*p_flat.shape):
@@ -189,123 +257,162 @@ POOL_GEOMETRIES = [
 ]
 
 
+def run_pool(module, x, params, dtype="float64", gz=None):
+    """Pooled x, and its gradient for `gz` (default: a fixed ramp)."""
+    op = Pool(*params)
+    (pooled,) = run(module, pool_kernel(op, dtype), x)
+    if gz is None:
+        gz = np.linspace(-1, 1, pooled.size).reshape(pooled.shape).astype(dtype)
+    if op.mode == "max":
+        grad_op, inputs = MaxPoolGrad(*params), (x, pooled, gz)
+    else:
+        grad_op, inputs = AveragePoolGrad(*params), (x, gz)
+    (grad,) = run(module, pool_kernel(grad_op, dtype), *inputs)
+    return pooled, grad, gz
+
+
 @pytest.mark.parametrize("geometry", POOL_GEOMETRIES, ids=str)
 @pytest.mark.parametrize("mode", MODES)
-def test_pool_kernels_match_the_plain_loops(pool_gpu, geometry, mode):
+def test_pool_kernels_match_the_plain_loops(module, geometry, mode):
     shape, ws, stride, pad, ignore_border = geometry
     rng = np.random.default_rng(len(mode) + sum(shape))
     x = rng.integers(-3, 4, size=shape).astype("float64")  # ties: the first max takes all
     params = (ws, ignore_border, stride, pad, mode)
-    pooled = DEVICE.to_host(pool_cuda.run(Pool(*params), pool_gpu, on_device(x)))
     expected = pool_reference(x, ws, ignore_border, stride, pad, mode)
+    pooled, grad, gz = run_pool(module, x, params, gz=rng.normal(size=expected.shape))
     np.testing.assert_allclose(pooled, expected, rtol=1e-14)
-    gz = rng.normal(size=expected.shape)
     if mode == "max":
-        grad = pool_cuda.run(MaxPoolGrad(*params), pool_gpu, on_device(x, pooled, gz))
         reference = max_pool_grad_reference(x, expected, gz, ws, stride, pad)
     else:
-        grad = pool_cuda.run(AveragePoolGrad(*params), pool_gpu, on_device(x, gz))
-        reference = average_pool_grad_reference(x, gz, (ws, ignore_border, stride, pad, mode))
-    np.testing.assert_allclose(DEVICE.to_host(grad), reference, rtol=1e-12, atol=1e-13)
+        reference = average_pool_grad_reference(x, gz, params)
+    np.testing.assert_allclose(grad, reference, rtol=1e-12, atol=1e-13)
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_pool_kernels_in_float32_agree_with_the_cpu_ops(pool_gpu, mode):
+def test_pool_kernels_in_float32_agree_with_the_cpu_ops(module, mode):
     rng = np.random.default_rng(3)
     x = np.asfortranarray(rng.normal(size=(2, 3, 7, 5)).astype("float32"))
-    op = Pool((2, 3), True, (2, 2), (1, 1), mode)
-    pooled = DEVICE.to_host(pool_cuda.run(op, pool_gpu, on_device(x)))
-    np.testing.assert_allclose(pooled, op.compute(x), **close("float32"))
-    gz = rng.normal(size=pooled.shape).astype("float32")
-    if mode == "max":
-        grad_op, inputs = MaxPoolGrad(*op.params()), (x, pooled, gz)
-    else:
-        grad_op, inputs = AveragePoolGrad(*op.params()), (x, gz)
-    grad = DEVICE.to_host(pool_cuda.run(grad_op, pool_gpu, on_device(*inputs)))
+    params = ((2, 3), True, (2, 2), (1, 1), mode)
+    pooled, grad, gz = run_pool(module, x, params, "float32")
+    np.testing.assert_allclose(pooled, Pool(*params).compute(x), **close("float32"))
+    grad_op = MaxPoolGrad(*params) if mode == "max" else AveragePoolGrad(*params)
+    inputs = (x, pooled, gz) if mode == "max" else (x, gz)
     assert grad.dtype == np.float32
     np.testing.assert_allclose(grad, grad_op.compute(*inputs), **close("float32"))
 
 
-@settings(max_examples=12, deadline=None)
-@given(st.sampled_from(MODES), st.integers(1, 2), st.integers(2, 7), st.integers(2, 7),
-       st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
-       st.booleans(), st.booleans())
-def test_pool_kernels_on_generated_windows(mode, m, h, w, ws0, ws1, st0, st1, ignore_border,
-                                           padded):
-    gpu = OpKernels(DEVICE, pool_cuda.SOURCE)  # compiled once per process: cheap
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from(MODES), st.integers(1, 2), st.sampled_from([1, 3]), st.integers(1, 7),
+       st.integers(1, 7), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
+       st.integers(1, 3), st.booleans(), st.booleans())
+def test_pool_kernels_on_generated_windows(module, mode, batch, channels, h, w, ws0, ws1, st0,
+                                           st1, ignore_border, padded):
     pad = (ws0 // 2, ws1 // 2) if padded and ignore_border else (0, 0)
-    op = Pool((ws0, ws1), ignore_border, (st0, st1), pad, mode)
-    x = np.random.default_rng(h * 10 + w).integers(-2, 3, size=(m, h, w)).astype("float64")
-    expected = pool_reference(x, op.ws, ignore_border, op.stride, pad, mode)
-    pooled = DEVICE.to_host(pool_cuda.run(op, gpu, on_device(x)))
-    np.testing.assert_allclose(pooled, expected, rtol=1e-14)
-    gz = np.linspace(-1, 1, pooled.size).reshape(pooled.shape)
+    params = ((ws0, ws1), ignore_border, (st0, st1), pad, mode)
+    x = np.random.default_rng(h * 10 + w).integers(-2, 3, size=(batch, channels, h, w))
+    x = x.astype("float64")
+    pooled, grad, gz = run_pool(module, x, params)
+    np.testing.assert_allclose(pooled, pool_reference(x, *params), rtol=1e-14)
     if mode == "max":
-        grad_op, inputs = MaxPoolGrad(*op.params()), (x, pooled, gz)
+        reference = max_pool_grad_reference(x, pooled, gz, (ws0, ws1), (st0, st1), pad)
     else:
-        grad_op, inputs = AveragePoolGrad(*op.params()), (x, gz)
-    grad = DEVICE.to_host(pool_cuda.run(grad_op, gpu, on_device(*inputs)))
-    np.testing.assert_allclose(grad, grad_op.compute(*inputs), rtol=1e-12, atol=1e-14)
+        reference = average_pool_grad_reference(x, gz, params)
+    np.testing.assert_allclose(grad, reference, rtol=1e-12, atol=1e-14)
 
 
-def test_pool_kernels_refuse_a_gradient_of_the_wrong_shape(pool_gpu):
-    x = np.zeros((1, 1, 4, 4))
-    op = AveragePoolGrad((2, 2), True, None, (0, 0), "sum")
-    with pytest.raises(ValueError, match=r"the output gradient has shape \(1, 1, 3, 3\)"):
-        pool_cuda.run(op, pool_gpu, on_device(x, np.zeros((1, 1, 3, 3))))
+def test_pool_kernels_refuse_a_gradient_of_the_wrong_shape():
+    kernel = pool_kernel(AveragePoolGrad((2, 2), True, None, (0, 0), "sum"))
+    with pytest.raises(ValueError, match=r"shape \(1, 1, 3, 3\), pooling \(1, 1, 4, 4\)"):
+        layer_launch.plan(DEVICE, "k", kernel, [DEVICE.place(np.zeros((1, 1, 4, 4))),
+                                                DEVICE.place(np.zeros((1, 1, 3, 3)))])
 
 
 # -- the Philox generator -----------------------------------------------------------------
 
+def draw(module, dtype, shape, state):
+    kernel = philox_kernel(dtype, len(shape))
+    next_state, sample = run(module, kernel, state, np.array(shape))
+    return next_state, sample
+
+
+def cpu_draw(dtype, shape, key, call):
+    n = int(np.prod(shape))
+    words = random_words((key & 0xFFFFFFFF, key >> 32), call,
+                         n * (1 if dtype == "float32" else 2))
+    return uniform_from_words(words, dtype).reshape(shape)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", [(0,), (1,), (7,), (3, 5), (2, 3, 17)])
-def test_philox_kernel_draws_the_cpus_numbers_bit_for_bit(dtype, shape):
-    gpu = OpKernels(DEVICE, philox_cuda.SOURCE)
+def test_philox_kernel_draws_the_cpus_numbers_bit_for_bit(module, dtype, shape):
     key, call = 0x9ABCDEF012345678, (7 << 32) | 5  # both words of each in use
-    state = np.array([key, call], dtype=np.uint64)
-    next_state, sample = philox_cuda.draw(PhiloxUniform(dtype, len(shape)), gpu,
-                                          *on_device(state, np.array(shape)))
-    n = int(np.prod(shape))
-    words = random_words((key & 0xFFFFFFFF, key >> 32), call, n * (1 if dtype == "float32"
-                                                                   else 2))
-    expected = uniform_from_words(words, dtype).reshape(shape)
-    sample = DEVICE.to_host(sample)
+    next_state, sample = draw(module, dtype, shape, np.array([key, call], dtype=np.uint64))
+    expected = cpu_draw(dtype, shape, key, call)
     assert sample.dtype == expected.dtype and sample.shape == shape
     assert sample.tobytes() == expected.tobytes()
-    np.testing.assert_array_equal(DEVICE.to_host(next_state), [key, call + 1])
+    np.testing.assert_array_equal(next_state, [key, call + 1])
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from(["float32", "float64"]), st.integers(0, 2 ** 64 - 1),
+       st.integers(0, 2 ** 40), st.integers(0, 1100))
+def test_philox_kernel_on_generated_seeds_and_sizes(module, dtype, key, call, n):
+    _, sample = draw(module, dtype, (n,), np.array([key, call], dtype=np.uint64))
+    assert sample.tobytes() == cpu_draw(dtype, (n,), key, call).tobytes()
 
 
 def test_philox_kernel_refuses_a_bad_size():
-    gpu = OpKernels(DEVICE, philox_cuda.SOURCE)
-    state = np.array([1, 0], dtype=np.uint64)
+    state = DEVICE.place(np.array([1, 0], dtype=np.uint64))
     with pytest.raises(ValueError, match=r"size \[2, -1\] is not a shape of 2 dimensions"):
-        philox_cuda.draw(PhiloxUniform("float32", 2), gpu, *on_device(state, np.array([2, -1])))
+        layer_launch.plan(DEVICE, "k", philox_kernel("float32", 2),
+                          [state, DEVICE.place(np.array([2, -1]))])
+
+
+def test_the_rounds_are_printed_from_the_generators_numbers():
+    """The description carries philox.py's constants; change one and the text follows."""
+    kernel = philox_kernel("float32", 1)
+    printer = CudaPrinter()
+    printer.functions("k", kernel)
+    (rounds,) = printer.helpers.values()
+    assert "round < 10" in rounds and "0xd2511f53u" in rounds and "0x9e3779b9u" in rounds
+    other = PhiloxKernel("float32", 1, (0x1234, 0xCD9E8D57), kernel.key_steps, 7, kernel.bits)
+    printer = CudaPrinter()
+    printer.functions("k", other)
+    (rounds,) = printer.helpers.values()
+    assert "round < 7" in rounds and "0x00001234u" in rounds
 
 
 # -- the text itself ----------------------------------------------------------------------
 
-def test_kernel_heads_are_read_back_from_the_text():
-    kernels = {f.name: f for f in functions(conv_cuda.SOURCE)}
-    assert set(kernels) == {f"{k}_{t}" for k, t in itertools.product(
-        ("im2col", "col2im", "gemm", "swap01"), ("float", "double"))}
-    assert kernels["gemm_float"].barriers and not kernels["im2col_float"].barriers
-    assert kernels["gemm_double"].params[-1] == ("double *", "c")
-    assert kernels["im2col_float"].params[0] == ("long", "total")
-    with pytest.raises(ValueError, match="has no"):
-        functions("int main() {}")
+def test_the_layers_are_chapter_6s_kernels(module):
+    """conv2d's product is T.dot's tiled kernel and its copy an elementwise kernel: the
+    same text the printer gives those descriptions."""
+    conv = conv_kernel(AbstractConv2d)
+    parts = conv.parts()
+    printer = CudaPrinter()
+    dot = printer.functions("k_product", parts["product"])
+    assert [f.text for f in printer.functions("k", conv) if f.name == "k_product"] == \
+        [f.text for f in dot]
+    names = [f.name for f in printer.functions("k", conv)]
+    assert names == ["k_patches", "k_product", "k_copy_c", "k_copy_s"]
+    synchronizing = {f.name for f in module.functions if f.barriers}
+    assert synchronizing == {f"{NAMES[_text_key(k)]}_product" for k in KERNELS
+                             if isinstance(k, ConvKernel)}
 
 
-def test_the_kernels_compile_with_nvcc():
+def test_the_kernels_compile_with_nvcc(module):
     problem = nvcc.nvcc_problem()
     if problem:
         pytest.skip(problem)
-    source = "\n".join([conv_cuda.SOURCE, pool_cuda.SOURCE, philox_cuda.SOURCE])
-    facts = nvcc.compile_check(source)
+    facts = nvcc.compile_check(module.source)
+    product_32 = NAMES[("conv", "forward", "float32", True)] + "_product"
+    product_64 = NAMES[("conv", "forward", "float64", True)] + "_product"
     for arch in nvcc.ARCHS:
         # the tiled product: one barrier, two TILE x TILE tiles in shared memory
-        assert facts[("gemm_float", arch)].barriers == 1
-        assert facts[("gemm_float", arch)].shared_bytes == 2 * conv_cuda.TILE ** 2 * 4
-        assert facts[("gemm_double", arch)].shared_bytes == 2 * conv_cuda.TILE ** 2 * 8
-        for name in ("im2col_float", "col2im_double", "pool_float", "max_pool_grad_double",
-                     "average_pool_grad_float", "philox_uniform_float"):
-            assert facts[(name, arch)].barriers == 0 and facts[(name, arch)].shared_bytes == 0
+        assert facts[(product_32, arch)].barriers == 1
+        assert facts[(product_32, arch)].shared_bytes == 2 * TILE ** 2 * 4
+        assert facts[(product_64, arch)].shared_bytes == 2 * TILE ** 2 * 8
+        for f in module.functions:
+            if not f.barriers:  # windows, copies and draws: no barrier, no shared memory
+                assert facts[(f.name, arch)].barriers == 0
+                assert facts[(f.name, arch)].shared_bytes == 0
