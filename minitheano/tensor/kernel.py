@@ -8,7 +8,11 @@ with their dtypes and broadcastable patterns), a reduction a `ReduceKernel`
 (a scalar op folded over some axes), softmax a `SoftmaxKernel`, a matrix
 product a `DotKernel` (with an update, `GemmKernel`); a DimShuffle a
 `ViewKernel` and Shape_i a `ShapeKernel`, which only a device needs (on the
-host they are numpy's views and shapes).  Renderers turn these into text:
+host they are numpy's views and shapes).  Chapter 8's layers describe
+themselves too: conv2d a `ConvKernel` (im2col as a `PatchesKernel`, a
+`DotKernel` and an elementwise copy), pool_2d a `PoolKernel`, the random
+streams a `PhiloxKernel`; only the CUDA printer has text for those (on the
+CPU their ops call their own C).  Renderers turn these into text:
 `link/c/loops.py` into C loops for the CPU, `link/cuda/printer.py` into CUDA
 kernels.  Both render the *same* descriptions through one description of the
 loop (link/loop.py) and the same scalar code (link/c/cprinter.py); they

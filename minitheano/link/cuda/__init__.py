@@ -9,5 +9,7 @@
     transfer.py       GpuFromHost / HostFromGpu in the graph, inserted and merged
     sharedvar.py      shared variables kept in device memory
     thunk.py          the CUDA linker: one module per function, a thunk per node
-    op_kernels.py     ops that bring their own CUDA (chapter 8's conv, pool, Philox)
+    windows.py        chapter 8's windows over images (im2col, col2im, pooling), printed
+    counter_rng.py    chapter 8's Philox draws, printed from the generator's numbers
+    layer_launch.py   the launches of chapter 8's conv2d, pool_2d and Philox draws
 """

@@ -6,6 +6,9 @@ That decision is made here, in Python, once per call, and it is the same
 whoever runs the kernel (the CPU emulator or a real GPU through PyCUDA), so
 the emulator runs exactly the grid the GPU would.
 
+Chapter 8's layers, several launches each, are planned by layer_launch.py
+from the same pieces.
+
 The arrays are "device arrays" of a `Device` (link/cuda/device.py): objects
 with a shape, a dtype, strides in bytes and an address.  For the emulator
 they are numpy arrays; for PyCUDA, GPUArrays.

@@ -10,7 +10,10 @@ table -- the function head (`extern "C" __global__ void`), the element index
 the helper qualifier (`__device__`), how a reduction combines (each thread
 its share, then a shared-memory tree with `__syncthreads`, then warp
 shuffles) -- and the kernels only a GPU needs written its own way (the
-tiled matrix product).
+tiled matrix product).  Chapter 8's layers are printed by the same printer
+with the same pieces: conv2d is im2col (windows.py), this tiled product and
+an elementwise copy; pooling a window fold (windows.py); the Philox draws
+rounds printed from the generator's numbers (counter_rng.py).
 
 Every kernel takes plain scalars and pointers (no structs), so the same
 argument list serves `cuLaunchKernel` (PyCUDA) and the CPU emulator.  The

@@ -65,11 +65,11 @@ def window_taps(window: tuple[str, str], taps: tuple[str, str], pixel: tuple[str
     more = f" && {while_}" if while_ else ""
     inner = _block(f"for (long {b} = 0; {b} < {kw}{more}; {b}++)",
                    [f"const long {z} = {j} * {sw} + {b} * {dw} - {pw};",
-                    f"if ({z} < 0 || {z} >= {w}) continue;  /* padding: never read */"]
-                   + body)
+                    f"if ({z} < 0 || {z} >= {w}) continue;"] + body)
     return _block(f"for (long {a} = 0; {a} < {kh}{more}; {a}++)",
                   [f"const long {y} = {i} * {sh} + {a} * {dh} - {ph};",
-                   f"if ({y} < 0 || {y} >= {h}) continue;"] + inner)
+                   f"if ({y} < 0 || {y} >= {h}) continue;  /* padding: never read */"]
+                  + inner)
 
 
 def windows_covering(pixel: tuple[str, str], body: list[str]) -> list[str]:
@@ -157,7 +157,7 @@ def pool(printer: CudaPrinter, name: str, k: PoolKernel) -> CudaFunction:
         return _pool_grad(printer, name, k)
     t = printer.ctype(k.dtype)
     op = "maximum" if k.mode == "max" else "add"
-    fold = [f"v = {printer.fold(op, 'v', 'image[y * W + z]', k.dtype)};"]
+    fold = [f"const {t} p = image[y * W + z];", f"v = {printer.fold(op, 'v', 'p', k.dtype)};"]
     window = coordinates("e", [("m", "N"), ("i", "OH"), ("j", "OW")])
     window += [f"const {t} *image = x + m * H * W;",
                f"{t} v = {printer.start_value(op, k.dtype)};",
