@@ -54,7 +54,7 @@ def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
         planned = _philox(device, name, kernel, inputs)
     else:
         return launch.plan(device, name, kernel, inputs)
-    planned.inputs = list(inputs)
+    planned.inputs = [*inputs, *planned.inputs]  # with the copies the launches read
     return planned
 
 
@@ -116,6 +116,7 @@ class _Conv:
     def patches(self, images: Any) -> Any:
         """im2col: the (p, q) matrix of the images' windows."""
         cols = self.scratch_array((self.p, self.q))
+        self.scratch.append(images)  # perhaps a C-ordered copy: alive until it is read
         self.launches += _grid_stride(f"{self.name}_patches", self.p * self.q, [
             *self.geometry(), self.device.address(images), self.device.address(cols)])
         return cols
@@ -219,7 +220,7 @@ def _pool(device: Any, name: str, k: PoolKernel, inputs: list[Any]) -> Plan:
     read = inputs if not k.grad or k.mode == "max" else inputs[-1:]
     total = int(np.prod(out.shape))
     args = [*map(int, geometry), *[device.address(v) for v in read], device.address(out)]
-    return Plan(_grid_stride(name, total, args), [out])
+    return Plan(_grid_stride(name, total, args), [out], inputs=inputs)
 
 
 # -- the Philox draws ------------------------------------------------------------------
@@ -234,5 +235,5 @@ def _philox(device: Any, name: str, k: PhiloxKernel, inputs: list[Any]) -> Plan:
     n = int(np.prod(shape))
     threads = max(-(-n // VALUES_PER_BLOCK[k.dtype]), 1)
     args = [device.address(state), device.address(next_state), device.address(out)]
-    return Plan(_grid_stride(name, n, args, threads), [next_state, out])
+    return Plan(_grid_stride(name, n, args, threads), [next_state, out], inputs=[state])
 
