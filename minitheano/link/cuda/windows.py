@@ -77,13 +77,14 @@ def windows_covering(pixel: tuple[str, str], body: list[str]) -> list[str]:
     i*SH + a*DH - PH == y, so for each tap a, the window i = (y + PH - a*DH) / SH
     when that is a whole number of strides and a window that exists."""
     loops = body
-    for (taps, pad, stride, dilation, _, count), p, t, o in reversed(
+    # The column axis innermost: built first, then wrapped in the row axis's loop.
+    for (taps, pad, stride, dilation, _, count), coordinate, tap, window in reversed(
             list(zip(_AXES, pixel, ("a", "b"), ("i", "j")))):
-        start = f"{o}_at"  # = o * stride
-        loops = _block(f"for (long {t} = 0; {t} < {taps}; {t}++)", [
-            f"const long {start} = {p} + {pad} - {t} * {dilation};",
+        start = f"{window}_at"  # where window `window` starts: window * stride
+        loops = _block(f"for (long {tap} = 0; {tap} < {taps}; {tap}++)", [
+            f"const long {start} = {coordinate} + {pad} - {tap} * {dilation};",
             f"if ({start} < 0 || {start} % {stride} || {start} / {stride} >= {count}) continue;",
-            f"const long {o} = {start} / {stride};"] + loops)
+            f"const long {window} = {start} / {stride};"] + loops)
     return loops
 
 
