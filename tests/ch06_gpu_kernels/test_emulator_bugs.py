@@ -128,3 +128,21 @@ def test_host_values_and_other_devices_arrays_are_refused():
     other = EmulatedDevice()
     with pytest.raises(ValueError, match="do not move between contexts"):
         DEVICE.run(module, plan(DEVICE, "k0", kernel, [other.to_device(X)]))
+
+
+def test_a_copy_a_launch_reads_lives_as_long_as_the_plan():
+    """A softmax over a 3-d array whose leading axes cannot be walked with one
+    stride reads a contiguous copy made while planning.  The launch holds only
+    the copy's address: the plan must hold the copy itself, or the memory may
+    be freed (and reused) before the launch runs."""
+    x = T.tensor3("x")
+    kernel, source, functions = printed(T.nnet.softmax(x).owner)
+    value = np.random.default_rng(1).standard_normal((3, 4, 5)).transpose(1, 0, 2)
+    p = plan(DEVICE, "k0", kernel, [DEVICE.place(value)])
+    held = {DEVICE.address(a) for a in [*p.inputs, *p.outputs, *p.scratch]}
+    for launch in p.launches:
+        pointers = [a for a in launch.args if isinstance(a, int) and a > 2**20]
+        assert pointers and set(pointers) <= held, (pointers, held)
+    got = run(kernel, source, functions, value)
+    e = np.exp(value - value.max(axis=-1, keepdims=True))
+    np.testing.assert_allclose(got, e / e.sum(axis=-1, keepdims=True), rtol=1e-12)

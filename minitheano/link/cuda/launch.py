@@ -135,7 +135,7 @@ def merge_dimensions(shape: list[int],
 def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
     """The launches computing `kernel` (printed under `name`) on device arrays `inputs`."""
     planned = _plan(device, name, kernel, inputs)
-    planned.inputs = list(inputs)
+    planned.inputs = [*inputs, *planned.inputs]  # with any copy the launches read
     return planned
 
 
@@ -255,7 +255,7 @@ def _softmax(device: Any, name: str, k: SoftmaxKernel, x: Any) -> Plan:
         return Plan([], [out])
     launch = Launch(name, (min(rows, MAX_GRID), 1), (reduction_block(m), 1),
                     (rows, m, xr, xc, device.address(x), device.address(out)))
-    return Plan([launch], [out])
+    return Plan([launch], [out], inputs=[x])  # x may be a copy: held while the launch runs
 
 
 def _crossentropy(device: Any, name: str, k: CrossentropyKernel, inputs: list[Any]) -> Plan:
