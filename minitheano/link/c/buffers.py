@@ -5,8 +5,9 @@ link/c/blas_thunks.py).  Allocating is cheap for small arrays, but not for large
 ones: glibc's malloc gives a block of more than 128 KB fresh pages from the kernel
 and hands them back when it is freed, so every first write to each 4 KB page of it
 is a page fault.  A training step that allocates two 512 KB intermediates per call
-takes 256 page faults per call for them, about 5% of its time (bench/README.md,
-"Issue 17, third round").
+takes 224 page faults per call for them, which cost from nothing to nearly half of
+its time, depending on what the process allocated and freed before (glibc raises its
+threshold after freeing a large block; bench/README.md, "Issue 17, third round").
 
 So a thunk may *keep* the array it wrote and write into it again at the next call,
 when nobody else holds it (its reference count says so: the function never
