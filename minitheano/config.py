@@ -56,6 +56,16 @@ def _string(value: Any) -> str:
     return value
 
 
+def _megabytes(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number >= 0:  # (also refuses NaN)
+        raise ValueError(f"must be a number of megabytes >= 0; got {value!r}")
+    return number
+
+
 def _device(value: Any) -> str:
     # Theano's names for a GPU ('cuda0', 'gpu1') all mean the one GPU of chapter 6,
     # so they are stored as 'cuda': code that asks `config.device == "cuda"` sees them.
@@ -139,6 +149,10 @@ FLAGS = [
          "where compiled C modules are cached (default: under base_compiledir)", derived=True),
     Flag("allow_gc", _constant(True), _boolean,
          "free intermediate results as soon as they are no longer needed"),
+    Flag("reuse_buffers_mb", _constant(64.0), _megabytes,
+         "with allow_gc, a function's C kernels still keep up to this many megabytes of "
+         "the arrays they wrote, to write into again at the next call (link/c/buffers.py); "
+         "0: fresh arrays every call, as Theano"),
     Flag("optimizer_verbose", _constant(False), _boolean,
          "print every rewrite as it is applied"),
     Flag("profile", _constant(False), _boolean,

@@ -55,7 +55,7 @@ class Op:
                       output_cells: list[list]) -> Callable[[], None]:
         """A function of no arguments that runs this node on the VM's storage cells.
 
-        Ops with a faster way to run (Elemwise) override this; the default calls
+        Ops with a faster way to run (Elemwise, DimShuffle) override this; the default calls
         `perform` with the current contents of the input cells.
         """
         # --8<-- [start:ex-ch02-thunk]

@@ -40,12 +40,16 @@ def link_graph(fgraph: FunctionGraph, linker: str, given: dict[Variable, list],
     order = fgraph.toposort()
     thunks = [py_thunk(node, storage) for node in order]
     if linker in ("c", "cuda"):
+        from minitheano.link.c.buffers import function_budget
         from minitheano.link.c.thunk import c_thunks
 
         # A node may keep its output arrays for the next call if they are
-        # function outputs, or if intermediate results are not freed anyway.
+        # function outputs, or if intermediate results are not freed anyway;
+        # otherwise up to the function's budget (link/c/buffers.py).
+        budget = function_budget()
+
         def reuse(node):
-            return not allow_gc or any(v in keep for v in node.outputs)
+            return not allow_gc or any(v in keep for v in node.outputs) or budget
 
         host = [i for i, n in enumerate(order) if "Gpu" not in type(n.op).__name__]
         compiled = c_thunks([order[i] for i in host], storage, reuse)

@@ -30,6 +30,7 @@ import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache, library
+from minitheano.link.c.buffers import BufferBudget, keeper
 from minitheano.link.c.loops import RUNTIME
 from minitheano.link.kernel import describe
 from minitheano.link.py.vm import py_thunk
@@ -59,7 +60,7 @@ def blas_library() -> library.Library | None:
 
 
 def blas_thunks(order: Sequence[Apply], storage: dict[Variable, list],
-                reuse: Callable[[Apply], bool]) -> list[Thunk | None]:
+                reuse: Callable[[Apply], bool | BufferBudget]) -> list[Thunk | None]:
     """A BLAS thunk for each matrix-matrix Dot or Gemm node of `order`, None for the rest."""
     thunks: list[Thunk | None] = [None] * len(order)
     lib = None
@@ -78,13 +79,15 @@ def blas_thunks(order: Sequence[Apply], storage: dict[Variable, list],
 
 
 
-def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: bool) -> Thunk:
+def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
+              reuse: bool | BufferBudget) -> Thunk:
     """out = x . y by mt_dot into a matrix the thunk keeps; Python when C refuses."""
     (x_cell, y_cell), cell = [storage[v] for v in node.inputs], storage[node.outputs[0]]
     dtype = node.outputs[0].type.numpy_dtype
     python = py_thunk(node, storage)
     bufs: list[np.ndarray | None] = [None]
     free, getrefcount, empty = library.FREE_REFCOUNT, sys.getrefcount, np.empty
+    keep = keeper(reuse)
 
     def thunk() -> None:
         x, y = x_cell[0], y_cell[0]
@@ -96,8 +99,7 @@ def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: b
         out = bufs[0]
         if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
             out = empty(shape, dtype)
-            if reuse:
-                bufs[0] = out
+            keep(bufs, 0, out)
         if fn(x, y, out):
             python()
             return
@@ -105,7 +107,8 @@ def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: b
     return thunk
 
 
-def gemm_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: bool) -> Thunk:
+def gemm_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
+               reuse: bool | BufferBudget) -> Thunk:
     """out = b*z + a*(x . y) by mt_gemm: into Z itself for Gemm{inplace}, else into a
     matrix the thunk keeps (Z is copied there first, never written)."""
     z_cell, a_cell, x_cell, y_cell, b_cell = [storage[v] for v in node.inputs]
@@ -115,6 +118,7 @@ def gemm_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: 
     python = py_thunk(node, storage)
     bufs: list[np.ndarray | None] = [None]
     free, getrefcount, empty = library.FREE_REFCOUNT, sys.getrefcount, np.empty
+    keep = keeper(reuse)
 
     def thunk() -> None:
         z = z_cell[0]
@@ -128,8 +132,7 @@ def gemm_thunk(node: Apply, fn: Callable, storage: dict[Variable, list], reuse: 
                     python()
                     return
                 out = empty(shape, dtype)
-                if reuse:
-                    bufs[0] = out
+                keep(bufs, 0, out)
         if fn(z, a_cell[0], x_cell[0], y_cell[0], b_cell[0], out):
             python()
             return

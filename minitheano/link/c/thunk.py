@@ -31,6 +31,7 @@ import numpy as np
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache
 from minitheano.link.c.blas_thunks import blas_thunks
+from minitheano.link.c.buffers import BufferBudget, keeper
 from minitheano.link.c.library import (
     FREE_REFCOUNT,
     kernel_functions,
@@ -90,10 +91,10 @@ def compile_nodes(order: Sequence[Apply]) -> list[tuple[Kernel, Callable] | None
 
 
 def c_thunks(order: Sequence[Apply], storage: dict[Variable, list],
-             reuse: Callable[[Apply], bool]) -> list[Thunk | None] | None:
+             reuse: Callable[[Apply], bool | BufferBudget]) -> list[Thunk | None] | None:
     """A C thunk for each node of `order` that has a kernel (None for the others),
     or None when there is no C at all here.  `reuse(node)`: may the node keep
-    its output arrays for the next call?"""
+    its output arrays for the next call (always, never, or within a budget)?"""
     compiled = compile_nodes(order)
     if compiled is None:
         return None
@@ -107,7 +108,7 @@ def c_thunks(order: Sequence[Apply], storage: dict[Variable, list],
 
 
 def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
-               out_cells: list[list], reuse: bool) -> Thunk:
+               out_cells: list[list], reuse: bool | BufferBudget) -> Thunk:
     """A thunk calling kernel function `fn` on the node's cells.
 
     The common cases (one output, one or two inputs, not in place) get a
@@ -121,6 +122,7 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
     inplace = dict(kernel.inplace) if isinstance(kernel, ElemwiseKernel) else {}
     bufs: list[Any] = [None] * len(out_cells)
     free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
+    keep = keeper(reuse)
 
     def slow(args: Sequence[Any]) -> list[Any]:
         return call_carefully(node, kernel, fn, list(args), shapes_of, dtypes, inplace)
@@ -135,8 +137,7 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
             out = bufs[0]
             if out is None or getrefcount(out) != free + (cell[0] is out):
                 out = empty((), dtype)
-                if reuse:
-                    bufs[0] = out
+                keep(bufs, 0, out)
             a, b = a_cell[0], b_cell[0]
             if fn(a, b, out):
                 out = slow((a, b))[0]
@@ -157,8 +158,7 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
             # Reuse the last output array unless someone else holds it.
             if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
                 out = empty(shape, dtype) if shape is not None else None
-                if reuse:
-                    bufs[0] = out
+                keep(bufs, 0, out)
             if out is None or fn(a, b, out):
                 out = slow((a, b))[0]
             cell[0] = out
@@ -189,8 +189,7 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
             out = bufs[0]
             if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
                 out = empty(shape, dtype) if shape is not None else None
-                if reuse:
-                    bufs[0] = out
+                keep(bufs, 0, out)
             if out is None or fn(a, out):
                 out = slow((a,))[0]
             cell[0] = out
@@ -212,8 +211,7 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
                 if (out is None or out.shape != shape
                         or getrefcount(out) != free + (cell[0] is out)):
                     out = empty(shape, dtype)
-                    if reuse:
-                        bufs[k] = out
+                    keep(bufs, k, out)
                 outs.append(out)
             if fn(*args, *outs):
                 outs = slow(args)
