@@ -113,6 +113,7 @@ class ScanProgram(Program):
     def bind(self, call: Call) -> bool:
         """Point the program at this call's arrays, if they are laid out as the ones
         it was written for (shapes, strides, dtypes); False if not."""
+        call.rebound = []  # (what a bind that failed made is not ours)
         values: list[Any] = []
         for source in self.sources:
             values.append(None if source is None else source(call, values))
