@@ -44,9 +44,10 @@ from minitheano.tensor.reduction import CAReduce
 # Kernels whose output shapes follow from their inputs' shapes alone (an axis is a
 # property of the op, never a value).
 SHAPES_FROM_SHAPES = (Elemwise, CAReduce)
-# Programs a loop keeps for later calls: a while loop's buffers start small and double,
-# each size with its program; a few sizes cover the calls of a typical loop.
-KEPT_PROGRAMS = 4
+# Programs a loop keeps for later calls, the last used first: a while loop's buffers
+# start with room for 64 steps and double, each size with its program (8 sizes: up to
+# 16,384 steps without writing a program again).
+KEPT_PROGRAMS = 8
 
 
 def make_loop(op: Scan, node: Apply) -> ScanLoop:
@@ -133,9 +134,10 @@ class CompiledScanLoop(ScanLoop):
 
     def _bound(self, call: Call) -> ScanProgram | None:
         """A program of this loop, pointed at this call's arrays; None if none fits."""
-        for program in self.programs:
+        for k, program in enumerate(self.programs):
             if program.bind(call):
                 self.program = program
+                self.programs.insert(0, self.programs.pop(k))  # the next call tries it first
                 return program
         return None
 

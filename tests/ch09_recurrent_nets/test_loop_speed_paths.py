@@ -169,4 +169,4 @@ def test_a_while_loop_runs_step_zero_in_c_and_keeps_a_program_per_buffer_size():
         assert len(compiled(*values)[0]) == stop
         in_c.append(op.loop.first_steps_in_c - before)
     assert in_c == [1, 2, 2, 2, 2, 2]  # (two calls each; the very first step 0 in Python)
-    assert len(op.loop.programs) == 3  # 64, 128 and 192 rows
+    assert len(op.loop.programs) == 3  # for 64, 128 and 256 rows
