@@ -136,10 +136,16 @@ class CompiledScanLoop(ScanLoop):
         """A program of this loop, pointed at this call's arrays; None if none fits."""
         for k, program in enumerate(self.programs):
             if program.bind(call):
+                if k:  # the next call tries it first; the others hold no arrays
+                    self._use_first(self.programs.pop(k))
                 self.program = program
-                self.programs.insert(0, self.programs.pop(k))  # the next call tries it first
                 return program
         return None
+
+    def _use_first(self, program: ScanProgram) -> None:
+        for other in self.programs:
+            other.release()
+        self.programs = [program, *self.programs[:KEPT_PROGRAMS - 1]]
 
     def _program(self, call: Call) -> ScanProgram | None:
         """The last program, pointed at this call's arrays if they are laid out as
@@ -152,5 +158,5 @@ class CompiledScanLoop(ScanLoop):
         except NotImplementedError as e:  # a piece of it is an exercise left blank
             self.program, self.fallback = None, str(e)
         if self.program is not None:
-            self.programs = [self.program, *self.programs[:KEPT_PROGRAMS - 1]]
+            self._use_first(self.program)
         return self.program

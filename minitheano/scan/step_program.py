@@ -129,6 +129,12 @@ class ScanProgram(Program):
         self.rebound = call.rebound
         return True
 
+    def release(self) -> None:
+        """Let go of the last call's arrays (a program kept for later calls must not
+        keep their buffers alive); `bind` points it at a call's arrays again."""
+        self.keep[:] = self.keep[-1:]  # (the machine's own headers stay)
+        self.rebound = []
+
     def listing(self) -> str:
         """The instructions of one step, in words."""
         return "\n".join(f"{k:2d}  {note}" for k, note in enumerate(self.notes))

@@ -170,3 +170,5 @@ def test_a_while_loop_runs_step_zero_in_c_and_keeps_a_program_per_buffer_size():
         in_c.append(op.loop.first_steps_in_c - before)
     assert in_c == [1, 2, 2, 2, 2, 2]  # (two calls each; the very first step 0 in Python)
     assert len(op.loop.programs) == 3  # for 64, 128 and 256 rows
+    # Only the program used last holds a call's buffers (the others: their own headers).
+    assert [len(p.keep) == 1 for p in op.loop.programs] == [False, True, True]
