@@ -1,6 +1,7 @@
 """Rewrites of what a loop keeps: the last step only, sums of the steps (chapter 7).
 
-* `scan_keep_last`: when every use of an output is its last step (`h[-1]`), or a
+* `scan_keep_last`: when every use of an output is its last step (`h[-1]`), or its
+  value after the loop (join(0, h0[None], h)[-1]: h0 after no step), or a
   state is only fed back and read by nobody outside,
   the loop keeps a ring of the last few steps instead of the whole history:
   its memory no longer grows with the number of steps.
@@ -19,13 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 import minitheano.tensor as T
-from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.rewrite.engine import register
 from minitheano.rewrite.scan import ScanParts
 from minitheano.scan.grad_shared import STATES_LOOPS
-from minitheano.scan.op import Scan
+from minitheano.scan.op import FINAL, LAST, Scan
 from minitheano.tensor.elemwise import DimShuffle, Elemwise
+from minitheano.tensor.join import Join
 from minitheano.tensor.subtensor import Subtensor
 
 
@@ -52,11 +54,16 @@ def scan_keep_last(fgraph: FunctionGraph, node: Apply) -> dict | None:
             continue
         if not clients and j < len(parts.states):
             unread_states.append(j)
-            parts.keep_last[j] = True
+            parts.keep_last[j] = FINAL  # (never an error: after no step, nobody asks)
+            continue
+        finals = _final_readers(fgraph, node, j)
+        if finals is not None:  # the state's value after the loop (backpropagation's)
+            parts.keep_last[j] = FINAL
+            lasts.update((v, j) for v in finals)
             continue
         if not clients or not all(_is_last_step(c) for c in clients):
             continue
-        parts.keep_last[j] = True
+        parts.keep_last[j] = LAST
         for client, _ in clients:
             lasts[client.outputs[0]] = j
     if not lasts and not unread_states:
@@ -72,6 +79,39 @@ def scan_keep_last(fgraph: FunctionGraph, node: Apply) -> dict | None:
     for last, j in lasts.items():
         replacements[last] = new_node.outputs[j]
     return replacements
+
+
+def _final_readers(fgraph: FunctionGraph, node: Apply, j: int) -> list[Variable] | None:
+    """The variables that read the value of state j after the loop, written
+    join(0, init[None], out)[-1] (scan/grad.py's `final_value`: the initial value
+    if the loop ran no step), if nothing else reads the output; else None."""
+    op = node.op
+    if j >= op.n_states or op.state_taps[j] != (-1,):
+        return None
+    init, out = op.outer_groups(node.inputs).initial[j], node.outputs[j]
+    readers = []
+    for client, _ in fgraph.clients.get(out, []):
+        if client == "output" or not _is_initial_then(client, init, out):
+            return None
+        lasts = fgraph.clients.get(client.outputs[0], [])
+        if not lasts or not all(_is_last_step(c) for c in lasts):
+            return None
+        readers += [c.outputs[0] for c, _ in lasts]
+    return readers or None
+
+
+def _is_initial_then(node: Apply, init: Variable, out: Variable) -> bool:
+    """Is `node` join(0, init[None], out)?"""
+    if not isinstance(node.op, Join) or len(node.inputs) != 3:
+        return False
+    axis, first, rest = node.inputs
+    if not (isinstance(axis, Constant) and axis.data == 0 and rest is out):
+        return False
+    if isinstance(first, Constant) and isinstance(init, Constant):  # both folded
+        return first.data.shape == (1, *init.data.shape) and (first.data == init.data).all()
+    row = first.owner
+    return (row is not None and isinstance(row.op, DimShuffle)
+            and tuple(row.op.new_order) == ("x", *range(init.ndim)) and row.inputs[0] is init)
 
 
 # ---------------------------------------------------------------------------
@@ -104,6 +144,9 @@ def _final_uses(fgraph: FunctionGraph, node: Apply, parts: ScanParts, j: int) ->
         return None
     if parts.keep_last[j]:
         return [out]
+    finals = _final_readers(fgraph, node, j)
+    if finals is not None:
+        return finals
     if all(_is_last_step(c) for c in clients):
         return [c.outputs[0] for c, _ in clients]
     return None

@@ -15,10 +15,12 @@ hands the steps to one C loop (link/c/step_loop.c) instead:
    compiled), copy the new states into their rows;
 3. the C machine runs steps 1 .. n-1 of it, and hands back where it stopped.
 
-A later call whose arrays are laid out as the last one's (`ScanProgram.bind`)
-runs step 0 in C too, with the same program: the cells still hold the buffers
-step 0 left, and when every node's output shape follows from its inputs' shapes
-alone (no length given as a value), the same layouts give the same shapes.
+A later call whose arrays are laid out as those of a program kept from an
+earlier call (`ScanProgram.bind`; the loop keeps its last few, a while loop one
+per size of its growing buffers) runs step 0 in C too, with that program: the
+cells still hold the buffers step 0 left, and when every node's output shape
+follows from its inputs' shapes alone (no length given as a value), the same
+layouts give the same shapes.
 
 Anything the program cannot do makes the loop go on in Python from the step
 where C stopped: a node without C (the loop is then Python from the start, and
@@ -42,6 +44,10 @@ from minitheano.tensor.reduction import CAReduce
 # Kernels whose output shapes follow from their inputs' shapes alone (an axis is a
 # property of the op, never a value).
 SHAPES_FROM_SHAPES = (Elemwise, CAReduce)
+# Programs a loop keeps for later calls, the last used first: a while loop's buffers
+# start with room for 64 steps and double, each size with its program (8 sizes: up to
+# 16,384 steps without writing a program again).
+KEPT_PROGRAMS = 8
 
 
 def make_loop(op: Scan, node: Apply) -> ScanLoop:
@@ -65,7 +71,10 @@ class CompiledScanLoop(ScanLoop):
         self.fallback: str | None = None  # why the last call went on in Python, if it did
         self.steps_in_c = 0  # steps after the first run by the C machine, all calls together
         self.first_steps_in_c = 0  # calls whose step 0 the C machine ran too
-        self.program: ScanProgram | None = None  # the last one: the next call may reuse it
+        self.program: ScanProgram | None = None  # the last one run
+        # The last few programs written (a while loop has one per size of its buffers):
+        # the next call reuses one whose arrays are laid out as its own.
+        self.programs: list[ScanProgram] = []
         # Step 0 may run in C when no node's output shape depends on values (a length
         # given as a number, an index array...): see `_step_zero_in_c`.
         self.shapes_from_shapes = self.plans is not None and all(
@@ -111,25 +120,43 @@ class CompiledScanLoop(ScanLoop):
         """The last call's program, bound to this call's arrays to run from step 0
         (the outputs not fed back get their buffers here: how many is the second
         number); (None, 0) if this call's arrays are not laid out as that call's."""
-        program, stores = self.program, call.states.stores
-        if program is None or not self.shapes_from_shapes or self.op.until:
+        stores = call.states.stores
+        if not self.programs or not self.shapes_from_shapes:
             return None, 0
         # Buffers shaped as the last call's step values, which the body's cells still hold.
         new_stores = self._nit_sot_stores(rows)
         stores += new_stores
-        if not program.bind(call):
+        program = self._bound(call)
+        if program is None:
             del stores[len(stores) - len(new_stores):]
             return None, 0
         return program, len(new_stores)
 
+    def _bound(self, call: Call) -> ScanProgram | None:
+        """A program of this loop, pointed at this call's arrays; None if none fits."""
+        for k, program in enumerate(self.programs):
+            if program.bind(call):
+                if k:  # the next call tries it first; the others hold no arrays
+                    self._use_first(self.programs.pop(k))
+                self.program = program
+                return program
+        return None
+
+    def _use_first(self, program: ScanProgram) -> None:
+        for other in self.programs:
+            other.release()
+        self.programs = [program, *self.programs[:KEPT_PROGRAMS - 1]]
+
     def _program(self, call: Call) -> ScanProgram | None:
         """The last program, pointed at this call's arrays if they are laid out as
         its own were; else a new one; None if there can be none (`fallback`: why)."""
-        program = self.program
-        if program is not None and program.bind(call):
+        program = self._bound(call)
+        if program is not None:
             return program
         try:
             self.program = ProgramWriter(self, call).write()
         except NotImplementedError as e:  # a piece of it is an exercise left blank
             self.program, self.fallback = None, str(e)
+        if self.program is not None:
+            self._use_first(self.program)
         return self.program

@@ -308,24 +308,28 @@ class _Backward:
         trunc = op.truncate_gradient
         steps = T.minimum(n, trunc) if trunc > 0 else n
         results = self._backward_loop(steps)
-        # Whether the backward loop reached the start (else the initial state gets 0).
-        reached = T.gt(steps, 0) if trunc <= 0 else T.and_(T.gt(steps, 0), T.le(n, trunc))
         ran = T.gt(steps, 0)
         g_inits: dict[int, Variable] = {}
         for j, carries in zip(self.float_states, results.carries):
-            finals = [c[-1] for c in carries]  # sent to h[-1], ..., h[-lag]
+            finals = [final_value(c) for c in carries]  # sent to h[-1], ..., h[-lag]
             init = self.inits[j]
             if op.state_taps[j] == (-1,):
                 value = finals[0]
             else:
                 value = T.set_subtensor(T.zeros_like(init)[:len(finals)], T.stack(finals[::-1]))
-            g_inits[j] = ifelse(reached, value, T.zeros_like(init))
-        g_non_seqs = {m: ifelse(ran, total[-1], T.zeros_like(self.non_seqs[m]))
+            # With no step, a carry's final value is its start: zero, unless the cost's
+            # h[-1] started it (that cost has no value then); truncated early, zero.
+            if trunc > 0:
+                reached = T.and_(ran, T.le(n, trunc))
+                value = ifelse(reached, value, T.zeros_like(init))
+            elif j in self.start_carry:
+                value = ifelse(ran, value, T.zeros_like(init))
+            g_inits[j] = value
+        # A total's final value: its start, zero, if the loop ran no step.
+        g_non_seqs = {m: final_value(total)
                       for m, total in zip(self.wrt_non_seqs, results.totals)}
-        # With no step, the backward loop is not run at all (the loop keeps only
-        # the last step of its carries, and there is none): every result is zero.
-        g_seqs = {i: ifelse(ran, g, T.zeros_like(self.outer.sequences[i]))
-                  for i, g in self._sequence_grads(iter(results.seq_rows), steps).items()}
+        # With no step, the rows are empty: the sequences' gradients are zeros.
+        g_seqs = self._sequence_grads(iter(results.seq_rows), steps)
 
         outer = self.outer
         grads = [g_seqs.get(i, disconnected_type()) for i in range(op.n_seqs)]
@@ -401,6 +405,15 @@ class _Backward:
             else:
                 result[i] = T.set_subtensor(T.zeros_like(seq)[:n + span], total)
         return result
+
+
+def final_value(history: Variable) -> Variable:
+    """The value of a state (tap -1) after its loop: the last row of its history
+    with the initial value in front, which is that initial value if the loop ran
+    no step.  (`scan_keep_last` makes the loop keep only that row: FINAL.)"""
+    node = history.owner
+    init = node.op.outer_groups(node.inputs).initial[history.index]
+    return T.concatenate([T.shape_padleft(init), history])[-1]
 
 
 @dataclass

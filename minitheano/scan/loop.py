@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
-from minitheano.scan.op import Scan, seq_span
+from minitheano.scan.op import FINAL, Scan, seq_span
 
 
 def _int_constant(value: Any) -> Variable:
@@ -172,13 +172,14 @@ class ScanLoop:
             states.stores += self._nit_sot_stores(0, inputs)
         for store in states.stores:
             j, buf = store.j, store.buffer
-            if op.keep_last[j]:
-                output_cells[j][0] = (buf[(taken - 1 + store.lag) % store.size, ...] if taken
-                                      else self._empty(j))
+            if op.keep_last[j]:  # (with no step, FINAL's row is the last initial one)
+                output_cells[j][0] = (buf[(taken - 1 + store.lag) % store.size, ...]
+                                      if taken or op.keep_last[j] == FINAL else self._empty(j))
             else:
                 output_cells[j][0] = buf[store.lag:store.lag + taken]
         for hand_back in states.hand_backs:
-            output_cells[hand_back.j][0] = (hand_back.in_cell[0] if taken
+            output_cells[hand_back.j][0] = (hand_back.in_cell[0]
+                                            if taken or op.keep_last[hand_back.j] == FINAL
                                             else self._empty(hand_back.j))
         for cell, (shared_cell, _) in zip(output_cells[op.n_states + op.n_nit_sot:],
                                           shared_moves):

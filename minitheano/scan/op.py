@@ -30,6 +30,10 @@ A recurrent output with taps [-2, -1] lives in one buffer of L + n rows
 L+t-1 and writes row L+t; the output is the view buf[L:].  When only the last
 step is wanted (`keep_last`, set by a rewrite for `h[-1]`), the buffer is a
 ring of L + 1 rows indexed modulo L + 1: memory no longer grows with n.
+A loop of 0 steps has no last step: `h[-1]` is then an error.  A state's
+*final* value, the last row of its history with the initial rows in front
+(`FINAL`, which backpropagation through time asks for), is then its initial
+value: the ring's row L - 1.
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ from minitheano.graph.basic import Apply, Variable, graph_inputs
 from minitheano.graph.fg import FunctionGraph
 from minitheano.graph.op import Op
 from minitheano.tensor.type import TensorType
+
+# What an output keeps (`Scan.keep_last[j]`): every step (False), its last step
+# (LAST: none after 0 steps, an error), or a state's final value (FINAL: its
+# initial value after 0 steps).
+LAST = True
+FINAL = "final"
 
 
 @dataclass
@@ -84,7 +94,7 @@ class Scan(Op):
                  seq_taps: Sequence[Sequence[int]], state_taps: Sequence[Sequence[int]],
                  n_nit_sot: int, n_shared: int, n_non_seqs: int, has_n_steps: bool,
                  go_backwards: bool = False, truncate_gradient: int = -1,
-                 keep_last: Sequence[bool] | None = None, name: str | None = None,
+                 keep_last: Sequence[bool | str] | None = None, name: str | None = None,
                  mode: Any = None, step: str = "the step function",
                  until: bool = False) -> None:
         self.fgraph = FunctionGraph(inner_inputs, inner_outputs, clone=True)

@@ -113,6 +113,7 @@ class ScanProgram(Program):
     def bind(self, call: Call) -> bool:
         """Point the program at this call's arrays, if they are laid out as the ones
         it was written for (shapes, strides, dtypes); False if not."""
+        call.rebound = []  # (what a bind that failed made is not ours)
         values: list[Any] = []
         for source in self.sources:
             values.append(None if source is None else source(call, values))
@@ -127,6 +128,12 @@ class ScanProgram(Program):
         self.keep[:] = [*values, *bases, self.keep[-1]]  # (the last: the own headers)
         self.rebound = call.rebound
         return True
+
+    def release(self) -> None:
+        """Let go of the last call's arrays (a program kept for later calls must not
+        keep their buffers alive); `bind` points it at a call's arrays again."""
+        self.keep[:] = self.keep[-1:]  # (the machine's own headers stay)
+        self.rebound = []
 
     def listing(self) -> str:
         """The instructions of one step, in words."""

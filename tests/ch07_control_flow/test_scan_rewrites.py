@@ -9,6 +9,7 @@ import pytest
 import minitheano as theano
 import minitheano.tensor as T
 from minitheano.scan import Scan
+from minitheano.scan.op import FINAL
 from minitheano.tensor.blas import Gemm
 from minitheano.tensor.math import Dot
 
@@ -140,7 +141,8 @@ def test_a_state_nobody_reads_keeps_only_its_last_step():
                             sequences=x, outputs_info=[T.constant(1.0), T.constant(0.0)])
     f = theano.function([x], b)
     (node,) = scan_nodes(f)
-    assert node.op.keep_last == (True, False)
+    assert node.op.keep_last == (FINAL, False)  # a value, even after no step
+    assert f(np.zeros(0)).shape == (0,)  # (nobody asks for it: no error)
     data = rng.normal(size=6)
     a_val, b_val, expected = 1.0, 0.0, []
     for v in data:

@@ -14,6 +14,7 @@ import pytest
 
 import minitheano as theano
 import minitheano.tensor as T
+from minitheano.scan import until
 from minitheano.tensor.blas import gemm_into
 from minitheano.tensor.math import for_blas
 
@@ -149,3 +150,25 @@ def test_a_weight_gradient_summed_in_the_loop_is_updated_in_place():
     gemms = [step for op in scans(compiled) if op.loop.program is not None
              for step in op.loop.program.steps if step.kind == step_loop.GEMM]
     assert any(step.args[5] == step.args[0] for step in gemms)  # out is Z: in place
+
+
+def test_a_while_loop_runs_step_zero_in_c_and_keeps_a_program_per_buffer_size():
+    """A while loop's buffers start with room for 64 steps and double: each size has its
+    program, kept for the next calls, whose step 0 then runs in C too."""
+    h0, limit = T.dvector("h0"), T.dscalar("limit")
+    h, _ = theano.scan(lambda h: [h + 1.0, until(h[0] + 1.0 >= limit)], outputs_info=[h0],
+                       n_steps=1000)
+    cost = (h ** 2).sum()
+    compiled, python = both_loops([h0, limit], [h, T.grad(cost, h0)])
+    (op, *_) = scans(compiled)
+    in_c = []
+    for stop in (5, 7, 150, 1, 150, 9):  # 150 steps: more than the first buffers hold
+        values = [rng.uniform(0, 0.5, size=3), np.float64(stop)]
+        before = op.loop.first_steps_in_c
+        assert_same(compiled(*values), python(*values), what=f"stop {stop}")
+        assert len(compiled(*values)[0]) == stop
+        in_c.append(op.loop.first_steps_in_c - before)
+    assert in_c == [1, 2, 2, 2, 2, 2]  # (two calls each; the very first step 0 in Python)
+    assert len(op.loop.programs) == 3  # for 64, 128 and 256 rows
+    # Only the program used last holds a call's buffers (the others: their own headers).
+    assert [len(p.keep) == 1 for p in op.loop.programs] == [False, True, True]
