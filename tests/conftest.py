@@ -20,7 +20,7 @@
   change that did not touch it. The slow differential run explores at random.
 * Python's cycle collector is told that what pytest collected lives to the end
   (`gc.freeze`) and to run less often (`GC_THRESHOLDS`): with its defaults it
-  took about a quarter of a warm run's CPU time (tests/README.md, 3 December).
+  took up to a third of a chapter's CPU time (tests/README.md, 3 December).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "minitheano"))
 # runs often; each full pass walks every live object, pytest's thousands of test
 # items included.  Python's defaults are (700, 10, 10): a young pass every 700 new
 # objects, a middle one every 10 young ones, a full one every 10 middle ones.
-# Fewer passes over a frozen heap cost a third of the collector's time (measured
-# in tests/README.md); nothing is leaked, garbage only waits a little longer.
+# Fewer passes over a frozen heap cost less than half the collector's time
+# (tests/README.md); nothing is leaked, garbage only waits a little longer.
 GC_THRESHOLDS = (3000, 20, 50)
 gc.set_threshold(*GC_THRESHOLDS)
 

@@ -33,8 +33,8 @@ ALL_DTYPES = DISCRETE_DTYPES + FLOAT_DTYPES
 
 def check_dtype(dtype: Any) -> str:
     """`dtype` as the name of a supported dtype ('float64', 'int32', ...)."""
-    # Most callers pass a name already: numpy's way of naming a dtype is Python
-    # code, slow enough to be a tenth of building a graph, so skip it then.
+    # Most callers pass a name already (every new variable's type asks): numpy
+    # names a dtype in Python code, about 5 microseconds a call, so skip it then.
     if isinstance(dtype, str) and dtype in ALL_DTYPES:
         return str(dtype)
     try:
