@@ -18,10 +18,14 @@
   there they are derived from each test's source, so that a run of CI is
   repeatable and a rare example found on a later run is not a red CI for a
   change that did not touch it. The slow differential run explores at random.
+* Python's cycle collector is told that what pytest collected lives to the end
+  (`gc.freeze`) and to run less often (`GC_THRESHOLDS`): with its defaults it
+  took up to a third of a chapter's CPU time (tests/README.md, 3 December).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 
@@ -33,6 +37,16 @@ from minitheano.config import config as theano_config
 settings.register_profile("minitheano", deadline=None, print_blob=True)
 settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "minitheano"))
+
+# Compiling a function makes and drops thousands of small cyclic objects (a
+# Variable and its Apply node point at each other), so Python's cycle collector
+# runs often; each full pass walks every live object, pytest's thousands of test
+# items included.  Python's defaults are (700, 10, 10): a young pass every 700 new
+# objects, a middle one every 10 young ones, a full one every 10 middle ones.
+# Fewer passes over a frozen heap cost less than half the collector's time
+# (tests/README.md); nothing is leaked, garbage only waits a little longer.
+GC_THRESHOLDS = (3000, 20, 50)
+gc.set_threshold(*GC_THRESHOLDS)
 
 
 # The chapters whose tests run their default-mode functions in the Python VM.
@@ -65,6 +79,13 @@ def _python_vm_in_chapters_1_to_4(request: pytest.FixtureRequest):
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "default_mode: a chapter 1-4 test about the default "
                                        "mode itself (FAST_RUN, C): not moved to the Python VM")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What exists now (modules, test items, hypothesis's strategies) lives until the
+    end: leave it out of every later full collection."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -111,7 +111,7 @@ class ShapeFeature(Feature):
     def shape_of(self, var: Variable) -> tuple:
         """The shape of `var` (ints and symbolic lengths)."""
         if var not in self.shapes:
-            for node in toposort([var], stop_at=list(self.shapes)):
+            for node in toposort([var], stop_at=self.shapes):
                 for v in node.inputs:
                     if v not in self.shapes and (v.owner is None or isinstance(v, Constant)):
                         self.shapes[v] = self._input_shape(v)

@@ -326,8 +326,13 @@ def test_interrupted_compile_leaves_nothing_and_the_next_compile_succeeds(compil
     compiledir.mkdir(mode=0o700)
     started = tmp_path / "compiler-started"  # the compiler runs: interrupt it now
     slow = fake_compiler(tmp_path, f'touch {started}; exec sleep 60')
+    # Ctrl-C must reach the child as a KeyboardInterrupt even when pytest itself was
+    # started in the background by a script (`pytest &`), which ignores SIGINT for
+    # everything it starts: the child puts Python's own handler back first.
     child = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent("""
+            import signal
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             import minitheano as th
             from minitheano import tensor as T
             x = T.dvector("x")
