@@ -12,6 +12,8 @@ under the name of the module's kernel printed with the same text (`run` checks t
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from ch08_reference import conv2d_reference, pads_of, pool_reference
@@ -81,19 +83,27 @@ def _module_kernels():
     return kernels
 
 
-KERNELS = _module_kernels()
-NAMES = {_text_key(k): f"k{i}" for i, k in enumerate(KERNELS)}
+# Built at first use, not at import: collection must never build graphs (a blanked
+# exercise would then break the collection of every test).
+@functools.cache
+def module_kernels() -> list:
+    return _module_kernels()
+
+
+@functools.cache
+def kernel_names() -> dict:
+    return {_text_key(k): f"k{i}" for i, k in enumerate(module_kernels())}
 
 
 @pytest.fixture(scope="module")
 def module():
-    return CudaModule(KERNELS, DEVICE)
+    return CudaModule(module_kernels(), DEVICE)
 
 
 def run(module, kernel, *arrays):
     """`kernel` on host arrays (placed on the device as they are, strides and all),
     under the name of the module's kernel printed with the same text; host outputs."""
-    name = NAMES[_text_key(kernel)]
+    name = kernel_names()[_text_key(kernel)]
     printed = {f.name: f.text for f in module.functions}
     for f in CudaPrinter().functions(name, kernel):
         assert printed[f.name] == f.text  # the geometry did not change the text
@@ -396,7 +406,7 @@ def test_the_layers_are_chapter_6s_kernels(module):
     names = [f.name for f in printer.functions("k", conv)]
     assert names == ["k_patches", "k_product", "k_copy_c", "k_copy_s"]
     synchronizing = {f.name for f in module.functions if f.barriers}
-    assert synchronizing == {f"{NAMES[_text_key(k)]}_product" for k in KERNELS
+    assert synchronizing == {f"{kernel_names()[_text_key(k)]}_product" for k in module_kernels()
                              if isinstance(k, ConvKernel)}
 
 
@@ -405,8 +415,8 @@ def test_the_kernels_compile_with_nvcc(module):
     if problem:
         pytest.skip(problem)
     facts = nvcc.compile_check(module.source)
-    product_32 = NAMES[("conv", "forward", "float32", True)] + "_product"
-    product_64 = NAMES[("conv", "forward", "float64", True)] + "_product"
+    product_32 = kernel_names()[("conv", "forward", "float32", True)] + "_product"
+    product_64 = kernel_names()[("conv", "forward", "float64", True)] + "_product"
     for arch in nvcc.ARCHS:
         # the tiled product: one barrier, two TILE x TILE tiles in shared memory
         assert facts[(product_32, arch)].barriers == 1
