@@ -70,6 +70,10 @@ class CudaFunction:
     barriers: bool
 
 
+# One block per row: its threads walk the row's m elements together.
+EACH_OF_ROW = "for (long j = threadIdx.x; j < m; j += blockDim.x)"
+
+
 def _block(head: str, body: list[str], tail: str = "}") -> list[str]:
     return [head + " {"] + ["    " + line for line in body] + [tail]
 
@@ -307,25 +311,32 @@ class CudaPrinter(LoopRenderer):
         element (three passes over the row, two block folds)."""
         d = k.input.dtype
         t, exp, log = self.ctype(d), self.math("exp", d), self.math("log", d)
-        larger = self._fold(name, "maximum", d)
-        top, total = self._block_fold(larger, d), self._block_fold(self._fold(name, "add", d), d)
         params = [("long", "rows"), ("long", "m"), ("long", "xr"), ("long", "xc"),
                   (f"const {t} *", "x"), (f"{t} *", "y")]
-        each = "for (long j = threadIdx.x; j < m; j += blockDim.x)"
-        row = ["const " + t + " *xrow = x + r * xr;", f"{t} *yrow = y + r * m;",
-               f"{t} v = -{self.infinity};"]
-        row += _block(each, [f"v = {larger}(v, xrow[j * xc]);"])
-        row += [f"const {t} high = {top}(v, buf);", "v = 0;"]
-        row += _block(each, [f"v += {exp}(xrow[j * xc] - high);"])
-        row += [f"const {t} sum = {total}(v, buf);"]
+        row = ["const " + t + " *xrow = x + r * xr;", f"{t} *yrow = y + r * m;"]
+        row += self._row_max_and_sum(name, d)
         if k.kind == "softmax":
-            row += _block(each, [f"yrow[j] = {exp}(xrow[j * xc] - high) / sum;"])
+            row += _block(EACH_OF_ROW, [f"yrow[j] = {exp}(xrow[j * xc] - high) / sum;"])
         else:
             row += [f"const {t} lse = {log}(sum);"]
-            row += _block(each, ["yrow[j] = xrow[j * xc] - high - lse;"])
+            row += _block(EACH_OF_ROW, ["yrow[j] = xrow[j * xc] - high - lse;"])
         body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
         body += _block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
         return self._function(name, params, body, barriers=True)
+
+    def _row_max_and_sum(self, name: str, d: str) -> list[str]:
+        """The first two passes over the row `xrow` (one block per row), shared by
+        softmax and its fused cross-entropy: `high`, the row's max, and `sum`, the
+        sum of exp(x - high), each folded across the block through `buf`."""
+        t, exp = self.ctype(d), self.math("exp", d)
+        larger = self._fold(name, "maximum", d)
+        top, total = self._block_fold(larger, d), self._block_fold(self._fold(name, "add", d), d)
+        row = [f"{t} v = -{self.infinity};"]
+        row += _block(EACH_OF_ROW, [f"v = {larger}(v, xrow[j * xc]);"])
+        row += [f"const {t} high = {top}(v, buf);", "v = 0;"]
+        row += _block(EACH_OF_ROW, [f"v += {exp}(xrow[j * xc] - high);"])
+        row += [f"const {t} sum = {total}(v, buf);"]
+        return row
 
     # -- cross-entropy against class indices ---------------------------------------------
     def crossentropy(self, name: str, k: CrossentropyKernel) -> CudaFunction:
@@ -361,18 +372,11 @@ class CudaPrinter(LoopRenderer):
         d = k.logits.dtype
         t, ti, exp, log = (self.ctype(d), self.ctype(k.index_dtype), self.math("exp", d),
                            self.math("log", d))
-        larger = self._fold(name, "maximum", d)
-        top, total = self._block_fold(larger, d), self._block_fold(self._fold(name, "add", d), d)
         params = [("long", "rows"), ("long", "m"), ("long", "xr"), ("long", "xc"),
                   ("long", "ys"), (f"const {t} *", "x"), (f"const {ti} *", "yidx"),
                   (f"{t} *", "loss"), (f"{t} *", "sm"), ("int *", "bad")]
-        each = "for (long j = threadIdx.x; j < m; j += blockDim.x)"
-        row = [f"const {t} *xrow = x + r * xr;", f"{t} v = -{self.infinity};"]
-        row += _block(each, [f"v = {larger}(v, xrow[j * xc]);"])
-        row += [f"const {t} high = {top}(v, buf);", "v = 0;"]
-        row += _block(each, [f"v += {exp}(xrow[j * xc] - high);"])
-        row += [f"const {t} sum = {total}(v, buf);"]
-        row += _block(each, [f"sm[r * m + j] = {exp}(xrow[j * xc] - high) / sum;"])
+        row = [f"const {t} *xrow = x + r * xr;"] + self._row_max_and_sum(name, d)
+        row += _block(EACH_OF_ROW, [f"sm[r * m + j] = {exp}(xrow[j * xc] - high) / sum;"])
         row += _block("if (threadIdx.x == 0)", [
             "const long c = (long)yidx[r * ys];",
             "if (c < 0 || c >= m)", "    *bad = 1;",
