@@ -85,8 +85,10 @@ def _matrix(device: Any, x: Any, rows: int, cols: int, transposed: bool = False)
 
 # -- conv2d ----------------------------------------------------------------------------
 class _Conv:
-    """One conv2d call being planned: its geometry, and the launches and scratch
-    arrays gathered so far."""
+    """One conv2d call being planned: its geometry, and the launches and arrays
+    gathered so far: `scratch`, those a launch writes for a later one to read (the
+    emulator compares them after each synchronizing launch), and `held`, those
+    the launches only read (copies, views), kept alive as long as the plan."""
 
     def __init__(self, device: Any, name: str, k: ConvKernel, image_shape: tuple[int, ...],
                  filter_shape: tuple[int, ...]) -> None:
@@ -106,6 +108,7 @@ class _Conv:
         self.q = self.n * self.oh * self.ow                         # their columns
         self.launches: list[Launch] = []
         self.scratch: list[Any] = []
+        self.held: list[Any] = []
 
     def geometry(self) -> list[int]:
         """windows.GEOMETRY: N, C, H, W, KH, KW, OH, OW, PH, PW, SH, SW, DH, DW."""
@@ -115,8 +118,9 @@ class _Conv:
 
     def patches(self, images: Any) -> Any:
         """im2col: the (p, q) matrix of the images' windows."""
-        cols = self.scratch_array((self.p, self.q))
-        self.scratch.append(images)  # perhaps a C-ordered copy: alive until it is read
+        cols = self.device.empty((self.p, self.q), self.k.dtype)
+        self.scratch.append(cols)
+        self.held.append(images)  # perhaps a C-ordered copy: alive until it is read
         self.launches += _grid_stride(f"{self.name}_patches", self.p * self.q, [
             *self.geometry(), self.device.address(images), self.device.address(cols)])
         return cols
@@ -133,7 +137,8 @@ class _Conv:
         planned = launch.plan(self.device, f"{self.name}_product",
                               self.k.parts()["product"], [a, b])
         self.launches += planned.launches
-        self.scratch += [a, b, *planned.outputs]
+        self.held += planned.inputs
+        self.scratch += planned.outputs
         return planned.outputs[0]
 
     def swap01(self, x: Any) -> Any:
@@ -144,16 +149,11 @@ class _Conv:
                                 (strides[1], strides[0], *strides[2:]))
         planned = launch.plan(self.device, f"{self.name}_copy", self.k.parts()["copy"], [view])
         self.launches += planned.launches
-        self.scratch.append(view)
+        self.held += [*planned.inputs, *planned.outputs]
         return planned.outputs[0]
 
-    def scratch_array(self, shape: tuple[int, ...]) -> Any:
-        array = self.device.empty(shape, self.k.dtype)
-        self.scratch.append(array)
-        return array
-
     def done(self, out: Any) -> Plan:
-        return Plan(self.launches, [out], scratch=self.scratch)
+        return Plan(self.launches, [out], scratch=self.scratch, inputs=self.held)
 
 
 def _conv(device: Any, name: str, k: ConvKernel, inputs: list[Any]) -> Plan:

@@ -40,7 +40,7 @@ Thunk = Callable[[], None]
 class CudaModule:
     """Kernels printed into one CUDA module, compiled for `device`, named k0, k1..."""
 
-    def __init__(self, kernels: Sequence[Kernel], device: Any, titles: Sequence[str] = ()) -> None:
+    def __init__(self, kernels: Sequence[Kernel], device: Any) -> None:
         printer = CudaPrinter()
         self.kernels = list(kernels)
         self.functions: list[CudaFunction] = []
