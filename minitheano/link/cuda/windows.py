@@ -12,7 +12,8 @@ share, a window sliding over the last two axes, walked in two directions:
 
     window_taps       from an output position (i, j) to the pixels of its
                       window: y = i*SH + a*DH - PH for each tap a (pooling,
-                      im2col's reads, max-pool's search for the first max)
+                      max-pool's search for the first max; im2col computes the
+                      same y for the one tap its thread copies)
     windows_covering  from a pixel (y, z) back to the windows whose taps land
                       on it: i = (y + PH - a*DH) / SH where that divides
                       (col2im, the pooling gradients)
