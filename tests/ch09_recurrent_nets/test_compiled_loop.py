@@ -179,7 +179,7 @@ def test_zero_one_and_two_steps(n):
     h0s = rng.normal(size=3)
     assert_same([compiled(h0s, n)], [python(h0s, n)])
     assert compiled(h0s, n).shape == (n, 3)
-    assert steps_in_c(compiled) == 2 * max(0, n - 1)  # two calls: step 0 runs in Python
+    assert steps_in_c(compiled) == 2 * max(0, n - 1)  # two calls; steps_in_c never counts step 0
 
 
 def test_until_stops_in_c_and_beyond_the_first_buffers():

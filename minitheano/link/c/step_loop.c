@@ -2,7 +2,7 @@
  *
  * This file is not generated.  It is one small machine, compiled once, that
  * runs a *program*: a list of instructions, each a struct mt_step that the
- * Python side (scan/compiled_loop.py) fills in.  The instructions name the
+ * Python side (scan/step_program.py) fills in.  The instructions name the
  * arrays they work on by number: arrays[k] is a numpy array object (a weight,
  * a buffer the body's kernels write into) or one of the machine's own array
  * headers, whose data pointer is moved at every step (x[t], h[t-1]).

@@ -6,7 +6,7 @@ module): it runs a *program*, a list of `Step`s, for steps t0 .. t1 - 1.  A Step
 what to do with arrays named by number: point a moving array at row t of a buffer
 (FEED), follow another array at a fixed offset (VIEW), call a compiled kernel (KERNEL),
 a matrix product through BLAS (DOT, GEMM), copy or add one array into another (COPY,
-ADD), stop when a flag is set (STOP).  scan/compiled_loop.py writes a Scan body's
+ADD), stop when a flag is set (STOP).  scan/step_program.py writes a Scan body's
 program; this module only knows the machine: its Step layout, its own array headers,
 and `run`.
 """
