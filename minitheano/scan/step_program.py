@@ -26,6 +26,10 @@ from minitheano.tensor.blas import _blas_layout as blas_layout
 from minitheano.tensor.math import Dot
 from minitheano.tensor.subtensor import IncSubtensor
 
+# The kinds of node whose instruction may refuse a step (an error code, or a Gemm
+# whose scalar is 0): the machine then stops, and Python runs that step again.
+REFUSING = ("kernel", "gemm")
+
 
 class NodePlan:
     """How one node of the body runs in the compiled loop."""
@@ -385,17 +389,21 @@ class ProgramWriter:
         if (plan.node.op.inplace and z in self.moving) or any(
                 self.example[v].dtype != self.example[z].dtype for v in (a, b)):
             return bool(self.refuse("Gemm's Z moves, or its scalars have another dtype"))
-        if self._accumulator(z, out):
+        if self._accumulator(plan, z, out):
             self.numbers[out], self.example[out] = self.numbers[z], self.example[z]
         return self._gemm(step_loop.GEMM, [z, a, x, y, b, out], x, y, out)
 
-    def _accumulator(self, z: Variable, out: Variable) -> bool:
+    def _accumulator(self, plan: NodePlan, z: Variable, out: Variable) -> bool:
         """Is Z a state that only this Gemm reads, whose next value is its output
         (dW += h^T dz, a gradient summed in the loop)?  Then the Gemm updates Z's
         array in place: no copy of Z into a new array before it, nor of the new
-        value back into Z after the step."""
-        readers = sum(v is z for plan in self.loop.plans for v in plan.node.inputs)
-        return readers == 1 and any(src is out and dst is z for src, dst in self.copies)
+        value back into Z after the step.  Not when an instruction after it may
+        refuse the step (a kernel, a Gemm): Python runs a refused step again from
+        its states, and Z would already hold this step's sum."""
+        readers = sum(v is z for p in self.loop.plans for v in p.node.inputs)
+        later = self.loop.plans[self.loop.plans.index(plan) + 1:]
+        return (readers == 1 and any(src is out and dst is z for src, dst in self.copies)
+                and not any(p.kind in REFUSING for p in later))
 
     def _gemm(self, kind: int, variables: list[Variable], x: Variable, y: Variable,
               out: Variable) -> bool:

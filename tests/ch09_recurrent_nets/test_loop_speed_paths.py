@@ -172,3 +172,28 @@ def test_a_while_loop_runs_step_zero_in_c_and_keeps_a_program_per_buffer_size():
     assert len(op.loop.programs) == 3  # for 64, 128 and 256 rows
     # Only the program used last holds a call's buffers (the others: their own headers).
     assert [len(p.keep) == 1 for p in op.loop.programs] == [False, True, True]
+
+
+def test_a_sum_in_place_is_not_counted_twice_when_a_later_gemm_refuses_the_step():
+    """Two sums the loop carries, acc1 += x^T x and acc2 += a_t y^T y.  At a_t = 0
+    the second Gemm refuses the step (BLAS would skip what 0 multiplies, and a NaN
+    with it), and Python runs the step again from the states: acc1, had its Gemm
+    summed in place before the refusal, held step 1 twice (off by 3.3 here).  Only
+    the last refusing instruction of a step may update its state in place."""
+    from minitheano.link.c import step_loop
+
+    X, Y, a, z0 = T.dtensor3("X"), T.dtensor3("Y"), T.dvector("a"), T.dmatrix("z0")
+    (h1, h2), _ = theano.scan(lambda x, y, at, acc1, acc2: (acc1 + T.dot(x.T, x),
+                                                           acc2 + at * T.dot(y.T, y)),
+                              sequences=[X, Y, a], outputs_info=[z0, z0])
+    compiled, python = both_loops([X, Y, a, z0], [h1[-1], h2[-1]])
+    Xv, Yv = rng.normal(size=(4, 2, 3)), rng.normal(size=(4, 2, 3))
+    av, zv = np.array([1.0, 0.0, 2.0, 1.0]), np.zeros((3, 3))
+    for _ in range(2):  # the second call runs from step 0 in C
+        got = compiled(Xv, Yv, av, zv)
+        assert_same(got, python(Xv, Yv, av, zv))
+    np.testing.assert_allclose(got[0], sum(x.T @ x for x in Xv), rtol=1e-12)
+    np.testing.assert_allclose(got[1], sum(t * (y.T @ y) for t, y in zip(av, Yv)), rtol=1e-12)
+    gemms = [step for op in scans(compiled) if op.loop.program is not None
+             for step in op.loop.program.steps if step.kind == step_loop.GEMM]
+    assert [step.args[5] == step.args[0] for step in gemms] == [False, True]
