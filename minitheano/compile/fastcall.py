@@ -31,6 +31,7 @@ import ctypes
 import importlib.machinery
 import importlib.util
 import sysconfig
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +102,11 @@ def problem() -> str | None:
     return _problem or build.compiler_problem()
 
 
-def fast_call(f: Any) -> Any:
-    """A FastCall doing `f`'s common call in C, falling back to `f._call_python`;
-    None when the fast path does not apply here (see the module's doc).  What
-    `Function.__init__` uses: every function's call, by default."""
+def fast_call(f: Any, fallback: Callable[..., Any] | None = None) -> Any:
+    """A FastCall doing `f`'s common call in C, falling back to `fallback`
+    (default `f._call_python`); None when the fast path does not apply here (see
+    the module's doc).  What `Function.__init__` uses: every function's call, by
+    default."""
     types = [i.variable.type for i in f.maker.inputs]
     if (not all(hasattr(t, "numpy_dtype") for t in types)
             or any(any(t.broadcastable) for t in types)):
@@ -112,7 +114,7 @@ def fast_call(f: Any) -> Any:
     module = extension()
     if module is None or build.compiler_problem() is not None:  # cxx='': all in Python
         return None
-    return module.FastCall(f._call_python, tuple(f._input_cells),
+    return module.FastCall(fallback or f._call_python, tuple(f._input_cells),
                            tuple(t.numpy_dtype for t in types), tuple(t.ndim for t in types),
                            np.ndarray, f._run, tuple(f._output_cells), f._n_out, f._single,
                            tuple(f._update_cells), tuple(f._owned_output_cells))

@@ -13,7 +13,9 @@ updates.
 from __future__ import annotations
 
 import copy
+import operator
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -126,8 +128,20 @@ class Function:
         # The C call path (compile/fastcall.py) where it can be built; not for a function
         # with updates (a training step, whose call is a small part of its time): its
         # updates are stored by _call_python, as chapter 2 teaches (and asks, exercise 2.2).
-        fast = fastcall.fast_call(self) if not self._update_cells else None
+        fast = (fastcall.fast_call(self, self._weak_call_python())
+                if not self._update_cells else None)
         self._call = fast or self._call_python
+
+    def _weak_call_python(self) -> Callable[..., Any]:
+        """`_call_python` for the FastCall this function holds, holding the function
+        weakly: with `self._call_python` the two would hold each other, and a
+        function dropped by its user would keep its arrays (its kept intermediates
+        among them) until Python's cycle collector next ran."""
+        function = weakref.ref(self)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return function()._call_python(*args, **kwargs)
+        return call
 
     def _initial_cell(self, inp: In) -> list:
         if isinstance(inp.value, Container):
@@ -142,13 +156,11 @@ class Function:
             raise TypeError(f"the default value of input {inp.name} is not a valid "
                             f"{inp.variable.type}: {e}") from None
 
-    @property
-    def __call__(self) -> Callable[..., Any]:
-        """What `f(...)` runs: the C call path (compile/fastcall.py) where it could
-        be built and the function has no updates, else `_call_python`.  (A property:
-        `f(...)` looks up `__call__` on the class and calls what it gets, with no
-        Python frame in between.)"""
-        return self._call
+    # What `f(...)` runs: the C call path (compile/fastcall.py) where it could be
+    # built and the function has no updates, else `_call_python`.  A property whose
+    # getter is C (attrgetter): `f(...)` looks up `__call__` on the class and calls
+    # what it gets, with no Python frame in between.
+    __call__ = property(operator.attrgetter("_call"))
 
     def _call_python(self, *args: Any, **kwargs: Any) -> Any:
         """A call, in Python: the readable version, and the C path's fallback."""
