@@ -354,7 +354,7 @@ def _shape_checker(node: Apply) -> Callable[[Sequence[Any], np.ndarray], np.ndar
                     shapes = ", ".join(str(np.shape(x)) for x in inputs)
                     raise ValueError(
                         f"Input dimension mismatch: input {k} has length {length} in "
-                        f"dimension {d}, input {source[d]} {shape[d]} (input shapes: "
+                        f"dimension {d}, input {source[d]} has length {shape[d]} (input shapes: "
                         f"{shapes}). Only dimensions declared broadcastable are stretched.")
         if result.shape != tuple(shape):
             result = np.broadcast_to(result, shape).copy()
