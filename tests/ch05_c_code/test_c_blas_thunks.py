@@ -113,6 +113,15 @@ def test_gemm_matches_numpy(m, k, n, dtype, lz, lx, inplace, a, b, seed):
         np.testing.assert_array_equal(z, z_before)
 
 
+def test_gemm_takes_a_plain_case_in_c():
+    """The cases above agree with numpy whichever path ran; here C must run."""
+    z = np.ones((3, 2))
+    code = blas_library().kernels["mt_gemm"](z, np.asarray(2.5), np.ones((3, 4)),
+                                             np.ones((4, 2)), np.asarray(-0.5), z)
+    assert code == MT_OK
+    np.testing.assert_array_equal(z, np.full((3, 2), -0.5 + 2.5 * 4))
+
+
 def test_gemm_in_place_with_x_inside_z_reads_x_before_writing():
     z = np.arange(9.0).reshape(3, 3)
     expected = 1.0 * z + 2.0 * (z @ z)

@@ -119,7 +119,10 @@ def test_a_caller_array_is_not_written_by_step_zero_in_c():
     values = [rng.normal(size=(5, 4)), rng.normal(size=4)]
     compiled(*values)
     copies = [v.copy() for v in values]
+    (op,) = scans(compiled)
+    before = op.loop.first_steps_in_c
     assert_same(compiled(*values), python(*values))
+    assert op.loop.first_steps_in_c == before + 1  # this call's step 0 ran in C
     for v, c in zip(values, copies):
         np.testing.assert_array_equal(v, c)
 
