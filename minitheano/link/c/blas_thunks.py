@@ -30,7 +30,7 @@ import numpy as np
 
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache, library
-from minitheano.link.c.buffers import BufferBudget, keeper
+from minitheano.link.c.buffers import FREE_REFCOUNT, BufferBudget, keeper
 from minitheano.link.c.loops import RUNTIME
 from minitheano.link.kernel import describe
 from minitheano.link.py.vm import py_thunk
@@ -78,7 +78,6 @@ def blas_thunks(order: Sequence[Apply], storage: dict[Variable, list],
     return thunks
 
 
-
 def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
               reuse: bool | BufferBudget) -> Thunk:
     """out = x . y by mt_dot into a matrix the thunk keeps; Python when C refuses."""
@@ -86,7 +85,7 @@ def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
     dtype = node.outputs[0].type.numpy_dtype
     python = py_thunk(node, storage)
     bufs: list[np.ndarray | None] = [None]
-    free, getrefcount, empty = library.FREE_REFCOUNT, sys.getrefcount, np.empty
+    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
     keep = keeper(reuse)
 
     def thunk() -> None:
@@ -117,7 +116,7 @@ def gemm_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
     inplace = bool(node.op.destroy_map)
     python = py_thunk(node, storage)
     bufs: list[np.ndarray | None] = [None]
-    free, getrefcount, empty = library.FREE_REFCOUNT, sys.getrefcount, np.empty
+    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
     keep = keeper(reuse)
 
     def thunk() -> None:

@@ -26,6 +26,7 @@ A thunk's kept arrays are a list `bufs`, one entry per output; after allocating
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -35,6 +36,17 @@ from minitheano.config import config
 Keep = Callable[[list, int, "np.ndarray | None"], None]
 
 MEGABYTE = 2 ** 20
+
+
+def _free_refcount() -> int:
+    """sys.getrefcount of an array held only as a thunk holds its buffer (a list
+    entry and a local variable): anything more means someone else holds it."""
+    bufs = [np.empty(0)]
+    out = bufs[0]
+    return sys.getrefcount(out)
+
+
+FREE_REFCOUNT = _free_refcount()
 
 
 def always(bufs: list, k: int, out: np.ndarray | None) -> None:

@@ -10,7 +10,6 @@ take numpy arrays. The thunks that call them are in link/c/thunk.py.
 from __future__ import annotations
 
 import ctypes
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,14 +215,3 @@ def module_of(fgraph: Any) -> tuple[str, Any]:
 def describe_node(node: Apply) -> str:
     types = ", ".join(f"{v.type}" for v in node.inputs)
     return f"{node.op} ({types}) -> {', '.join(str(v.type) for v in node.outputs)}"
-
-
-def _free_refcount() -> int:
-    """sys.getrefcount of an array held only as a thunk holds its buffer (a list
-    entry and a local variable): anything more means someone else holds it."""
-    bufs = [np.empty(0)]
-    out = bufs[0]
-    return sys.getrefcount(out)
-
-
-FREE_REFCOUNT = _free_refcount()

@@ -31,13 +31,8 @@ import numpy as np
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache
 from minitheano.link.c.blas_thunks import blas_thunks
-from minitheano.link.c.buffers import BufferBudget, keeper
-from minitheano.link.c.library import (
-    FREE_REFCOUNT,
-    kernel_functions,
-    numpy_layout_problem,
-    print_kernels,
-)
+from minitheano.link.c.buffers import FREE_REFCOUNT, BufferBudget, keeper
+from minitheano.link.c.library import kernel_functions, numpy_layout_problem, print_kernels
 from minitheano.link.c.loops import CPrinter
 from minitheano.link.c.op_thunks import op_thunks
 from minitheano.link.kernel import (
@@ -218,8 +213,6 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
         for cell, out in zip(out_cells, outs):
             cell[0] = out
     return thunk
-
-
 
 
 def _shape_source(kernel: Kernel) -> int:
