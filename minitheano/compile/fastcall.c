@@ -6,7 +6,7 @@
  * compiled function wants (a numpy array of its dtype and number of
  * dimensions), it stores them in the input cells, calls `run` (the VM),
  * stores the updates' new values, and returns the outputs -- what
- * Function.__call__ does in its common case, without the Python frames.
+ * Function._call_python does in its common case, without the Python frames.
  * Anything else (keywords, another count, a list, another dtype) goes to the
  * fallback, the Python Function's own call (Function._call_python), whose
  * checks and messages are the readable ones.

@@ -68,10 +68,10 @@ _problem: str | None = None  # a lasting reason (numpy's layout, a failed build)
 def extension() -> Any:
     """The compiled extension module, or None (then `problem()` says why)."""
     global _module, _problem
+    if build.compiler_problem() is not None:  # asked first, each time: config.cxx may change
+        return None
     if _module is not None or _problem is not None:
         return _module
-    if build.compiler_problem() is not None:  # asked again each time: config.cxx may change
-        return None
     if not _layout_matches():
         _problem = "numpy's array struct does not have the layout fastcall.c reads"
         return None
@@ -112,7 +112,7 @@ def fast_call(f: Any, fallback: Callable[..., Any] | None = None) -> Any:
             or any(any(t.broadcastable) for t in types)):
         return None
     module = extension()
-    if module is None or build.compiler_problem() is not None:  # cxx='': all in Python
+    if module is None:  # (cxx='' too: then every call is Python's)
         return None
     return module.FastCall(fallback or f._call_python, tuple(f._input_cells),
                            tuple(t.numpy_dtype for t in types), tuple(t.ndim for t in types),

@@ -27,7 +27,7 @@ NaN, the infinities and -0.0 keep numpy's meaning (exp(-inf) = 0,
 log(0) = -inf, log(-1) = nan, tanh(-0.0) = -0.0), subnormal inputs and
 results are handled.  Accuracy, measured by tests/ch05_c_code/test_vecmath.py
 against a reference in higher precision over generated inputs: at most
-MAX_ULP units in the last place (exp and log within 1, tanh within 3; glibc's
+MAX_ULP units in the last place (exp within 1.5, log within 1, tanh within 3; glibc's
 are within 1 to 2, numpy's own float32 loops within 4).
 The polynomials use Taylor's coefficients, not minimax ones: one or two terms
 more, but every coefficient is a fraction the reader can check.
