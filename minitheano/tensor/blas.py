@@ -35,25 +35,33 @@ from minitheano.tensor.math import for_blas
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # CBLAS's enum values
 
 
-def _load_gemms() -> dict[str, Any]:
-    """numpy's OpenBLAS `dgemm` and `sgemm`, by dtype name; {} when not found."""
+def numpy_openblas() -> ctypes.CDLL | None:
+    """The OpenBLAS numpy's wheel ships (numpy.libs), loaded; None when not found."""
     libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
     for path in glob.glob(os.path.join(libs, "libscipy_openblas64_*.so")):
         try:
-            lib = ctypes.CDLL(path)
-            found = {"float64": (lib.scipy_cblas_dgemm64_, ctypes.c_double),
-                     "float32": (lib.scipy_cblas_sgemm64_, ctypes.c_float)}
-        except (OSError, AttributeError):
+            return ctypes.CDLL(path)
+        except OSError:
             continue
-        gemms = {}
-        for dtype, (fn, scalar) in found.items():
-            i, p = ctypes.c_int64, ctypes.c_void_p
-            fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, scalar, p, i,
-                           p, i, scalar, p, i]
-            fn.restype = None
-            gemms[dtype] = fn
-        return gemms
-    return {}
+    return None
+
+
+def _load_gemms() -> dict[str, Any]:
+    """numpy's OpenBLAS `dgemm` and `sgemm`, by dtype name; {} when not found."""
+    lib = numpy_openblas()
+    try:
+        found = {"float64": (lib.scipy_cblas_dgemm64_, ctypes.c_double),
+                 "float32": (lib.scipy_cblas_sgemm64_, ctypes.c_float)}
+    except AttributeError:  # no library (None), or not the symbols we know
+        return {}
+    gemms = {}
+    for dtype, (fn, scalar) in found.items():
+        i, p = ctypes.c_int64, ctypes.c_void_p
+        fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, scalar, p, i,
+                       p, i, scalar, p, i]
+        fn.restype = None
+        gemms[dtype] = fn
+    return gemms
 
 
 GEMMS = _load_gemms()

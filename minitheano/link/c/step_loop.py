@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import glob
-import os
 from pathlib import Path
 
 import numpy as np
 
 from minitheano.link.c import build, cache
 from minitheano.link.c.loops import RUNTIME
+from minitheano.tensor.blas import numpy_openblas
 
 # The instructions (step_loop.c's enum) and how a run ends.
 FEED, VIEW, KERNEL, DOT, GEMM, COPY, ADD, STOP, GEMV = range(9)
@@ -72,17 +71,14 @@ def machine() -> ctypes.CDLL | None:
 
 
 def _load_gemvs() -> dict[str, int]:
-    """The addresses of numpy's OpenBLAS `dgemv` and `sgemv` (tensor/blas.py finds its
-    gemm the same way), by dtype name; {} when not found."""
-    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    for path in glob.glob(os.path.join(libs, "libscipy_openblas64_*.so")):
-        try:
-            lib = ctypes.CDLL(path)
-            return {"float64": ctypes.cast(lib.scipy_cblas_dgemv64_, ctypes.c_void_p).value,
-                    "float32": ctypes.cast(lib.scipy_cblas_sgemv64_, ctypes.c_void_p).value}
-        except (OSError, AttributeError):
-            continue
-    return {}
+    """The addresses of numpy's OpenBLAS `dgemv` and `sgemv`, by dtype name; {} when
+    not found."""
+    lib = numpy_openblas()
+    try:
+        return {"float64": ctypes.cast(lib.scipy_cblas_dgemv64_, ctypes.c_void_p).value,
+                "float32": ctypes.cast(lib.scipy_cblas_sgemv64_, ctypes.c_void_p).value}
+    except AttributeError:  # no library (None), or not the symbols we know
+        return {}
 
 
 GEMVS = _load_gemvs()
