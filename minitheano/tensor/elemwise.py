@@ -75,6 +75,10 @@ class DimShuffle(Op):
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list]) -> None:
         (x,) = inputs
+        for d in self.dropped:  # declared broadcastable, so it must be 1 long
+            if x.shape[d] != 1:
+                raise ValueError(f"DimShuffle{self._pattern()} drops dimension {d}, which "
+                                 f"has length {x.shape[d]}, not 1 (input shape {x.shape})")
         res = x.transpose(self.shuffle + self.dropped)
         shape = [1 if d == "x" else x.shape[d] for d in self.new_order]
         output_storage[0][0] = res.reshape(shape)

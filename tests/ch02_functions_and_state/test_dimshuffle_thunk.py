@@ -49,5 +49,6 @@ def test_the_thunk_gives_what_perform_gives(pattern):
 def test_a_dropped_dimension_of_length_two_still_fails():
     op = DimShuffle((True, False), (1,))
     node = op.make_node(TensorType("float64", (True, False))())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"DimShuffle\{1\} drops dimension 0, which has "
+                                         r"length 2, not 1 \(input shape \(2, 3\)\)"):
         op.make_py_thunk(node, [[np.zeros((2, 3))]], [[None]])()
