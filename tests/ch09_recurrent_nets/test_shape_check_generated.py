@@ -138,10 +138,13 @@ def check_program(program: Program) -> None:
         assert not runs, "the check refused a loop numpy runs"
         return
     assert runs or program.unknown_matrix, "a mismatch of known lengths was not caught"
-    if runs:
-        f = theano.function(non_seqs, out, mode=AS_WRITTEN)
-        got = f(unknown_value) if program.unknown_matrix else f()
-        np.testing.assert_allclose(got, states, rtol=1e-12)
+    f = theano.function(non_seqs, out, mode=AS_WRITTEN)
+    if not runs:  # a length known only at the call: the call refuses it instead
+        with pytest.raises(ValueError):
+            f(unknown_value)
+        return
+    got = f(unknown_value) if program.unknown_matrix else f()
+    np.testing.assert_allclose(got, states, rtol=1e-12)
 
 
 @settings(max_examples=60, derandomize=True, phases=[Phase.generate], deadline=None,
