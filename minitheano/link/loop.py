@@ -38,6 +38,11 @@ from minitheano.link.c.cprinter import ScalarPrinter
 from minitheano.tensor.kernel import ElemwiseKernel, Operand, ReduceKernel
 
 
+def block(head: str, body: list[str], tail: str = "}") -> list[str]:
+    """A block of C (or CUDA) as lines: `head {`, the body indented, `tail`."""
+    return [head + " {"] + ["    " + line for line in body] + [tail]
+
+
 @dataclass(frozen=True)
 class LoopArray:
     """One array of a loop: its name in the kernel's text, what it holds, its

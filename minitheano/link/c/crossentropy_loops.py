@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from minitheano.link.loop import block
 from minitheano.tensor.kernel import (
     CrossentropySoftmaxDxKernel,
     CrossentropySoftmaxKernel,
@@ -33,17 +34,13 @@ if TYPE_CHECKING:
     from minitheano.link.c.loops import CPrinter
 
 
-def _block(head: str, body: list[str]) -> list[str]:
-    return [head + " {"] + ["    " + line for line in body] + ["}"]
-
-
 def _function(head: str, body: list[str]) -> list[str]:
     return [head, "{"] + ["    " + line for line in body] + ["}"]
 
 
 def _check_labels(ti: str, labels: str) -> list[str]:
     """Every class index in range, checked before anything is written."""
-    return _block("for (intptr_t i = 0; i < rows; i++)", [
+    return block("for (intptr_t i = 0; i < rows; i++)", [
         f"const {ti} y = *(const {ti} *)({labels}->data + i * {labels}->strides[0]);",
         "if (y < 0 || (intptr_t)y >= classes)",
         "    return MT_REFUSED;  /* the perform raises IndexError naming the row */"])
@@ -71,16 +68,16 @@ def crossentropy_softmax(printer: CPrinter, name: str, k: CrossentropySoftmaxKer
            "char *s = out1->data + i * out1->strides[0];",
            f"const {ti} y = *(const {ti} *)(in1->data + i * in1->strides[0]);",
            f"{t} max = -{printer.infinity}, sum = 0;"]
-    row += ["#pragma omp simd reduction(max:max)"] + _block(
+    row += ["#pragma omp simd reduction(max:max)"] + block(
         "for (intptr_t j = 0; j < classes; j++)", [f"const {t} v = {X};",
                                                    "max = v > max ? v : max;"])
-    row += ["#pragma omp simd reduction(+:sum)"] + _block(
+    row += ["#pragma omp simd reduction(+:sum)"] + block(
         "for (intptr_t j = 0; j < classes; j++)", [f"sum += {exp}({X} - max);"])
-    row += [f"const {t} lse = {log}(sum);", "#pragma omp simd"] + _block(
+    row += [f"const {t} lse = {log}(sum);", "#pragma omp simd"] + block(
         "for (intptr_t j = 0; j < classes; j++)", [f"{S} = {exp}({X} - max - lse);"])
     row += [f"const {t} picked = *(const {t} *)(x + (intptr_t)y * xs);",
             f"*({t} *)(out0->data + i * out0->strides[0]) = -(picked - max - lse);"]
-    body += _block("for (intptr_t i = 0; i < rows; i++)", row)
+    body += block("for (intptr_t i = 0; i < rows; i++)", row)
     body.append("return MT_OK;")
     return _function(f"int {name}(mt_array *in0, mt_array *in1, mt_array *out0, "
                      "mt_array *out1)", body)
@@ -105,10 +102,10 @@ def crossentropy_softmax_dx(printer: CPrinter, name: str, k: CrossentropySoftmax
            f"const {ti} y = *(const {ti} *)(in2->data + i * in2->strides[0]);",
            f"const {t} g = *(const {t} *)(in0->data + i * in0->strides[0]);",
            "#pragma omp simd"]
-    row += _block("for (intptr_t j = 0; j < classes; j++)",
+    row += block("for (intptr_t j = 0; j < classes; j++)",
                   [f"*({t} *)(dx + j * ds) = g * *(const {t} *)(s + j * ss);"])
     row += [f"*({t} *)(dx + (intptr_t)y * ds) -= g;"]
-    body += _block("for (intptr_t i = 0; i < rows; i++)", row)
+    body += block("for (intptr_t i = 0; i < rows; i++)", row)
     body.append("return MT_OK;")
     return _function(f"int {name}(mt_array *in0, mt_array *in1, mt_array *in2, "
                      "mt_array *out0)", body)

@@ -40,7 +40,7 @@ from minitheano.link.kernel import (
     ReduceKernel,
     SoftmaxKernel,
 )
-from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
+from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer, block
 from minitheano.tensor.kernel import CrossentropySoftmaxDxKernel, CrossentropySoftmaxKernel
 
 # runtime.h, without the lines that mark regions for the book.
@@ -60,10 +60,6 @@ OMP_REDUCTION = {"add": "+", "mul": "*", "and_": "&", "or_": "|", "xor": "^"}
 def _mask(bits: tuple[bool, ...]) -> str:
     """A broadcastable pattern as a bit mask (bit d: dimension d), for mt_has_shape."""
     return hex(sum(1 << d for d, b in enumerate(bits) if b))
-
-
-def _block(head: str, body: list[str], tail: str = "}") -> list[str]:
-    return [head + " {"] + ["    " + line for line in body] + [tail]
 
 
 def _either(conditions: list[str]) -> str:
@@ -142,7 +138,7 @@ class CPrinter(LoopRenderer):
         lines = [f"{'const ' if const else ''}{self.ctype(d)} *{p} = "
                  f"({'const ' if const else ''}{self.ctype(d)} *)L.ptr[{k}];"
                  for k, (p, d, const) in enumerate(operands) if k not in skip]
-        return lines + [pragma] + _block("for (intptr_t i = 0; i < n; i++)", body)
+        return lines + [pragma] + block("for (intptr_t i = 0; i < n; i++)", body)
 
     def _inner(self, operands: list[tuple[str, str, bool]], body_fast: list[str],
                body_strided: list[str], pragma: str = "#pragma omp simd",
@@ -152,13 +148,13 @@ class CPrinter(LoopRenderer):
         `middle`: (condition, lines), a third version tried in between."""
         contiguous = " && ".join(f"s{k} == sizeof({self.ctype(d)})"
                                  for k, (_, d, _) in enumerate(operands))
-        lines = _block(f"if ({contiguous})", self._typed_run(operands, body_fast, pragma),
+        lines = block(f"if ({contiguous})", self._typed_run(operands, body_fast, pragma),
                        "} else {")
         if middle is not None:
             lines[-1] = f"}} else if ({middle[0]}) {{"
             lines += ["    " + line for line in middle[1]] + ["} else {"]
         return (lines + ["    " + line for line in
-                         _block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
+                         block("for (intptr_t i = 0; i < n; i++)", body_strided)] + ["}"])
 
     def _run_setup(self, n_ops: int) -> list[str]:
         strides = ", ".join(f"s{k} = L.strides[{k}][L.nd - 1]" for k in range(n_ops))
@@ -211,7 +207,7 @@ class CPrinter(LoopRenderer):
         stretched = [a for a in loop.inputs if a.slot is not None and a.operand.broadcastable[-1]]
         middle = self._stretched_run(loop, operands, stretched, pragma) if stretched else None
         run = self._inner(operands, loop_body.contiguous, loop_body.strided, pragma, middle)
-        body += _block("do", run, "} while (mt_loop_next(&L));")
+        body += block("do", run, "} while (mt_loop_next(&L));")
         for c, (_, message) in enumerate(checks):
             body += [f"if (err{c})", f"    return MT_VALUE_ERROR + {c};  /* {message} */"]
         body.append("return MT_OK;")
@@ -254,8 +250,8 @@ class CPrinter(LoopRenderer):
         body += [f"const {t} start = {self.start_value(k.op, k.out_dtype)};",
                  "mt_loop L;", f"mt_loop_init(&L, {out.ndim}, out0->dimensions);",
                  "mt_loop_add(&L, out0, 0x0);"]
-        body += _block("if (mt_loop_simplify(&L))", [
-            "const intptr_t n = L.shape[L.nd - 1], s0 = L.strides[0][L.nd - 1];"] + _block(
+        body += block("if (mt_loop_simplify(&L))", [
+            "const intptr_t n = L.shape[L.nd - 1], s0 = L.strides[0][L.nd - 1];"] + block(
             "do", ["for (intptr_t i = 0; i < n; i++)",
                    f"    *({t} *)(L.ptr[0] + i * s0) = start;"],
             "} while (mt_loop_next(&L));"))
@@ -296,10 +292,10 @@ class CPrinter(LoopRenderer):
             [f"{t} *o = ({t} *)(L.ptr[1] + i * s1);",
              *self.fold_element(k, "*o", element_strided)])
         run = (["/* the inner dimension reduced (out0 does not move): fold in a register */"]
-               + _block("if (s1 == 0)", into_register, "} else {")
+               + block("if (s1 == 0)", into_register, "} else {")
                + ["    " + line for line in into_memory] + ["}"])
         # --8<-- [end:ex-ch05-reduce-loop]
-        body += _block("do", run, "} while (mt_loop_next(&L));")
+        body += block("do", run, "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")
         return _function(f"int {name}(mt_array *in0, mt_array *out0)", body)
 
@@ -339,10 +335,10 @@ class CPrinter(LoopRenderer):
                     f"{t} best = *(const {t} *)first;",
                     "int64_t best_at = 0, at = 0;",
                     "mt_loop_restart(&R, 0, first);"]
-        position += _block("do", _block("for (intptr_t j = 0; j < rn; j++, at++)", scan),
+        position += block("do", block("for (intptr_t j = 0; j < rn; j++, at++)", scan),
                            "} while (mt_loop_next(&R));")
         position.append(f"*({self.ctype(k.out_dtype)} *)(L.ptr[1] + i * s1) = best_at;")
-        body += _block("do", _block("for (intptr_t i = 0; i < n; i++)", position),
+        body += block("do", block("for (intptr_t i = 0; i < n; i++)", position),
                        "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")
         return _function(f"int {name}(mt_array *in0, mt_array *out0)", body)
@@ -368,21 +364,21 @@ class CPrinter(LoopRenderer):
         Y = f"*({t} *)(y + j * ys)"
         row = ["const char *x = L.ptr[0] + i * s0;", "char *y = L.ptr[1] + i * s1;",
                f"{t} max = -{self.infinity}, sum = 0;"]
-        row += ["#pragma omp simd reduction(max:max)"] + _block(
+        row += ["#pragma omp simd reduction(max:max)"] + block(
             "for (intptr_t j = 0; j < m; j++)", [f"const {t} v = {X};",
                                                  "max = v > max ? v : max;"])
         if k.kind == "softmax":
-            row += ["#pragma omp simd reduction(+:sum)"] + _block(
+            row += ["#pragma omp simd reduction(+:sum)"] + block(
                 "for (intptr_t j = 0; j < m; j++)",
                 [f"const {t} e = {exp}({X} - max);", f"{Y} = e;", "sum += e;"])
-            row += ["#pragma omp simd"] + _block("for (intptr_t j = 0; j < m; j++)",
+            row += ["#pragma omp simd"] + block("for (intptr_t j = 0; j < m; j++)",
                                                  [f"{Y} = {Y} / sum;"])
         else:
-            row += ["#pragma omp simd reduction(+:sum)"] + _block(
+            row += ["#pragma omp simd reduction(+:sum)"] + block(
                 "for (intptr_t j = 0; j < m; j++)", [f"sum += {exp}({X} - max);"])
-            row += [f"const {t} lse = {log}(sum);", "#pragma omp simd"] + _block(
+            row += [f"const {t} lse = {log}(sum);", "#pragma omp simd"] + block(
                 "for (intptr_t j = 0; j < m; j++)", [f"{Y} = {X} - max - lse;"])
-        body += _block("do", _block("for (intptr_t i = 0; i < n; i++)", row),
+        body += block("do", block("for (intptr_t i = 0; i < n; i++)", row),
                        "} while (mt_loop_next(&L));")
         body.append("return MT_OK;")
         return _function(f"int {name}(mt_array *in0, mt_array *out0)", body)
@@ -401,6 +397,6 @@ class CPrinter(LoopRenderer):
                f"const {t} p = *(const {t} *)(in0->data + i * in0->strides[0]"
                " + (intptr_t)y * in0->strides[1]);",
                f"*({t} *)(out0->data + i * out0->strides[0]) = -{self.math('log', d)}(p);"]
-        body += _block("for (intptr_t i = 0; i < rows; i++)", row)
+        body += block("for (intptr_t i = 0; i < rows; i++)", row)
         body.append("return MT_OK;")
         return _function(f"int {name}(mt_array *in0, mt_array *in1, mt_array *out0)", body)

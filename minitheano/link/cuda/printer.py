@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from minitheano.link.cuda import counter_rng, windows
-from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer
+from minitheano.link.loop import ElemwiseLoop, LoopArray, LoopBody, LoopRenderer, block
 from minitheano.tensor.kernel import (
     ConvKernel,
     CrossentropyGradKernel,
@@ -72,10 +72,6 @@ class CudaFunction:
 
 # One block per row: its threads walk the row's m elements together.
 EACH_OF_ROW = "for (long j = threadIdx.x; j < m; j += blockDim.x)"
-
-
-def _block(head: str, body: list[str], tail: str = "}") -> list[str]:
-    return [head + " {"] + ["    " + line for line in body] + [tail]
 
 
 class CudaPrinter(LoopRenderer):
@@ -136,7 +132,7 @@ class CudaPrinter(LoopRenderer):
         """`body` for every index below `count`: each thread starts at its place in
         the whole grid and jumps by the grid's size, so any grid covers any count."""
         # --8<-- [start:ex-ch06-grid-stride]
-        return _block(f"for (long {index} = {self.first_index}; {index} < {count}; "
+        return block(f"for (long {index} = {self.first_index}; {index} < {count}; "
                       f"{index} += {self.index_step})", body)
         # --8<-- [end:ex-ch06-grid-stride]
 
@@ -261,13 +257,13 @@ class CudaPrinter(LoopRenderer):
         t = self.ctype(k.out_dtype)
         block_fold = self._block_fold(self._fold(name, k.op, k.out_dtype), k.out_dtype)
         params, base, offset = self._reduce_walk(k)
-        per_thread = _block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)",
+        per_thread = block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)",
                             offset + self.fold_element(k, "acc", "x[at]"))
         one_output = base + [f"{t} acc = {self.start_value(k.op, k.out_dtype)};"] + per_thread
         one_output += [f"acc = {block_fold}(acc, buf);", "if (threadIdx.x == 0)",
                        "    y[o] = acc;"]
         body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
-        body += _block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
+        body += block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
         return self._function(name, params, body, barriers=True)
 
     def argreduce(self, name: str, k: ReduceKernel) -> CudaFunction:
@@ -290,10 +286,10 @@ class CudaPrinter(LoopRenderer):
         scan = offset + [f"{pick}(&best, &best_at, x[at], r);"]
         # --8<-- [start:argmax-tree]
         one_output = base + [f"{t} best = 0;", "long best_at = -1;  /* nothing seen yet */"]
-        one_output += _block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)", scan)
+        one_output += block("for (long r = threadIdx.x; r < n_red; r += blockDim.x)", scan)
         one_output += ["vals[threadIdx.x] = best;", "ats[threadIdx.x] = best_at;",
                        "__syncthreads();"]
-        one_output += _block("for (unsigned half = blockDim.x / 2; half > 0; half /= 2)", [
+        one_output += block("for (unsigned half = blockDim.x / 2; half > 0; half /= 2)", [
             "if (threadIdx.x < half)",
             f"    {pick}(&vals[threadIdx.x], &ats[threadIdx.x], vals[threadIdx.x + half],"
             " ats[threadIdx.x + half]);",
@@ -302,7 +298,7 @@ class CudaPrinter(LoopRenderer):
                        "__syncthreads();  /* ats[0] is read before the next output's scan */"]
         # --8<-- [end:argmax-tree]
         body = [f"__shared__ {t} vals[MT_MAX_BLOCK];", "__shared__ long ats[MT_MAX_BLOCK];"]
-        body += _block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
+        body += block("for (long o = blockIdx.x; o < n_out; o += gridDim.x)", one_output)
         return self._function(name, params, body, barriers=True)
 
     # -- softmax ------------------------------------------------------------------------
@@ -316,12 +312,12 @@ class CudaPrinter(LoopRenderer):
         row = ["const " + t + " *xrow = x + r * xr;", f"{t} *yrow = y + r * m;"]
         row += self._row_max_and_sum(name, d)
         if k.kind == "softmax":
-            row += _block(EACH_OF_ROW, [f"yrow[j] = {exp}(xrow[j * xc] - high) / sum;"])
+            row += block(EACH_OF_ROW, [f"yrow[j] = {exp}(xrow[j * xc] - high) / sum;"])
         else:
             row += [f"const {t} lse = {log}(sum);"]
-            row += _block(EACH_OF_ROW, ["yrow[j] = xrow[j * xc] - high - lse;"])
+            row += block(EACH_OF_ROW, ["yrow[j] = xrow[j * xc] - high - lse;"])
         body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
-        body += _block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
+        body += block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
         return self._function(name, params, body, barriers=True)
 
     def _row_max_and_sum(self, name: str, d: str) -> list[str]:
@@ -332,9 +328,9 @@ class CudaPrinter(LoopRenderer):
         larger = self._fold(name, "maximum", d)
         top, total = self._block_fold(larger, d), self._block_fold(self._fold(name, "add", d), d)
         row = [f"{t} v = -{self.infinity};"]
-        row += _block(EACH_OF_ROW, [f"v = {larger}(v, xrow[j * xc]);"])
+        row += block(EACH_OF_ROW, [f"v = {larger}(v, xrow[j * xc]);"])
         row += [f"const {t} high = {top}(v, buf);", "v = 0;"]
-        row += _block(EACH_OF_ROW, [f"v += {exp}(xrow[j * xc] - high);"])
+        row += block(EACH_OF_ROW, [f"v += {exp}(xrow[j * xc] - high);"])
         row += [f"const {t} sum = {total}(v, buf);"]
         return row
 
@@ -376,13 +372,13 @@ class CudaPrinter(LoopRenderer):
                   ("long", "ys"), (f"const {t} *", "x"), (f"const {ti} *", "yidx"),
                   (f"{t} *", "loss"), (f"{t} *", "sm"), ("int *", "bad")]
         row = [f"const {t} *xrow = x + r * xr;"] + self._row_max_and_sum(name, d)
-        row += _block(EACH_OF_ROW, [f"sm[r * m + j] = {exp}(xrow[j * xc] - high) / sum;"])
-        row += _block("if (threadIdx.x == 0)", [
+        row += block(EACH_OF_ROW, [f"sm[r * m + j] = {exp}(xrow[j * xc] - high) / sum;"])
+        row += block("if (threadIdx.x == 0)", [
             "const long c = (long)yidx[r * ys];",
             "if (c < 0 || c >= m)", "    *bad = 1;",
             f"loss[r] = c < 0 || c >= m ? ({t})0 : -(xrow[c * xc] - high - {log}(sum));"])
         body = [f"__shared__ {t} buf[MT_MAX_BLOCK];"]
-        body += _block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
+        body += block("for (long r = blockIdx.x; r < rows; r += gridDim.x)", row)
         return self._function(name, params, body, barriers=True)
 
     def crossentropy_softmax_dx(self, name: str, k: CrossentropySoftmaxDxKernel) -> CudaFunction:
@@ -439,7 +435,7 @@ class CudaPrinter(LoopRenderer):
                  f"tb[ty][tx] = k0 + ty < inner && col < cols ? "
                  f"b[(k0 + ty) * br + col * bc] : ({t})0;"]
         # --8<-- [end:ex-ch06-tile-loads]
-        body += _block("for (long k0 = 0; k0 < inner; k0 += MT_TILE)", [
+        body += block("for (long k0 = 0; k0 < inner; k0 += MT_TILE)", [
             "/* outside the matrices, a tile holds zeros: they add nothing */", *loads,
             "__syncthreads();  /* the tiles are complete */",
             "for (int j = 0; j < MT_TILE; j++)",

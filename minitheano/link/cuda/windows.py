@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from minitheano.link.loop import block
 from minitheano.tensor.kernel import PatchesKernel, PoolKernel
 
 if TYPE_CHECKING:
@@ -42,10 +43,6 @@ GEOMETRY = ("N", "C", "H", "W", "KH", "KW", "OH", "OW", "PH", "PW", "SH", "SW", 
 
 # Per spatial axis: (taps, pad, stride, dilation, image length, window count).
 _AXES = (("KH", "PH", "SH", "DH", "H", "OH"), ("KW", "PW", "SW", "DW", "W", "OW"))
-
-
-def _block(head: str, body: list[str]) -> list[str]:
-    return [head + " {"] + ["    " + line for line in body] + ["}"]
 
 
 def coordinates(index: str, dims: list[tuple[str, str]]) -> list[str]:
@@ -64,10 +61,10 @@ def window_taps(window: tuple[str, str], taps: tuple[str, str], pixel: tuple[str
     (i, j), (a, b), (y, z) = window, taps, pixel
     (kh, ph, sh, dh, h, _), (kw, pw, sw, dw, w, _) = _AXES
     more = f" && {while_}" if while_ else ""
-    inner = _block(f"for (long {b} = 0; {b} < {kw}{more}; {b}++)",
+    inner = block(f"for (long {b} = 0; {b} < {kw}{more}; {b}++)",
                    [f"const long {z} = {j} * {sw} + {b} * {dw} - {pw};",
                     f"if ({z} < 0 || {z} >= {w}) continue;"] + body)
-    return _block(f"for (long {a} = 0; {a} < {kh}{more}; {a}++)",
+    return block(f"for (long {a} = 0; {a} < {kh}{more}; {a}++)",
                   [f"const long {y} = {i} * {sh} + {a} * {dh} - {ph};",
                    f"if ({y} < 0 || {y} >= {h}) continue;  /* padding: never read */"]
                   + inner)
@@ -82,7 +79,7 @@ def windows_covering(pixel: tuple[str, str], body: list[str]) -> list[str]:
     for (taps, pad, stride, dilation, _, count), coordinate, tap, window in reversed(
             list(zip(_AXES, pixel, ("a", "b"), ("i", "j")))):
         start = f"{window}_at"  # where window `window` starts: window * stride
-        loops = _block(f"for (long {tap} = 0; {tap} < {taps}; {tap}++)", [
+        loops = block(f"for (long {tap} = 0; {tap} < {taps}; {tap}++)", [
             f"const long {start} = {coordinate} + {pad} - {tap} * {dilation};",
             f"if ({start} < 0 || {start} % {stride} || {start} / {stride} >= {count}) continue;",
             f"const long {window} = {start} / {stride};"] + loops)
