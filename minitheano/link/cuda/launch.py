@@ -81,7 +81,9 @@ class Plan:
     flag_error: type[Exception] = IndexError
 
 
-def _blocks(n: int, block: int) -> int:
+def grid_blocks(n: int, block: int) -> int:
+    """Blocks of `block` threads for n threads' work: at least 1, at most MAX_GRID
+    (a grid-stride kernel's threads then take several elements each)."""
     return min(max((n + block - 1) // block, 1), MAX_GRID)
 
 
@@ -134,12 +136,13 @@ def merge_dimensions(shape: list[int],
 
 def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
     """The launches computing `kernel` (printed under `name`) on device arrays `inputs`."""
-    planned = _plan(device, name, kernel, inputs)
+    planned = node_plan(device, name, kernel, inputs)
     planned.inputs = [*inputs, *planned.inputs]  # with any copy the launches read
     return planned
 
 
-def _plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
+def node_plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
+    """`plan` less the inputs it holds: the launches, outputs and any copies."""
     if isinstance(kernel, ElemwiseKernel):
         return _elemwise(device, name, kernel, inputs)
     if isinstance(kernel, ReduceKernel):
@@ -189,7 +192,7 @@ def _elemwise(device: Any, name: str, k: ElemwiseKernel, inputs: list[Any]) -> P
     if n == 0:
         return Plan([], outputs, flag, flag_error=ValueError)
     looped = [x for x, op in zip(inputs, k.inputs) if not op.is_scalar]
-    grid = (_blocks(n, ELEMWISE_BLOCK), 1)
+    grid = (grid_blocks(n, ELEMWISE_BLOCK), 1)
     pointers = [device.address(x) for x in inputs] + [device.address(y) for y in outputs]
     if flag is not None:
         pointers.append(device.flag_address(flag))
@@ -270,7 +273,7 @@ def _crossentropy(device: Any, name: str, k: CrossentropyKernel, inputs: list[An
     cs, ys = element_strides(coding), element_strides(y)
     args = (rows, classes, cs[0], cs[1], ys[0], device.address(coding), device.address(y),
             device.address(out), device.flag_address(flag))
-    return Plan([Launch(name, (_blocks(rows, ELEMWISE_BLOCK), 1), (ELEMWISE_BLOCK, 1), args)],
+    return Plan([Launch(name, (grid_blocks(rows, ELEMWISE_BLOCK), 1), (ELEMWISE_BLOCK, 1), args)],
                 [out], flag)
 
 
@@ -295,7 +298,7 @@ def _gradient_by_rows(device: Any, name: str, dtype: str, inputs: list[Any]) -> 
     args = (rows, classes, gs[0], ps[0], ps[1], ys[0], device.address(g),
             device.address(probs), device.address(y), device.address(out),
             device.flag_address(flag))
-    grid = (_blocks(rows * classes, ELEMWISE_BLOCK), 1)
+    grid = (grid_blocks(rows * classes, ELEMWISE_BLOCK), 1)
     return Plan([Launch(name, grid, (ELEMWISE_BLOCK, 1), args)], [out], flag)
 
 

@@ -32,7 +32,6 @@ from minitheano.link.cuda import launch
 from minitheano.link.cuda.counter_rng import VALUES_PER_BLOCK
 from minitheano.link.cuda.launch import (
     ELEMWISE_BLOCK,
-    MAX_GRID,
     Launch,
     Plan,
     element_strides,
@@ -53,7 +52,7 @@ def plan(device: Any, name: str, kernel: Kernel, inputs: list[Any]) -> Plan:
     elif isinstance(kernel, PhiloxKernel):
         planned = _philox(device, name, kernel, inputs)
     else:
-        return launch.plan(device, name, kernel, inputs)
+        planned = launch.node_plan(device, name, kernel, inputs)
     planned.inputs = [*inputs, *planned.inputs]  # with the copies the launches read
     return planned
 
@@ -65,7 +64,7 @@ def _grid_stride(name: str, total: int, args: list[Any], threads: int | None = N
     threads = total if threads is None else threads
     if threads == 0:
         return []
-    blocks = min((threads + ELEMWISE_BLOCK - 1) // ELEMWISE_BLOCK, MAX_GRID)
+    blocks = launch.grid_blocks(threads, ELEMWISE_BLOCK)
     return [Launch(name, (blocks, 1), (ELEMWISE_BLOCK, 1), (total, *args))]
 
 
