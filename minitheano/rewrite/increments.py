@@ -19,31 +19,13 @@ into the array before it.
 
 from __future__ import annotations
 
-import numpy as np
-
-from minitheano.graph.basic import Apply, Constant, Variable
+from minitheano.graph.basic import Apply, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.rewrite.engine import register
 from minitheano.scalar import arithmetic as sa
 from minitheano.tensor import math as tm
-from minitheano.tensor.basic import Alloc
-from minitheano.tensor.elemwise import DimShuffle, Elemwise
+from minitheano.tensor.basic import is_zeros
 from minitheano.tensor.subtensor import IncSubtensor
-
-
-def is_zeros(v: Variable) -> bool:
-    """Is `v` all zeros by construction: a constant, zeros_like(x) (`second(x, 0)`),
-    or an `alloc(0, ...)`?"""
-    while v.owner is not None and isinstance(v.owner.op, DimShuffle):
-        v = v.owner.inputs[0]
-    if isinstance(v, Constant):
-        return not np.any(v.data)
-    node = v.owner
-    if node is None:
-        return False
-    if isinstance(node.op, Elemwise) and isinstance(node.op.scalar_op, sa.Second):
-        return is_zeros(node.inputs[1])
-    return isinstance(node.op, Alloc) and is_zeros(node.inputs[0])
 
 
 def _increment_of_zeros(v: Variable, like: Variable) -> bool:

@@ -44,7 +44,6 @@ from typing import Any
 
 import minitheano.tensor as T
 from minitheano.graph.basic import (
-    Constant,
     Variable,
     clone_get_equiv,
     clone_replace,
@@ -62,27 +61,12 @@ from minitheano.ifelse import ifelse
 from minitheano.scalar.basic import DISCRETE_DTYPES
 from minitheano.scan.grad_shared import needs_history, shared_states_grad
 from minitheano.scan.op import OuterGroups, Scan, seq_span
+from minitheano.tensor.basic import is_zeros
 from minitheano.tensor.type import TensorType
 
 
 def _float(v: Variable) -> bool:
     return getattr(v.type, "dtype", None) not in DISCRETE_DTYPES
-
-
-def is_zero(g: Variable) -> bool:
-    """Is `g` a zero filled in by `grad` for an output nobody differentiates?"""
-    from minitheano.tensor.elemwise import DimShuffle, Elemwise
-
-    if isinstance(g, Constant):
-        return not g.data.any()
-    node = g.owner
-    if node is None:
-        return False
-    if isinstance(node.op, DimShuffle):
-        return is_zero(node.inputs[0])
-    if isinstance(node.op, Elemwise) and node.op.scalar_op.name == "second":
-        return is_zero(node.inputs[1])
-    return False
 
 
 def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
@@ -96,11 +80,11 @@ def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
     outer = op.outer_groups(inputs)
     n_rec = op.n_states + op.n_nit_sot
     for s, g in enumerate(output_grads[n_rec:]):
-        if not is_zero(g) and not is_disconnected(g):
+        if not is_zeros(g) and not is_disconnected(g):
             raise NotImplementedError(f"{op}: the gradient through the final value of the "
                                       f"shared variable {outer.shared[s]} updated by the loop "
                                       f"is not supported")
-    grads = {k: (None if is_zero(g) or is_disconnected(g) else g)
+    grads = {k: (None if is_zeros(g) or is_disconnected(g) else g)
              for k, g in enumerate(output_grads[:n_rec])}
     if op.until and n_rec == 0:  # only generators' states come out: nothing to differentiate
         return [disconnected_type() for _ in inputs]
@@ -437,7 +421,7 @@ def _last_row_only(g: Variable | None) -> Variable | None:
         return None
     if tuple(node.op.idx_list) != (-1,) or getattr(node.op, "set_instead_of_inc", False):
         return None
-    return node.inputs[1] if is_zero(node.inputs[0]) else None
+    return node.inputs[1] if is_zeros(node.inputs[0]) else None
 
 
 def _use_saved(grads: list, saved: dict[Variable, Variable]) -> list:

@@ -36,13 +36,12 @@ from minitheano.graph.basic import Apply, Variable, graph_inputs
 from minitheano.graph.null import disconnected_type, is_disconnected
 from minitheano.ifelse import ifelse
 from minitheano.scan.op import Scan
+from minitheano.tensor.basic import is_zeros
 from minitheano.tensor.type import TensorType
 
 
 def _flows(g: Variable) -> bool:
-    from minitheano.scan.grad import is_zero
-
-    return not (is_zero(g) or is_disconnected(g))
+    return not (is_zeros(g) or is_disconnected(g))
 
 
 def carried_tensors(op: Scan) -> list[int]:

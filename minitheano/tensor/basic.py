@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 
 from minitheano.config import config
-from minitheano.graph.basic import Apply, Variable
+from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.null import disconnected_type
 from minitheano.graph.op import Op
 from minitheano.scalar import math as smath
+from minitheano.scalar.arithmetic import Second
 from minitheano.scalar.basic import ScalarVariable, check_dtype, is_weak, weak_dtype
 from minitheano.tensor.elemwise import Elemwise
 from minitheano.tensor.type import TensorConstant, TensorType, TensorVariable
@@ -325,3 +326,21 @@ def full(shape: Any, fill_value: Any, dtype: str | None = None) -> TensorVariabl
 # The functions here build graph with the whole tensor package, which itself
 # needs this module: importing it last breaks the cycle.
 import minitheano.tensor as _T  # noqa: E402
+
+
+def is_zeros(v: Variable) -> bool:
+    """Is `v` all zeros by construction: a constant, zeros_like(x) (`second(x, 0)`,
+    what `grad` fills in for an output nobody differentiates), or an `alloc(0, ...)`,
+    seen through DimShuffles?  A cheap structural test: no value is computed."""
+    from minitheano.tensor.elemwise import DimShuffle
+
+    while v.owner is not None and isinstance(v.owner.op, DimShuffle):
+        v = v.owner.inputs[0]
+    if isinstance(v, Constant):
+        return not np.any(v.data)
+    node = v.owner
+    if node is None:
+        return False
+    if isinstance(node.op, Elemwise) and isinstance(node.op.scalar_op, Second):
+        return is_zeros(node.inputs[1])
+    return isinstance(node.op, Alloc) and is_zeros(node.inputs[0])
