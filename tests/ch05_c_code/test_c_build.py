@@ -16,9 +16,8 @@ import pytest
 import minitheano as th
 from minitheano import tensor as T
 from minitheano.compile import fastcall
-from minitheano.link.c import schedule
 from minitheano.config import config
-from minitheano.link.c import build, cache, library, thunk
+from minitheano.link.c import build, cache, library, schedule, thunk
 from minitheano.scalar.basic import UnaryScalarOp
 from minitheano.tensor.elemwise import Elemwise
 
