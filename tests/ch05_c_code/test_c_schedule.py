@@ -4,6 +4,7 @@ the fallback for every node without a C kernel and for every unusual case."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 import weakref
@@ -141,7 +142,7 @@ def test_generated_graphs_give_the_vms_values_and_numpys(graph, dtype, budget, s
         args = [num[k] for k in names]
         before = [a.copy() for a in args]
         _, want = build(steps, n_outputs, sym, num)
-        got_c, n = counted(lambda: c(*args))
+        got_c, n = counted(functools.partial(c, *args))
         got_py = py(*args)
         # Every kernel node ran from C (none handed to its thunk), the others as thunks.
         with_kernel = sum(hasattr(t, "c_step") for t in c._vm.thunks)
@@ -313,3 +314,10 @@ def test_no_reference_is_leaked_and_the_function_is_freed():
         assert gone() is None
     finally:
         gc.enable()
+
+
+def test_checking_and_profiling_modes_keep_the_vm():
+    """DebugMode's and the profiler's thunks check or time each node: no C loop."""
+    x = T.dvector("x")
+    assert not is_schedule(minitheano.function([x], T.exp(x) + 1, mode="DebugMode"))
+    assert not is_schedule(minitheano.function([x], T.exp(x) + 1, profile=True))
