@@ -207,6 +207,7 @@ static PyObject *output_array(Schedule *self, Output *o, PyObject **args, PyObje
 
 /* One node by its kernel: 0 done, 1 hand it to the thunk, -1 an exception. */
 static int run_kernel(Schedule *self, Step *s) {
+    /* --8<-- [start:schedule-kernel] */
     PyObject *args[MAX_ARGS];
     PyObject *owned[MAX_ARGS];
     int n_owned = 0, status = 0;
@@ -239,6 +240,7 @@ done:
     for (int j = 0; j < n_owned; j++)
         Py_DECREF(owned[j]);
     return status;
+    /* --8<-- [end:schedule-kernel] */
 }
 
 static int run_step(Schedule *self, Step *s) {
@@ -267,6 +269,7 @@ static PyObject *schedule_vectorcall(PyObject *self_, PyObject *const *args, siz
         return NULL;
     }
     runs++;
+    /* --8<-- [start:schedule-loop] */
     for (Py_ssize_t k = 0; k < self->n; k++) {
         Step *s = &self->steps[k];
         if (run_step(self, s) < 0) {
@@ -287,6 +290,7 @@ static PyObject *schedule_vectorcall(PyObject *self_, PyObject *const *args, siz
         for (Py_ssize_t c = 0; c < PyTuple_GET_SIZE(s->clear); c++)
             set_cell(PyTuple_GET_ITEM(s->clear, c), Py_None);
     }
+    /* --8<-- [end:schedule-loop] */
     Py_RETURN_NONE;
 }
 
