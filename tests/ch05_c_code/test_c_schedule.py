@@ -208,6 +208,20 @@ def test_a_kernels_error_is_the_same_exception(make, args):
     np.testing.assert_array_equal(c(np.ones(3), np.ones(3)), py(np.ones(3), np.ones(3)))
 
 
+def test_an_input_a_kernel_refuses_goes_to_the_thunk():
+    """An unaligned array: the kernel refuses it, the thunk reads an aligned copy."""
+    x, y = T.dvectors("x", "y")
+    c, py = compile_both([x, y], T.exp(x) * y)
+    raw = np.zeros(4 * 8 + 1, dtype=np.uint8)
+    a = raw[1:].view(np.float64)  # one byte off: not aligned
+    a[:] = [0.5, 1.0, -2.0, 3.0]
+    assert not a.flags.aligned
+    got, n = counted(lambda: c(a, np.ones(4)))
+    np.testing.assert_array_equal(got, py(a, np.ones(4)))
+    np.testing.assert_allclose(got, np.exp([0.5, 1.0, -2.0, 3.0]))
+    assert n == {"runs": 1, "kernel_calls": 0, "thunk_calls": 1}
+
+
 def test_a_products_error_is_the_same_exception():
     a, b = T.dmatrices("a", "b")
     c, py = compile_both([a, b], T.tanh(T.dot(a, b)))
@@ -283,6 +297,23 @@ def test_a_python_node_is_called_as_its_thunk():
     np.testing.assert_array_equal(only_python(a), a[::-1])
     with config.change_flags(linker="py"):
         assert not is_schedule(minitheano.function([x], x + 1, mode="Mode"))
+
+
+@as_op(itypes=[T.dvector], otypes=[T.dvector])
+def python_checked_sqrt(v):
+    if (v < 0).any():
+        raise ValueError(f"python_checked_sqrt: {int((v < 0).sum())} negative value(s)")
+    return np.sqrt(v)
+
+
+def test_a_python_nodes_error_is_the_same_exception():
+    x = T.dvector("x")
+    c, py = compile_both([x], T.exp(python_checked_sqrt(x - 1)) * 2)
+    args = (np.array([0.0, 2.0, -1.0]),)
+    got, want = raised(lambda: c(*args)), raised(lambda: py(*args))
+    assert type(got) is type(want) is ValueError and str(got) == str(want)
+    assert "2 negative value(s)" in str(got) and "Apply node" in str(got)
+    np.testing.assert_array_equal(c(np.array([5.0])), py(np.array([5.0])))
 
 
 def test_intermediate_cells_are_emptied_and_arrays_kept():
