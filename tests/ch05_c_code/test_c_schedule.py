@@ -169,8 +169,14 @@ def test_the_shape_plans_give_the_thunks_shapes(graph, seed):
     num = values("float64", seed)
     outs, _ = build(steps, n_outputs, sym, num)
     f = minitheano.function(list(sym.values()), outs, on_unused_input="ignore")
+    assert_plans_match(f, [num[k] for k in sym])
+
+
+def assert_plans_match(f, args):
+    """Every kernel node's shape plan gives its thunk's shapes, in a call of `f` on `args`."""
     fg = f.maker.fgraph
-    storage = make_storage(fg, {v: [num[k]] for v, k in zip(fg.inputs, sym)})
+    shared = [sv.get_value() for sv in f.maker.shared]
+    storage = make_storage(fg, {v: [a] for v, a in zip(fg.inputs, list(args) + shared)})
     order = fg.toposort()
     VM(order, [py_thunk(n, storage) for n in order], storage, None).run()
     for node in order:
@@ -251,9 +257,13 @@ def test_updates_are_the_vms():
     assert is_schedule(c) and not is_schedule(py)
     rng = np.random.default_rng(1)
     X, labels = rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)
+    assert_plans_match(c, [X, labels])
+    with_kernel = sum(hasattr(t, "c_step") for t in c._vm.thunks)
     kept = []
     for _ in range(4):
-        got, want = c(X, labels), py(X, labels)
+        got, n = counted(lambda: c(X, labels))
+        want = py(X, labels)
+        assert n["kernel_calls"] == with_kernel  # none refused: every plan was right
         kept.append((got, [u.copy() for u in got]))
         for u, v in zip(got, want):
             np.testing.assert_array_equal(u, v)
