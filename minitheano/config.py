@@ -161,6 +161,9 @@ FLAGS = [
          "how much of the graph an error message shows"),
     Flag("compute_test_value", _constant("off"), _one_of("off", "ignore", "warn", "raise", "pdb"),
          "compute `var.tag.test_value` as graphs are built (stored; chapter 9)"),
+    Flag("c_schedule", _constant(True), _boolean,
+         "run a compiled function's nodes from a loop in C, its kernels called without "
+         "ctypes (link/c/schedule.py); False: the VM's Python loop (chapter 2)"),
     Flag("scan.compiled_loop", _constant(True), _boolean,
          "run a scan's steps in one C loop when every node of its body has C (chapter 9)"),
     Flag("warn.ignore_bug_before", _constant("0.9"), _string,

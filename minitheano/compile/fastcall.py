@@ -15,22 +15,17 @@ other call (keywords, a list, another dtype, a wrong count) is passed to
 `f._call_python`, so the errors and conversions are the Python path's.
 
 The extension is compiled once per machine and interpreter by chapter 5's
-build step and cache (`link/c/build.py`: the key covers the source, which
-names this interpreter's Python.h).  Without a compiler, or for a function the
+build step and cache (`link/c/extension.py`).  Without a compiler, or for a function the
 fast path does not cover (an input of a broadcastable or non-tensor type),
 functions take the Python path, silently.
 
-This is the first half of issue 17's "call path without ctypes": the kernels
-are still called through the VM's thunks (ctypes); running the schedule in C
-as well is the next step (bench/README.md).
+`run` is the VM's, or, where the function's nodes have C kernels, its schedule
+run in C (`link/c/schedule.c`), which calls the kernels without ctypes.
 """
 
 from __future__ import annotations
 
 import ctypes
-import importlib.machinery
-import importlib.util
-import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from minitheano.link.c import build
+from minitheano.link.c.extension import ExtensionProblem, load_extension
 
 MODULE = "minitheano_fastcall"
 _SOURCE = Path(__file__).with_name("fastcall.c")
@@ -75,21 +71,10 @@ def extension() -> Any:
     if not _layout_matches():
         _problem = "numpy's array struct does not have the layout fastcall.c reads"
         return None
-    include = Path(sysconfig.get_paths()["include"]) / "Python.h"
-    source = (f'#define PYTHON_H "{include}"\n#define MODULE_NAME_STR "{MODULE}"\n'
-              f"#define MODULE_INIT PyInit_{MODULE}\n" + _SOURCE.read_text())
     try:
-        path = build.library_path(source)
-        loader = importlib.machinery.ExtensionFileLoader(MODULE, str(path))
-        spec = importlib.util.spec_from_file_location(MODULE, path, loader=loader)
-        module = importlib.util.module_from_spec(spec)
-        loader.exec_module(module)
-    except NotImplementedError as e:  # a piece of chapter 5 is an exercise left blank
-        _problem = f"C code is disabled ({e})"
-        return None
-    except (build.CompileError, ImportError, OSError, RuntimeError) as e:  # RuntimeError:
-        # the cache's CacheError (its directory or the compiler misbehaves)
-        _problem = f"the fastcall extension did not build or load: {e}"
+        module = load_extension(MODULE, _SOURCE)
+    except ExtensionProblem as e:
+        _problem = str(e)
         return None
     module.set_descr_offset(_ArrayHead.descr.offset)
     _module = module

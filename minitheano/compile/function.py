@@ -32,6 +32,7 @@ from minitheano.graph.basic import Variable
 from minitheano.graph.shared import SharedVariable
 from minitheano.graph.trace import user_line
 from minitheano.link import link_graph
+from minitheano.link.c import schedule
 
 
 def _input_filter(var: Variable, index: int, name: str, fname: str, strict: bool,
@@ -101,7 +102,9 @@ class Function:
         self._vm = link_graph(fg, maker.mode.linker, given, keep, config.allow_gc,
                               profile.instrument if profile is not None else None,
                               maker.mode.monitor if isinstance(maker.mode, MonitorMode) else None)
-        self._run = self._vm.run if profile is None else profile.timed_run(self._vm.run)
+        # The VM's loop, or the same loop in C where the nodes have C kernels (chapter 5).
+        run = schedule.c_run(self._vm) if profile is None else None
+        self._run = run or (self._vm.run if profile is None else profile.timed_run(self._vm.run))
         self._output_cells = [self._vm.storage[v] for v in fg.outputs]
         # After a call the function lets go of the results it computed (not of
         # inputs, shared values or constants that an output may be, when borrowed).

@@ -17,7 +17,7 @@ import minitheano as th
 from minitheano import tensor as T
 from minitheano.compile import fastcall
 from minitheano.config import config
-from minitheano.link.c import build, cache, library, thunk
+from minitheano.link.c import build, cache, library, schedule, thunk
 from minitheano.scalar.basic import UnaryScalarOp
 from minitheano.tensor.elemwise import Elemwise
 
@@ -28,7 +28,8 @@ int mt_init(void *t, void **d) { return 72; }
 
 @pytest.fixture
 def compiledir(tmp_path):
-    fastcall.extension()  # the call path's extension, once per process: not in tmp_path
+    fastcall.extension()  # the call path's extensions, once per process: not in tmp_path
+    schedule.extension()
     with config.change_flags(compiledir=str(tmp_path)):
         yield tmp_path
 

@@ -21,7 +21,7 @@ import minitheano as th
 from minitheano import tensor as T
 from minitheano.compile import fastcall
 from minitheano.config import config
-from minitheano.link.c import build, cache, library
+from minitheano.link.c import build, cache, library, schedule
 from minitheano.link.c.loops import CPrinter
 from minitheano.scalar.math import add
 from minitheano.tensor.kernel import ElemwiseKernel, Operand, scalar_program
@@ -30,7 +30,8 @@ from minitheano.tensor.kernel import ElemwiseKernel, Operand, scalar_program
 @pytest.fixture
 def compiledir(tmp_path, monkeypatch):
     monkeypatch.setattr(library, "_BY_PATH", {})  # no library loaded from another folder
-    fastcall.extension()  # the call path's extension, once per process: not counted here
+    fastcall.extension()  # the call path's extensions, once per process: not counted here
+    schedule.extension()
     with config.change_flags(compiledir=str(tmp_path)):
         yield tmp_path
 
@@ -52,10 +53,11 @@ def compiles(monkeypatch) -> list[str]:
 
 
 def libraries(folder) -> list:
-    """The kernel libraries in `folder` (not the call path's extension, which a
-    process compiling its first function there also builds: compile/fastcall.py)."""
+    """The kernel libraries in `folder` (not the call path's extensions, which a
+    process compiling its first function there also builds: compile/fastcall.py,
+    link/c/schedule.py)."""
     return sorted(so for so in folder.glob(f"{cache.PREFIX}*.so")
-                  if b"PyInit_minitheano_fastcall" not in so.read_bytes())
+                  if b"PyInit_minitheano_" not in so.read_bytes())
 
 
 def test_a_kernel_is_compiled_once_for_every_function_that_needs_it(compiledir, compiles):

@@ -32,6 +32,7 @@ from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache, library
 from minitheano.link.c.buffers import FREE_REFCOUNT, BufferBudget, keeper
 from minitheano.link.c.loops import RUNTIME
+from minitheano.link.c.schedule import KernelStep, output_plans
 from minitheano.link.kernel import describe
 from minitheano.link.py.vm import py_thunk
 from minitheano.tensor.blas import GEMMS
@@ -103,6 +104,9 @@ def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
             python()
             return
         cell[0] = out
+    # What link/c/schedule.c needs to call mt_dot itself: out is (x rows, y columns).
+    thunk.c_step = KernelStep(fn, [x_cell, y_cell], [cell], output_plans(
+        [((0, 0), (1, 1))], [dtype], {}, bufs, keep))
     return thunk
 
 
@@ -136,4 +140,7 @@ def gemm_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
             python()
             return
         cell[0] = out
+    # For link/c/schedule.c: out is Z itself in place, else a matrix of Z's shape.
+    thunk.c_step = KernelStep(fn, [z_cell, a_cell, x_cell, y_cell, b_cell], [cell], output_plans(
+        [((0, 0), (0, 1))], [dtype], {0: 0} if inplace else {}, bufs, keep))
     return thunk

@@ -31,10 +31,11 @@ import numpy as np
 from minitheano.graph.basic import Apply, Variable
 from minitheano.link.c import build, cache
 from minitheano.link.c.blas_thunks import blas_thunks
-from minitheano.link.c.buffers import FREE_REFCOUNT, BufferBudget, keeper
+from minitheano.link.c.buffers import FREE_REFCOUNT, BufferBudget, Keep, keeper
 from minitheano.link.c.library import kernel_functions, numpy_layout_problem, print_kernels
 from minitheano.link.c.loops import CPrinter
 from minitheano.link.c.op_thunks import op_thunks
+from minitheano.link.c.schedule import KernelStep, output_plans, shape_plan
 from minitheano.link.kernel import (
     CrossentropyKernel,
     ElemwiseKernel,
@@ -106,6 +107,24 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
                out_cells: list[list], reuse: bool | BufferBudget) -> Thunk:
     """A thunk calling kernel function `fn` on the node's cells.
 
+    The thunk carries, as `thunk.c_step`, what link/c/schedule.c needs to call
+    the same kernel from C with the same cells and kept arrays.
+    """
+    dtypes = [v.type.numpy_dtype for v in node.outputs]
+    inplace = dict(kernel.inplace) if isinstance(kernel, ElemwiseKernel) else {}
+    bufs: list[Any] = [None] * len(out_cells)
+    keep = keeper(reuse)
+    thunk = _kernel_thunk(node, kernel, fn, in_cells, out_cells, dtypes, inplace, bufs, keep)
+    outputs = output_plans(shape_plan(node, kernel), dtypes, inplace, bufs, keep)
+    thunk.c_step = KernelStep(fn, in_cells, out_cells, outputs)
+    return thunk
+
+
+def _kernel_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
+                  out_cells: list[list], dtypes: list[np.dtype], inplace: dict[int, int],
+                  bufs: list[Any], keep: Keep) -> Thunk:
+    """The thunk of `make_thunk`, writing into the arrays `bufs` keeps.
+
     The common cases (one output, one or two inputs, not in place) get a
     thunk of their own, with as little Python per call as possible; anything
     unusual (an input that is not an aligned array of the right dtype, a
@@ -113,11 +132,7 @@ def make_thunk(node: Apply, kernel: Kernel, fn: Callable, in_cells: list[list],
     """
     shape_of = _output_shape_function(node, kernel)
     shapes_of = _output_shapes_function(kernel, shape_of, len(out_cells))
-    dtypes = [v.type.numpy_dtype for v in node.outputs]
-    inplace = dict(kernel.inplace) if isinstance(kernel, ElemwiseKernel) else {}
-    bufs: list[Any] = [None] * len(out_cells)
     free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
-    keep = keeper(reuse)
 
     def slow(args: Sequence[Any]) -> list[Any]:
         return call_carefully(node, kernel, fn, list(args), shapes_of, dtypes, inplace)
