@@ -245,13 +245,20 @@ def _same(a: list[Variable], b: list[Variable]) -> bool:
 def scan_forward_from_saving_loop(fgraph: FunctionGraph, node: Apply) -> dict | None:
     """The gradient of a loop whose backward step read products of its body was
     taken of the same loop saving them (scan/grad_saved.py), which computes
-    everything the loop as written does: the latter's outputs are read from it."""
+    everything the loop as written does: the latter's outputs are read from it.
+    So are those of another saving loop of it that saves the same products (a
+    second T.grad of the same cost)."""
     of = SAVING_LOOPS.get(node.op)
     if of is None or not node.inputs:
         return None
-    for forward, _ in fgraph.clients.get(node.inputs[0], []):
-        if forward != "output" and forward.op is of.forward and _same(forward.inputs,
-                                                                      node.inputs):
-            return {old: new for old, new in of.forward_outputs(forward, node).items()
+    for other, _ in fgraph.clients.get(node.inputs[0], []):
+        if other == "output" or other is node or not _same(other.inputs, node.inputs):
+            continue
+        if other.op is of.forward:
+            return {old: new for old, new in of.forward_outputs(other, node).items()
+                    if fgraph.clients.get(old)}
+        twin = SAVING_LOOPS.get(other.op)
+        if twin is not None and twin.forward is of.forward and twin.saved == of.saved:
+            return {old: new for old, new in zip(other.outputs, node.outputs)
                     if fgraph.clients.get(old)}
     return None

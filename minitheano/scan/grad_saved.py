@@ -31,11 +31,15 @@ from minitheano.tensor.type import TensorType
 
 @dataclass
 class SavingOf:
-    """A loop rebuilt to save products: which loop, and how many it saves (its
-    outputs that are not fed back, after the loop's own)."""
+    """A loop rebuilt to save products: which loop, and which of its `products` it
+    saves (its outputs that are not fed back, after the loop's own)."""
 
     forward: Scan
-    n_saved: int
+    saved: tuple[int, ...]  # positions in products(forward)
+
+    @property
+    def n_saved(self) -> int:
+        return len(self.saved)
 
     def forward_outputs(self, forward_node: Apply, saving_node: Apply
                         ) -> dict[Variable, Variable]:
@@ -97,5 +101,6 @@ def saving_loop(op: Scan, inputs: list[Variable], saved: list[Variable]) -> Appl
                   n_non_seqs=op.n_non_seqs, has_n_steps=op.has_n_steps,
                   go_backwards=op.go_backwards, truncate_gradient=op.truncate_gradient,
                   name=op.name, mode=op.mode, step=op.step, until=op.until)
-    SAVING_LOOPS[new_op] = SavingOf(op, len(saved))
+    found = products(op)
+    SAVING_LOOPS[new_op] = SavingOf(op, tuple(found.index(v) for v in saved))
     return new_op.make_node(*inputs)

@@ -172,3 +172,19 @@ def test_a_while_loop_saves_its_products_too(mode):
     for n in (0, 1, 6):
         check_gradients(grad, value, [r.normal(size=(n, 2)), r.normal(size=(2, 2)),
                                       np.array([1.0, 0.5])])
+
+
+def test_two_gradients_of_one_cost_share_one_forward_loop():
+    """Each T.grad makes its own saving loop; they save the same products, so the
+    rewrite keeps one of them, and the forward runs once."""
+    inputs, cost = gated()
+    X, h0, W, U = inputs
+    f = theano.function(inputs, [T.grad(cost, W), T.grad(cost, U)])
+    forward = [op for op in scans(f) if "grad_of" not in str(op)]
+    assert len(forward) == 1 and forward[0].n_nit_sot == 1
+    value = theano.function(inputs, cost)
+    arrays = values(3, 11)
+    g_W, g_U = f(*arrays)
+    expected = finite_differences(lambda: value(*arrays), arrays, EPS)
+    np.testing.assert_allclose(g_W, expected[2], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g_U, expected[3], rtol=1e-5, atol=1e-7)
