@@ -18,6 +18,9 @@ Python function that clones the forward body, asks `grad` for its
 vector-Jacobian product, and returns the new carries.  It reads the forward
 sequences and the forward *states* (saved by the forward loop: nothing is
 recomputed that the forward pass already has) and runs with go_backwards.
+When it would compute a product of the body again (an LSTM's x W + h U, which
+the sigmoids' derivatives need), the gradient is taken of the loop that saves
+that product as one more output (scan/grad_saved.py, chapter 9).
 
 The backward step seeds `grad` with what reaches each output of the body
 (the cost's row, plus a state's carry), and a seed is ADDED to what flows
