@@ -304,6 +304,9 @@ def _pushable(parts: ScanParts, node: Apply, slot_of: dict, memo: dict) -> Pushe
         if w in slot_of and w.ndim == 1 and x.ndim == 2:
             return PushedOut(taps.pop(), lambda window: T.dot(window, outer(x).T), [])
         return None
+    if isinstance(op, Elemwise) and op.scalar_op.name == "second" \
+            and node.inputs[1] not in slot_of:
+        return None  # zeros shaped like x[t]: one row in the loop, not all rows out of it
     if isinstance(op, Elemwise) and all(v.ndim <= node.outputs[0].ndim for v in others):
         def elementwise(window: Variable) -> Variable:
             # Invariant inputs get a leading broadcastable dimension for the steps.

@@ -12,7 +12,8 @@
   A^T B after the loop: BLAS instead of n small updates.
 * `scan_forward_from_states_loop`: a loop whose gradient built it again, with the
   shared variables it updates as states, runs once: the loop as written reads
-  its results from the other.
+  its results from the other.  `scan_forward_from_saving_loop`: the same for a
+  loop built again to save the products its gradient reads (scan/grad_saved.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.rewrite.engine import register
 from minitheano.rewrite.scan import ScanParts
+from minitheano.scan.grad_saved import SAVING_LOOPS
 from minitheano.scan.grad_shared import STATES_LOOPS
 from minitheano.scan.op import FINAL, LAST, Scan
 from minitheano.tensor.elemwise import DimShuffle, Elemwise
@@ -237,3 +239,26 @@ def scan_forward_from_states_loop(fgraph: FunctionGraph, node: Apply) -> dict | 
 
 def _same(a: list[Variable], b: list[Variable]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+@register("canonicalize", Scan)
+def scan_forward_from_saving_loop(fgraph: FunctionGraph, node: Apply) -> dict | None:
+    """The gradient of a loop whose backward step read products of its body was
+    taken of the same loop saving them (scan/grad_saved.py), which computes
+    everything the loop as written does: the latter's outputs are read from it.
+    So are those of another saving loop of it that saves the same products (a
+    second T.grad of the same cost)."""
+    of = SAVING_LOOPS.get(node.op)
+    if of is None or not node.inputs:
+        return None
+    for other, _ in fgraph.clients.get(node.inputs[0], []):
+        if other == "output" or other is node or not _same(other.inputs, node.inputs):
+            continue
+        if other.op is of.forward:
+            return {old: new for old, new in of.forward_outputs(other, node).items()
+                    if fgraph.clients.get(old)}
+        twin = SAVING_LOOPS.get(other.op)
+        if twin is not None and twin.forward is of.forward and twin.saved == of.saved:
+            return {old: new for old, new in zip(other.outputs, node.outputs)
+                    if fgraph.clients.get(old)}
+    return None

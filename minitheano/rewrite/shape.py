@@ -34,6 +34,7 @@ from minitheano.tensor.elemwise import Elemwise
 from minitheano.tensor.join import make_vector
 from minitheano.tensor.math import Dot
 from minitheano.tensor.shape import Shape, shape
+from minitheano.tensor.subtensor import Subtensor
 
 Entry = Any  # an int, or a symbolic int64 scalar
 
@@ -54,6 +55,14 @@ class ShapeFeature(Feature):
         self.shapes: dict[Variable, tuple] = {}
         self.input_lengths: dict[tuple[Variable, int], Variable] = {}
         self.parent: dict[Any, Any] = {}  # union-find over atoms known equal
+
+    def on_change_input(self, fgraph: FunctionGraph, node: Any, i: int, old: Variable,
+                        new: Variable, reason: str) -> None:
+        # The node's outputs are asked again from its new input: x[:len(x)] -> x
+        # makes dot(x, w)'s length x's own again, an atom, no longer the slice's.
+        if node != "output":
+            for out in node.outputs:
+                self.shapes.pop(out, None)
 
     # -- union-find ---------------------------------------------------------
     def find(self, a: Any) -> Any:
@@ -197,4 +206,36 @@ def fill_shape_from_input(fgraph: FunctionGraph, node: Apply):
     for v in inner.inputs:
         if v.type.broadcastable == a.type.broadcastable:
             return [Elemwise(smath.second)(v, c)]
+    return None
+
+
+def _length(feature: ShapeFeature, v: Variable) -> Entry:
+    """The length `v` stands for, as the feature names it: y.shape[d] becomes the
+    feature's entry for dimension d of y (an atom, if y is an input)."""
+    node = v.owner
+    if (node is not None and isinstance(node.op, Subtensor) and len(node.inputs) == 1
+            and len(node.op.idx_list) == 1 and isinstance(node.op.idx_list[0], int)):
+        source = node.inputs[0].owner
+        if source is not None and isinstance(source.op, Shape):
+            lengths = feature.shape_of(source.inputs[0])
+            d = node.op.idx_list[0]
+            if -len(lengths) <= d < len(lengths):
+                return lengths[d]
+    return v
+
+
+@register(("canonicalize", "specialize"), Subtensor)
+def useless_slice(fgraph: FunctionGraph, node: Apply):
+    """x[:n] -> x when n is x's own length (x[:x.shape[0]], or dot(x, w)[:x.shape[0]],
+    which a scan's sequence windows make): the slice is all of x."""
+    feature = getattr(fgraph, "shape_feature", None)
+    (entry, *rest) = node.op.idx_list or (None,)
+    if feature is None or rest or not isinstance(entry, slice) or len(node.inputs) != 2:
+        return None
+    x, stop = node.inputs
+    if (entry.start not in (None, 0) or entry.step not in (None, 1)
+            or node.outputs[0].type != x.type):
+        return None
+    if feature.same_length(_length(feature, stop), feature.shape_of(x)[0]):
+        return [x]
     return None

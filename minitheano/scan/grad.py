@@ -18,6 +18,9 @@ Python function that clones the forward body, asks `grad` for its
 vector-Jacobian product, and returns the new carries.  It reads the forward
 sequences and the forward *states* (saved by the forward loop: nothing is
 recomputed that the forward pass already has) and runs with go_backwards.
+When it would compute a product of the body again (an LSTM's x W + h U, which
+the sigmoids' derivatives need), the gradient is taken of the loop that saves
+that product as one more output (scan/grad_saved.py, chapter 9).
 
 The backward step seeds `grad` with what reaches each output of the body
 (the cost's row, plus a state's carry), and a seed is ADDED to what flows
@@ -49,6 +52,7 @@ from minitheano.graph.basic import (
     clone_replace,
     graph_inputs,
     toposort,
+    variables,
 )
 from minitheano.graph.null import (
     disconnected_type,
@@ -59,6 +63,7 @@ from minitheano.graph.null import (
 )
 from minitheano.ifelse import ifelse
 from minitheano.scalar.basic import DISCRETE_DTYPES
+from minitheano.scan.grad_saved import can_save, products, saving_loop
 from minitheano.scan.grad_shared import needs_history, shared_states_grad
 from minitheano.scan.op import OuterGroups, Scan, seq_span
 from minitheano.tensor.basic import is_zeros
@@ -88,7 +93,16 @@ def scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
              for k, g in enumerate(output_grads[:n_rec])}
     if op.until and n_rec == 0:  # only generators' states come out: nothing to differentiate
         return [disconnected_type() for _ in inputs]
-    return _Backward(op, steps_taken(op, inputs, outputs), outer, outputs, grads).build()
+    backward = _Backward(op, steps_taken(op, inputs, outputs), outer, outputs, grads)
+    result = backward.build()
+    read = backward.products_read() if can_save(op) else []
+    if not read:
+        return result
+    # The backward step computes products again: differentiate the loop that saves them.
+    node = saving_loop(op, inputs, read)
+    none = [disconnected_type() for _ in read]
+    return scan_grad(node.op, inputs, node.outputs,
+                     [*output_grads[:n_rec], *none, *output_grads[n_rec:]])
 
 
 def steps_taken(op: Scan, inputs: list[Variable], outputs: list[Variable]) -> Variable:
@@ -168,6 +182,9 @@ class _Backward:
                              if _float(v) and v not in self.non_seqs[:m]]
         # Outer inputs whose gradient the body says is undefined, and why.
         self.undefined: dict[int, str] = {}
+        # Set by the step: the forward body's copy in it, and what its gradients read.
+        self.equiv: dict[Variable, Variable] = {}
+        self.read: set[Variable] = set()
 
     def lag(self, j: int) -> int:
         """How many steps back state j reads: the number of its carries."""
@@ -198,6 +215,7 @@ class _Backward:
         memo.update(zip(slots.shared, unknown))
         fgraph = self.op.fgraph
         equiv = clone_get_equiv(fgraph.inputs, fgraph.outputs, copy_inputs=False, memo=memo)
+        self.equiv = equiv  # (which forward variable each of the step's copies is)
         return [equiv[o] for o in fgraph.outputs], unknown
 
     def seeds(self, values: StepValues, body_out: list[Variable]) -> dict[Variable, Variable]:
@@ -237,6 +255,8 @@ class _Backward:
         saved = dict(zip(body_out[:op.n_states], values.states_now))
         saved.update(zip(body_out[op.n_states:op.n_states + op.n_nit_sot], values.outputs_now))
         result = _use_saved(result, {o: v for o, v in saved.items() if o.owner is not None})
+        self.read = set(variables([g for g in result
+                                   if not (is_disconnected(g) or is_undefined(g))]))
         for g in result:
             if not (is_disconnected(g) or is_undefined(g)) and \
                     any(u in unknown for u in graph_inputs([g])):
@@ -260,6 +280,11 @@ class _Backward:
                 self.undefined[first_non_seq + self.wrt_non_seqs[pos]] = g.type.why
                 grads.non_sequences[pos] = None
         return grads
+
+    def products_read(self) -> list[Variable]:
+        """The forward body's products (scan/grad_saved.py) that the backward step,
+        as built, computes again."""
+        return [v for v in products(self.op) if self.equiv.get(v) in self.read]
 
     def step(self, *args: Variable) -> list[Variable]:
         """One step of the backward loop: the new carries, the new totals of the

@@ -20,6 +20,7 @@ from minitheano.config import config
 from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.link.c import step_loop
 from minitheano.link.c.step_loop import MAX_KERNEL_ARGS, Program, Step
+from minitheano.scan.aligned_copy import AlignedCopy, needs_copy
 from minitheano.scan.loop import StateFeeds
 from minitheano.tensor.blas import GEMMS, NO_TRANS, TRANS, Gemm, address
 from minitheano.tensor.blas import _blas_layout as blas_layout
@@ -319,6 +320,12 @@ class ProgramWriter:
             self.add(step_loop.STOP, [a], "if the until condition is true")
         return True
 
+    def unchanging(self, v: Variable) -> bool:
+        """Is `v` the same array with the same values at every step: a constant or a
+        non-sequence (not a shared value the loop updates, nor a value it computes)?"""
+        return isinstance(v, Constant) or any(self.var_of(cell) is v
+                                              for cell in self.loop.non_seq_cells)
+
     def var_of(self, cell: list) -> Variable:
         return self.loop.var_of_cell[id(cell)]
 
@@ -362,8 +369,14 @@ class ProgramWriter:
         args = [self.var(v) for v in (x, y, out)]
         if None in args:
             return False
-        matrix, vector = (y, x) if x.ndim == 1 else (x, y)
+        flip = x.ndim == 1
+        matrix, vector = (y, x) if flip else (x, y)
         ms, vs, zs = self.example[matrix], self.example[vector], self.example[out]
+        if self.unchanging(matrix) and needs_copy(ms):  # see scan/aligned_copy.py
+            m = 1 if flip else 0  # the matrix's array number, in args
+            copy = AlignedCopy(args[m], ms)
+            args[m] = self.fixed(None, copy(self.call, self.values), copy)
+            ms = copy.buffer
         layout, item = blas_layout(ms), vs.itemsize
         fn = step_loop.GEMVS.get(zs.dtype.name)
         if (layout is None or fn is None or vs.strides[0] <= 0 or vs.strides[0] % item
@@ -373,7 +386,6 @@ class ProgramWriter:
         stored, ld = layout
         rows, cols = ms.shape if stored == NO_TRANS else ms.shape[::-1]  # as stored
         # v . M is M^T v: one transpose for that, one more if M is stored transposed.
-        flip = x.ndim == 1
         trans = TRANS if flip != (stored == TRANS) else NO_TRANS
         blas = (trans, rows, cols, ld, vs.strides[0] // item, 0, 0, 0)
         self.add(step_loop.GEMV, [args[1], args[0], args[2]] if flip else args,

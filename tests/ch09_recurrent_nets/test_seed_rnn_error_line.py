@@ -49,7 +49,7 @@ def test_a_wrong_input_width_fails_at_call_naming_the_step_line():
         ns["predict"](np.random.default_rng(0).normal(size=(N_STEPS, INPUT_SIZE + 1)))
     msg = str(info.value)
     assert f"line {_line_of(SEED_RNN_FIXED, FIXED_LINE)}, in step: {FIXED_LINE}" in msg
-    assert "input 0: Subtensor" in msg and "float64[7, 11]" in msg
+    assert "input 0: X = float64[7, 11]" in msg  # (X itself: X[:len(X)] is X)
     assert "input 1: W_in = float64[10, 20]" in msg
     assert "for every iteration at once" in msg
 
