@@ -18,27 +18,27 @@ only when that buffer is
   shared value, not a constant (fgraph.protected, Constant);
 * not an output of the function, directly or through a view (the caller
   would see it change);
-* read by nobody else: every other reader of the buffer, through any view,
-  must be a node this one depends on through the buffer itself (the earlier
-  links of an in-place chain), so it has finished before this node runs.
+* read by no node that must run after this one: every other reader of the
+  buffer, through any view, must be able to run *before* it.  The readers it
+  depends on do (they are its ancestors).  One it does not depend on, such as
+  the backward `dot(g, W.T)` beside W's update, is made to: the graph carries
+  that *ordering* (graph/destroy.py), which `FunctionGraph.toposort`, and so
+  every linker, respects.  A reader that depends on this node's result while
+  reading the old contents cannot run before it (the ordering would make a
+  cycle): then the buffer is not overwritten.
 
-This rule does not depend on the order in which the linker runs the nodes,
-so no ordering constraint has to be added to the graph.
+The lazy VM of chapter 7 runs a branch's nodes only when the branch is taken,
+whenever that is, so it cannot promise an ordering: in a graph with a lazy op
+every other reader must be an ancestor.
 """
 
 from __future__ import annotations
 
 from minitheano.graph.basic import Apply, Constant, Variable
+from minitheano.graph.destroy import aliased_input, depends_on, destroy_orderings
 from minitheano.graph.fg import Feature, FunctionGraph
 from minitheano.rewrite.engine import GlobalRewrite
 from minitheano.tensor.elemwise import Elemwise
-
-
-def aliased_input(node: Apply, k: int) -> int | None:
-    """The input whose buffer output k of `node` shares (view or in-place), or None."""
-    op = node.op
-    inputs = op.view_map.get(k) or op.destroy_map.get(k)
-    return inputs[0] if inputs else None
 
 
 class AliasTracker(Feature):
@@ -47,6 +47,7 @@ class AliasTracker(Feature):
 
     def on_attach(self, fgraph: FunctionGraph) -> None:
         self.fgraph = fgraph
+        self.lazy = any(getattr(n.op, "lazy", False) for n in fgraph.apply_nodes)
         self.aliases: dict[Variable, set[Variable]] = {}
         for node in fgraph.toposort():
             self.on_import(fgraph, node, "attach")
@@ -91,24 +92,49 @@ class AliasTracker(Feature):
             stack.extend(self.aliases.get(v, ()))
         return found
 
-    def can_destroy(self, node: Apply, i: int) -> bool:
-        """May `node` overwrite the buffer of its input i?"""
+    def can_destroy(self, node: Apply, i: int, dying: Variable | None = None) -> bool:
+        """May `node` overwrite the buffer of its input i?  `dying` is a protected
+        variable that may be overwritten all the same: a shared variable whose old
+        value dies at the end of the call, `node` computing its update (rewrite/blas.py)."""
         # --8<-- [start:ex-ch03-can-destroy]
         fg = self.fgraph
-        root, path = self.root(node.inputs[i])
-        if isinstance(root, Constant) or root in fg.protected:
+        root, _ = self.root(node.inputs[i])
+        if isinstance(root, Constant) or (root in fg.protected and root is not dying):
             return False
-        earlier = set(path)
+        first = set()  # the other readers: they must run before `node`
         for v in self.buffer(root):
             for reader, _ in fg.clients.get(v, ()):
                 if reader == "output":
                     return False
                 if reader is node and v is not node.inputs[i]:
                     return False  # x + x.T into x: would read what it overwrites
-                if reader is not node and reader not in earlier:
-                    return False
-        return True
+                if reader is not node:
+                    first.add(reader)
+        return self.can_run_before(first, node)
         # --8<-- [end:ex-ch03-can-destroy]
+
+    def can_run_before(self, first: set[Apply], node: Apply) -> bool:
+        """Can every node of `first` run before `node`?  Not if one depends on it,
+        through the data or through the orderings of the nodes already in place."""
+        if not first:
+            return True
+        if self.lazy:  # no orderings: each must be an ancestor
+            return first <= ancestors(node, first)
+        return not depends_on(first, node, destroy_orderings(self.fgraph))
+
+
+def ancestors(node: Apply, among: set[Apply]) -> set[Apply]:
+    """The nodes of `among` that `node` depends on."""
+    found, todo, seen = set(), [node], set()
+    while todo:
+        n = todo.pop()
+        for v in n.inputs:
+            if v.owner is not None and v.owner not in seen:
+                seen.add(v.owner)
+                todo.append(v.owner)
+                if v.owner in among:
+                    found.add(v.owner)
+    return found
 
 
 def make_inplace(fgraph: FunctionGraph) -> int:
@@ -127,9 +153,12 @@ def make_inplace(fgraph: FunctionGraph) -> int:
                     or op.inplace_pattern):
                 continue
             pattern: dict[int, int] = {}
+            # An input that nothing else reads first: overwriting it needs no ordering.
+            candidates = sorted(range(len(node.inputs)),
+                                key=lambda i: len(fgraph.clients[node.inputs[i]]))
             for k, out in enumerate(node.outputs):
-                for i, inp in enumerate(node.inputs):
-                    if (i not in pattern.values() and inp.type == out.type
+                for i in candidates:
+                    if (i not in pattern.values() and node.inputs[i].type == out.type
                             and tracker.can_destroy(node, i)):
                         pattern[k] = i
                         break
