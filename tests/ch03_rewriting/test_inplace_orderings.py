@@ -213,3 +213,24 @@ def test_a_loop_body_with_an_ordering_runs_in_order():
         readers = [n for n in inner if type(n.op).__name__ in ("Sum", "CAReduce")
                    or "Sum" in str(n.op)]
         assert readers and all(inner.index(r) < inner.index(destroyers[0]) for r in readers)
+
+
+def test_no_ordering_in_a_graph_with_a_lazy_op():
+    # The lazy VM (chapter 7) computes a branch's nodes when the branch is taken, after
+    # the eager nodes before it: the sum could run after exp(d) + 1 overwrote d.
+    from minitheano.ifelse import ifelse
+    from minitheano.link.py.lazy import LazyVM
+
+    x, y = T.dmatrices("x", "y")
+    c = T.dscalar("c")
+    d = T.dot(x, y)
+    xv, yv = np.arange(6.0).reshape(2, 3) / 6, np.ones((3, 2))
+    dv = xv @ yv
+    for linker in LINKERS:
+        f = theano.function([x, y, c], [T.exp(d) + 1, ifelse(c > 0, d.sum(), c * 2)],
+                            mode=theano.Mode(linker, "fast_run"))
+        assert isinstance(f._vm, LazyVM)
+        assert not any(n.op.destroy_map for n in f._vm.nodes)
+        got = f(xv, yv, 1.0)
+        np.testing.assert_allclose(got[0], np.exp(dv) + 1, rtol=1e-14)
+        np.testing.assert_allclose(got[1], dv.sum(), rtol=1e-14)

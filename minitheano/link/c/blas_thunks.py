@@ -99,17 +99,29 @@ def blas_thunks(order: Sequence[Apply], storage: dict[Variable, list],
 def activation_loops(nodes: Sequence[Apply]) -> dict[Apply, int]:
     """The address of the compiled bias-and-activation loop of each DotBiasAct node
     ({} when the C printer or the compiler cannot make them: Python then)."""
-    if not nodes:
-        return {}
-    try:
-        kernels, node_kernels = library.print_kernels([n.op.elemwise_node(n) for n in nodes])
-        if any(k is None for k in node_kernels):
+    missing = [n for n in nodes if _loop_key(n) not in _ACTIVATION_LOOPS]
+    if missing:
+        try:
+            kernels, node_kernels = library.print_kernels(
+                [n.op.elemwise_node(n) for n in missing])
+            if any(k is None for k in node_kernels):
+                return {}
+            functions = library.kernel_functions(kernels)
+        except (NotImplementedError, build.CompileError, cache.CacheError, OSError):
             return {}
-        functions = library.kernel_functions(kernels)
-    except (NotImplementedError, build.CompileError, cache.CacheError, OSError):
-        return {}
-    return {node: ctypes.cast(functions[k], ctypes.c_void_p).value
-            for node, k in zip(nodes, node_kernels)}
+        for node, k in zip(missing, node_kernels):
+            _ACTIVATION_LOOPS[_loop_key(node)] = ctypes.cast(functions[k], ctypes.c_void_p).value
+    return {node: _ACTIVATION_LOOPS[_loop_key(node)] for node in nodes}
+
+
+# Loops already compiled and loaded, by what they depend on: the op (its scalar op and
+# product_index) and the types of the output and the bias.  A process compiling the
+# same layer again skips the printer.
+_ACTIVATION_LOOPS: dict[tuple, int] = {}
+
+
+def _loop_key(node: Apply) -> tuple:
+    return node.op, node.outputs[0].type, node.inputs[2].type
 
 
 def dot_bias_act_thunk(node: Apply, fn: Callable, act: int, storage: dict[Variable, list],
