@@ -81,6 +81,16 @@ def old_contents_readers(fgraph: FunctionGraph, aliases: Aliases, node: Apply,
     return readers
 
 
+def prerequisites(fgraph: FunctionGraph, aliases: Aliases, node: Apply) -> set[Apply]:
+    """The nodes that must run before `node` because it overwrites what they read
+    (none unless `node` has a destroy_map)."""
+    first: set[Apply] = set()
+    for inputs in node.op.destroy_map.values():
+        first.update(r for r in old_contents_readers(fgraph, aliases, node, inputs[0])
+                     if r != "output")
+    return first
+
+
 def destroy_orderings(fgraph: FunctionGraph) -> dict[Apply, set[Apply]]:
     """For each node that overwrites an input, the nodes that must run before it
     (ancestors included: for them it changes nothing).  {} when no node does."""
@@ -88,29 +98,29 @@ def destroy_orderings(fgraph: FunctionGraph) -> dict[Apply, set[Apply]]:
     if not destroyers:
         return {}
     aliases = alias_children(fgraph)
-    before: dict[Apply, set[Apply]] = {}
-    for node in destroyers:
-        first = before.setdefault(node, set())
-        for inputs in node.op.destroy_map.values():
-            first.update(r for r in old_contents_readers(fgraph, aliases, node, inputs[0])
-                         if r != "output")
-    return before
+    return {node: prerequisites(fgraph, aliases, node) for node in destroyers}
 
 
-def depends_on(nodes: Iterable[Apply], node: Apply, before: Mapping[Apply, Iterable[Apply]],
-               ) -> bool:
+def depends_on(nodes: Iterable[Apply], node: Apply, fgraph: FunctionGraph,
+               aliases: Aliases, position: Mapping[Apply, float]) -> bool:
     """Must one of `nodes` run after `node`: does it read, directly or not, what
-    `node` computes, or wait for it through an ordering in `before`?"""
+    `node` computes, or wait for it through the orderings of the graph's destroyers?
+
+    `position` places the nodes in an order that runs every node after what it
+    reads and after its prerequisites: a node placed before `node` cannot depend
+    on it, so the walk up stops there."""
+    floor = position.get(node)
     todo, seen = list(nodes), set()
     while todo:
         n = todo.pop()
         if n is node:
             return True
-        if n in seen:
+        if n in seen or (floor is not None and position.get(n, floor) < floor):
             continue
         seen.add(n)
         todo.extend(v.owner for v in n.inputs if v.owner is not None)
-        todo.extend(before.get(n, ()))
+        if n.op.destroy_map:
+            todo.extend(prerequisites(fgraph, aliases, n))
     return False
 
 

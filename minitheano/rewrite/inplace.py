@@ -35,7 +35,7 @@ every other reader must be an ancestor.
 from __future__ import annotations
 
 from minitheano.graph.basic import Apply, Constant, Variable
-from minitheano.graph.destroy import aliased_input, depends_on, destroy_orderings
+from minitheano.graph.destroy import aliased_input, depends_on
 from minitheano.graph.fg import Feature, FunctionGraph
 from minitheano.rewrite.engine import GlobalRewrite
 from minitheano.tensor.elemwise import Elemwise
@@ -49,10 +49,21 @@ class AliasTracker(Feature):
         self.fgraph = fgraph
         self.lazy = any(getattr(n.op, "lazy", False) for n in fgraph.apply_nodes)
         self.aliases: dict[Variable, set[Variable]] = {}
+        self.place_nodes()
         for node in fgraph.toposort():
             self.on_import(fgraph, node, "attach")
 
+    def place_nodes(self) -> None:
+        """Number the nodes in the order `toposort` runs them (orderings included):
+        what a node depends on is placed before it (graph/destroy.py depends_on)."""
+        self.position = {n: float(k) for k, n in enumerate(self.fgraph.toposort())}
+        self.misplaced = False
+
     def on_import(self, fgraph, node, reason):
+        # A new node goes just after the latest of its inputs, so before its readers;
+        # one replacing another then takes its place (on_change_input).
+        self.position.setdefault(node, max(
+            (self.position.get(v.owner, -1.0) for v in node.inputs), default=-1.0) + 0.5)
         for k, out in enumerate(node.outputs):
             i = aliased_input(node, k)
             if i is not None:
@@ -65,6 +76,12 @@ class AliasTracker(Feature):
                 self.aliases.get(node.inputs[i], set()).discard(out)
 
     def on_change_input(self, fgraph, node, i, old, new, reason):
+        if new.owner is not None and old.owner in self.position:
+            # The readers of `old` now read `new`: its node can run where old's did,
+            # which is still before them.  (If it must also wait for a reader placed
+            # later, `can_run_before` has the nodes numbered again before the next use.)
+            self.position[new.owner] = max(self.position.get(new.owner, -1.0),
+                                           self.position[old.owner])
         if node == "output":
             return
         for k, out in enumerate(node.outputs):
@@ -114,26 +131,40 @@ class AliasTracker(Feature):
         # --8<-- [end:ex-ch03-can-destroy]
 
     def can_run_before(self, first: set[Apply], node: Apply) -> bool:
-        """Can every node of `first` run before `node`?  Not if one depends on it,
-        through the data or through the orderings of the nodes already in place."""
+        """Can every node of `first` run before `node`?  Its ancestors do; any other
+        must not depend on it, through the data or the orderings of the nodes
+        already in place."""
         if not first:
             return True
+        others = first - ancestors(self.fgraph, node, first)
+        if not others:
+            return True
         if self.lazy:  # no orderings: each must be an ancestor
-            return first <= ancestors(node, first)
-        return not depends_on(first, node, destroy_orderings(self.fgraph))
+            return False
+        if self.misplaced:
+            self.place_nodes()
+        if depends_on(others, node, self.fgraph, self.aliases, self.position):
+            return False
+        # Its in-place version takes its place (on_change_input): after all of them?
+        place = self.position.get(node, -1.0)
+        self.misplaced |= any(self.position.get(r, place) >= place for r in others)
+        return True
 
 
-def ancestors(node: Apply, among: set[Apply]) -> set[Apply]:
-    """The nodes of `among` that `node` depends on."""
+def ancestors(fgraph: FunctionGraph, node: Apply, among: set[Apply]) -> set[Apply]:
+    """The nodes of `among` that `node` depends on through the data.  (A node ranks
+    above the nodes it reads: the walk stops below the lowest rank of `among`.)"""
+    floor = min(fgraph.rank(n.outputs[0]) for n in among)
     found, todo, seen = set(), [node], set()
     while todo:
         n = todo.pop()
         for v in n.inputs:
-            if v.owner is not None and v.owner not in seen:
-                seen.add(v.owner)
-                todo.append(v.owner)
-                if v.owner in among:
-                    found.add(v.owner)
+            owner = v.owner
+            if owner is not None and owner not in seen and fgraph.rank(v) >= floor:
+                seen.add(owner)
+                todo.append(owner)
+                if owner in among:
+                    found.add(owner)
     return found
 
 

@@ -234,3 +234,33 @@ def test_no_ordering_in_a_graph_with_a_lazy_op():
         got = f(xv, yv, 1.0)
         np.testing.assert_allclose(got[0], np.exp(dv) + 1, rtol=1e-14)
         np.testing.assert_allclose(got[1], dv.sum(), rtol=1e-14)
+
+
+ACTIVATIONS = {"exp": (lambda d: T.exp(d) * 0.5, lambda d: np.exp(d) * 0.5),
+               "tanh": (lambda d: T.tanh(d) + 1, lambda d: np.tanh(d) + 1)}
+
+
+@settings(max_examples=25, deadline=None)
+@given(plan=st.lists(st.tuples(st.sampled_from(sorted(ACTIVATIONS)),
+                               st.lists(st.sampled_from(sorted(READERS)), max_size=2),
+                               st.booleans()), min_size=1, max_size=5),
+       linker=st.sampled_from(LINKERS))
+def test_generated_chains_of_layers(plan, linker):
+    # Each layer's product is read by its activation (which may overwrite it), by side
+    # readers, and optionally by a reader of the previous product too: that one depends
+    # on the previous activation, which then must not overwrite the previous product.
+    x, W = T.dmatrices("x", "W")
+    rng = np.random.default_rng(len(plan))
+    xv, Wv = rng.normal(size=(3, 3)) / 2, rng.normal(size=(3, 3)) / 2
+    h, hv, prev, outs, want = x, xv, None, [], []
+    for act, readers, cross in plan:
+        d, dv = T.dot(h, W), hv @ Wv
+        outs += [READERS[k][0](d) for k in readers]
+        want += [READERS[k][1](dv) for k in readers]
+        if cross and prev is not None:
+            outs.append(T.dot(prev[0].T, d))
+            want.append(prev[1].T @ dv)
+        prev = (d, dv)
+        h, hv = ACTIVATIONS[act][0](d), ACTIVATIONS[act][1](dv)
+    f = compile_and_check([x, W], outs + [h], [xv, Wv], want + [hv], linker)
+    assert_readers_run_first(f)
