@@ -9,6 +9,8 @@ are dropped as soon as nothing reads them.
 Features (listeners) are told of every change: the in-place tracker of
 chapter 3 uses that to keep its alias bookkeeping up to date, and the history
 records each replacement with its reason for the book's "what happened" view.
+`toposort` also orders the readers of a buffer before the node that overwrites
+it (graph/destroy.py, chapter 3).
 
 A change that would leave the graph inconsistent raises `InconsistencyError`
 (Theano 1.0's `theano.gof.InconsistencyError`): `replace` refuses to make a
@@ -24,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from minitheano.graph.basic import Apply, Constant, Variable, clone_get_equiv, toposort
+from minitheano.graph.destroy import destroy_orderings, toposort_with
 
 # A client is (node, input index), or ("output", i) for the graph's i-th output.
 Client = tuple[Any, int]
@@ -287,9 +290,18 @@ class FunctionGraph:
 
     # -- reading --------------------------------------------------------------
     def toposort(self) -> list[Apply]:
-        """The nodes in an order where each comes after the nodes it reads."""
+        """The nodes in an order where each comes after the nodes it reads, and a
+        node that overwrites a buffer after the other readers of its old contents
+        (the orderings of graph/destroy.py)."""
         if self._order is None:
-            self._order = toposort(self.outputs, stop_at=self.inputs)
+            before = destroy_orderings(self)
+            if not before:
+                self._order = toposort(self.outputs, stop_at=self.inputs)
+            else:
+                try:
+                    self._order = toposort_with(self.outputs, self.inputs, before)
+                except ValueError as e:
+                    raise InconsistencyError(str(e)) from None
         return list(self._order)
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@
 
     FAST_COMPILE   merge, canonicalize, merge
     FAST_RUN       merge, canonicalize, merge, stabilize, specialize, merge,
-                   gemm, fusion, inplace, gemm_inplace
+                   gemm, fusion, dot_bias_act, inplace, gemm_inplace
 
 `mode.excluding(name)` leaves out a phase or a single rewrite (or turns off a
 switch such as 'cancel_div'); `mode.including(name)` adds a phase to a mode
@@ -39,6 +39,7 @@ from minitheano.rewrite import (  # noqa: F401  (importing them registers their 
     stabilize,
 )
 from minitheano.rewrite.blas import gemm_inplace_rewrite, gemm_rewrite
+from minitheano.rewrite.dot_bias_act import dot_bias_act_rewrite
 from minitheano.rewrite.engine import (
     LOCAL_REWRITES,
     SWITCHES,
@@ -57,12 +58,13 @@ from minitheano.rewrite.merge import merge_rewrite
 PIPELINE = [Step("merge", merge_rewrite), Step("canonicalize"), Step("merge", merge_rewrite),
             Step("stabilize"), Step("specialize"), Step("merge", merge_rewrite),
             Step("gemm", gemm_rewrite), Step("fusion", fusion_rewrite),
-            Step("inplace", inplace_rewrite), Step("gemm_inplace", gemm_inplace_rewrite)]
+            Step("dot_bias_act", dot_bias_act_rewrite), Step("inplace", inplace_rewrite),
+            Step("gemm_inplace", gemm_inplace_rewrite)]
 OPTIMIZERS = {
     "none": [],
     "fast_compile": ["merge", "canonicalize"],
     "fast_run": ["merge", "canonicalize", "stabilize", "specialize", "gemm", "fusion",
-                 "inplace", "gemm_inplace"],
+                 "dot_bias_act", "inplace", "gemm_inplace"],
 }
 
 
@@ -79,7 +81,8 @@ def rewrite_graph(fgraph: FunctionGraph, mode: Any = "fast_run") -> RewriteRecor
     if getattr(mode, "linker", None) == "cuda":
         # Gemm is a BLAS call on the host: on the device a product and its update stay
         # a device dot and a device elementwise kernel (chapter 6), kept on the device.
-        excluded |= {"gemm", "gemm_inplace"}
+        # So does a layer's product and its bias and activation (DotBiasAct).
+        excluded |= {"gemm", "gemm_inplace", "dot_bias_act"}
     included = set(getattr(mode, "included", ()))
     unknown = (excluded | included) - known_names()
     if unknown:

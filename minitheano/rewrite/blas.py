@@ -16,8 +16,8 @@ Two passes over the graph, both in FAST_RUN:
   old value dies at the end of the call anyway, as in Theano, where an
   updated shared variable is a mutable input.  It may then be overwritten
   provided every other reader of its buffer (the forward `dot(X, W)`, the
-  backward `dot(g, W.T)`) is an ancestor of the Gemm: then any order the
-  linker runs the nodes in has them finish before the Gemm starts.  The
+  backward `dot(g, W.T)`) can run before the Gemm: the forward product is an
+  ancestor, the backward one gets an ordering (graph/destroy.py).  The
   function's maker tells which output updates which shared variable
   (`fgraph.update_of`).
 """
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minitheano.graph.basic import Apply, Constant, Variable, toposort
+from minitheano.graph.basic import Apply, Constant, Variable
 from minitheano.graph.fg import FunctionGraph
 from minitheano.rewrite.canonicalize import owned_only_by
 from minitheano.rewrite.engine import GlobalRewrite
@@ -143,20 +143,13 @@ def gemm(fgraph: FunctionGraph) -> int:
     return count
 
 
-def may_overwrite_update(fgraph: FunctionGraph, tracker: AliasTracker, node: Apply) -> bool:
-    """May Gemm `node` write into Z, a shared variable whose update it computes?"""
+def updated_variable(fgraph: FunctionGraph, node: Apply) -> Variable | None:
+    """Z of Gemm `node` if it is a shared variable whose update `node` computes."""
     z = node.inputs[0]
     k = getattr(fgraph, "update_of", {}).get(z)
     if k is None or fgraph.outputs[k] is not node.outputs[0]:
-        return False
-    ancestors = set(toposort(node.inputs))
-    for v in tracker.buffer(z):
-        for reader, _ in fgraph.clients.get(v, ()):
-            if reader == "output" or (reader is node and v is not z):
-                return False
-            if reader is not node and reader not in ancestors:
-                return False
-    return True
+        return None
+    return z
 
 
 def make_gemm_inplace(fgraph: FunctionGraph) -> int:
@@ -169,7 +162,7 @@ def make_gemm_inplace(fgraph: FunctionGraph) -> int:
             if (node not in fgraph.apply_nodes or not isinstance(node.op, Gemm)
                     or node.op.inplace):
                 continue
-            if tracker.can_destroy(node, 0) or may_overwrite_update(fgraph, tracker, node):
+            if tracker.can_destroy(node, 0, dying=updated_variable(fgraph, node)):
                 fgraph.replace(node.outputs[0], gemm_inplace(*node.inputs),
                                reason="gemm_inplace")
                 count += 1

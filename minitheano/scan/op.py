@@ -196,7 +196,9 @@ class Scan(Op):
         # Views of the sequences and of the state buffers are fed in: the body
         # must not modify its inputs in place.
         new.fgraph.protected = set(new.fgraph.inputs)
-        rewrite_graph(new.fgraph, own)
+        # A layer's Dot and Elemwise stay two nodes: the compiled loop (chapter 9)
+        # runs both in C, and has no step for DotBiasAct.
+        rewrite_graph(new.fgraph, own.excluding("dot_bias_act"))
         new._copy_aliased_shared_values()
         new.inner_ready, new.link_mode = True, own
         return new

@@ -141,7 +141,9 @@ def test_the_mlp_training_step_is_compact_and_computes_the_same(labels):
     # PyTensor 3.0.7's FAST_RUN graph of the same step has 32 nodes (bench/workloads/rewrite.py).
     assert len(ops) <= 32, ops
     assert ops.count("CrossentropySoftmax") == 1 and ops.count("CrossentropySoftmaxDx") == 1
-    # Two forward, three backward; two of the backward ones also update a weight matrix
-    # in one BLAS call (Gemm: chapter 5's rewrite/blas.py).
-    assert ops.count("Dot") == 3 and sum(op.startswith("Gemm") for op in ops) == 2
+    # Two forward, with their bias and activation (DotBiasAct: chapter 5's
+    # rewrite/dot_bias_act.py); three backward, two of which also update a weight
+    # matrix in one BLAS call (Gemm: chapter 5's rewrite/blas.py).
+    assert sum(op.startswith("DotBiasAct") for op in ops) == 2
+    assert ops.count("Dot") == 1 and sum(op.startswith("Gemm") for op in ops) == 2
     assert not any(op in ops for op in ("Softmax", "SoftmaxGrad", "LogSoftmax"))

@@ -13,6 +13,7 @@
  *
  *     mt_dot(x, y, out)             out = x . y
  *     mt_gemm(z, a, x, y, b, out)   out = b*z + a*(x . y)   (out is z or a fresh matrix)
+ *     mt_dot_bias_act(x, w, b, out, act, k)   out = act(x . w, b)   (DotBiasAct)
  */
 
 #include <string.h>
@@ -170,4 +171,38 @@ int mt_gemm(mt_array *z, mt_array *a, mt_array *x, mt_array *y, mt_array *b, mt_
     }
     mt_call_gemm(dtype, alpha, x, tx, ldx, y, ty, ldy, beta, out, ldc);
     return MT_OK;
+}
+
+/* out = act(x . w, b) for DotBiasAct (tensor/dot_bias_act.py): `act` is the loop the C
+ * printer made for the in-place Elemwise of the product and the bias row
+ * (product_index: which of its two inputs is the product).  BLAS writes the product
+ * into `out` in one call, and the loop applies the bias and the activation there.
+ * (One BLAS call per block of rows, each block activated while in cache, was
+ * measured slower: every call packs w again; bench/README.md.)  The bias row is a
+ * view made here: an mt_array is only the first fields of a numpy array, which is
+ * all a kernel reads. */
+typedef int (*mt_elemwise2_fn)(mt_array *, mt_array *, mt_array *);
+
+int mt_dot_bias_act(mt_array *x, mt_array *w, mt_array *b, mt_array *out, void *act,
+                    int product_index)
+{
+    int dtype, tx, ty;
+    int64_t ldx, ldy;
+    const int code = mt_check_product(x, w, out, &dtype, &tx, &ldx, &ty, &ldy);
+    if (code != MT_OK)
+        return code;
+    const intptr_t item = dtype == MT_float32 ? 4 : 8;
+    const intptr_t n = out->dimensions[1];
+    if (!mt_is_array(b, dtype, 1) || b->dimensions[0] != n)
+        return MT_BAD_SHAPE;
+    if (out->strides[1] != item || out->strides[0] != n * item)
+        return MT_REFUSED;  /* the thunk always hands a fresh C-contiguous matrix */
+    intptr_t bias_dims[2] = {1, n}, bias_strides[2] = {0, b->strides[0]};
+    mt_array bias = *b;     /* b as the row (1, n) the Elemwise reads */
+    bias.nd = 2;
+    bias.dimensions = bias_dims;
+    bias.strides = bias_strides;
+    mt_call_gemm(dtype, 1.0, x, tx, ldx, w, ty, ldy, 0.0, out, n);
+    mt_elemwise2_fn apply = (mt_elemwise2_fn)act;
+    return product_index == 0 ? apply(out, &bias, out) : apply(&bias, out, out);
 }

@@ -16,6 +16,11 @@ every C kernel, link/c/thunk.py).  Whatever BLAS cannot take (other dtypes, a
 layout with a step between elements, empty matrices, a or b equal to 0, Z
 overlapping X or Y in place, wrong shapes) the C refuses, and the node's own
 Python code runs instead: the same values and the same error messages.
+
+A DotBiasAct node (a layer's `act(dot(x, W) + b)`, tensor/dot_bias_act.py)
+gets `mt_dot_bias_act`, which hands each block of the product to the loop the
+C printer makes for the bias and the activation; those loops are compiled
+here, one module for all such nodes of the function.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from minitheano.link.c.schedule import KernelStep, output_plans
 from minitheano.link.kernel import describe
 from minitheano.link.py.vm import py_thunk
 from minitheano.tensor.blas import GEMMS
+from minitheano.tensor.dot_bias_act import DotBiasAct
 from minitheano.tensor.kernel import DotKernel, GemmKernel
 
 Thunk = Callable[[], None]
@@ -57,6 +63,10 @@ def blas_library() -> library.Library | None:
     setter.argtypes, setter.restype = [ctypes.c_void_p, ctypes.c_void_p], None
     setter(ctypes.cast(GEMMS["float64"], ctypes.c_void_p),
            ctypes.cast(GEMMS["float32"], ctypes.c_void_p))
+    fused = lib.dll.mt_dot_bias_act  # x, w, b, out, the activation's loop, product_index
+    fused.argtypes = [ctypes.py_object] * 4 + [ctypes.c_void_p, ctypes.c_int]
+    fused.restype = ctypes.c_int
+    lib.kernels["mt_dot_bias_act"] = fused
     return lib
 
 
@@ -65,7 +75,15 @@ def blas_thunks(order: Sequence[Apply], storage: dict[Variable, list],
     """A BLAS thunk for each matrix-matrix Dot or Gemm node of `order`, None for the rest."""
     thunks: list[Thunk | None] = [None] * len(order)
     lib = None
+    activations = activation_loops([n for n in order if isinstance(n.op, DotBiasAct)])
     for k, node in enumerate(order):
+        if node in activations:
+            lib = lib or blas_library()
+            if lib is None:
+                return thunks
+            thunks[k] = dot_bias_act_thunk(node, lib.kernels["mt_dot_bias_act"],
+                                           activations[node], storage, reuse(node))
+            continue
         kernel = describe(node)
         if not isinstance(kernel, (DotKernel, GemmKernel)):
             continue
@@ -77,6 +95,64 @@ def blas_thunks(order: Sequence[Apply], storage: dict[Variable, list],
         else:
             thunks[k] = gemm_thunk(node, lib.kernels["mt_gemm"], storage, reuse(node))
     return thunks
+
+
+def activation_loops(nodes: Sequence[Apply]) -> dict[Apply, int]:
+    """The address of the compiled bias-and-activation loop of each DotBiasAct node
+    ({} when the C printer or the compiler cannot make them: Python then)."""
+    missing = [n for n in nodes if _loop_key(n) not in _ACTIVATION_LOOPS]
+    if missing:
+        try:
+            kernels, node_kernels = library.print_kernels(
+                [n.op.elemwise_node(n) for n in missing])
+            if any(k is None for k in node_kernels):
+                return {}
+            functions = library.kernel_functions(kernels)
+        except (NotImplementedError, build.CompileError, cache.CacheError, OSError):
+            return {}
+        for node, k in zip(missing, node_kernels):
+            _ACTIVATION_LOOPS[_loop_key(node)] = ctypes.cast(functions[k], ctypes.c_void_p).value
+    return {node: _ACTIVATION_LOOPS[_loop_key(node)] for node in nodes}
+
+
+# Loops already compiled and loaded, by what they depend on: the op (its scalar op and
+# product_index) and the types of the output and the bias.  A process compiling the
+# same layer again skips the printer.
+_ACTIVATION_LOOPS: dict[tuple, int] = {}
+
+
+def _loop_key(node: Apply) -> tuple:
+    return node.op, node.outputs[0].type, node.inputs[2].type
+
+
+def dot_bias_act_thunk(node: Apply, fn: Callable, act: int, storage: dict[Variable, list],
+                       reuse: bool | BufferBudget) -> Thunk:
+    """out = act(x . w, b) by mt_dot_bias_act into a matrix the thunk keeps; Python
+    when C refuses."""
+    (x_cell, w_cell, b_cell), cell = [storage[v] for v in node.inputs], storage[node.outputs[0]]
+    dtype = node.outputs[0].type.numpy_dtype
+    product_index = node.op.product_index
+    python = py_thunk(node, storage)
+    bufs: list[np.ndarray | None] = [None]
+    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
+    keep = keeper(reuse)
+
+    def thunk() -> None:
+        x, w = x_cell[0], w_cell[0]
+        try:
+            shape = (x.shape[0], w.shape[1])
+        except (AttributeError, IndexError):  # not matrices: Python says what is wrong
+            python()
+            return
+        out = bufs[0]
+        if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
+            out = empty(shape, dtype)
+            keep(bufs, 0, out)
+        if fn(x, w, b_cell[0], out, act, product_index):
+            python()
+            return
+        cell[0] = out
+    return thunk
 
 
 def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],

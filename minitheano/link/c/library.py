@@ -208,7 +208,7 @@ def module_of(fgraph: Any) -> tuple[str, Any]:
     """(the C source, the path of the library) of the one module holding the kernels that
     FAST_RUN uses for `fgraph` (a compiled function's `f.maker.fgraph`)."""
     kernels, _ = print_kernels(fgraph.toposort())
-    source = print_module(kernels)
+    source = print_module(list({p.key: p for p in kernels}.values()))  # one per C text
     return source, build.library_path(source)
 
 
