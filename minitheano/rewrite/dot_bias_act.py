@@ -8,7 +8,8 @@ b)` (tensor/dot_bias_act.py), whose C writes the product and applies the bias
 and the activation block by block.
 
 Only a bias that is a row, the same for every row of the product, fits: a
-column `b.dimshuffle(0, 'x')`, a matrix or a scalar leave the pair as it is.
+column `b.dimshuffle(0, 'x')`, a matrix, a scalar (also as a row of length 1)
+leave the pair as it is.
 It runs after fusion (which builds the Composite) and before the in-place
 passes, in FAST_RUN on the C linker's host; a loop body keeps its Dot and
 Elemwise, which the compiled loop of chapter 9 runs in C.
@@ -47,6 +48,8 @@ def _fused_layer(fgraph: FunctionGraph, node: Apply) -> Variable | None:
         dot = product.owner
         if (b is None or dot is None or not isinstance(dot.op, Dot)
                 or product.type != out.type or b.dtype != out.dtype
+                # a b of length 1 stretched along the columns is not a row of biases
+                or b.broadcastable[0] != out.broadcastable[1]
                 or any(v.ndim != 2 or v.dtype != out.dtype for v in dot.inputs)
                 or not owned_only_by(fgraph, product)):
             continue

@@ -61,11 +61,12 @@ def test_generated_layers_match_numpy(layer, dtype, m, k, n, x_transposed, linke
         np.testing.assert_array_equal(v, c)
 
 
-@pytest.mark.parametrize("case", ["column", "matrix", "scalar", "product_read_twice",
-                                  "three_inputs"])
+@pytest.mark.parametrize("case", ["column", "matrix", "scalar", "length_1_row",
+                                  "product_read_twice", "three_inputs"])
 def test_what_must_not_be_fused(case):
     x, W, B = T.dmatrices("x", "W", "B")
     b, s = T.dvector("b"), T.dscalar("s")
+    b1 = T.TensorType("float64", (True,))("b1")  # a vector of length 1, stretched
     p = T.dot(x, W)
     rng = np.random.default_rng(0)
     xv, Wv = rng.normal(size=(4, 3)), rng.normal(size=(3, 4))
@@ -75,13 +76,15 @@ def test_what_must_not_be_fused(case):
         "column": (T.tanh(p + b.dimshuffle(0, "x")), np.tanh(pv + bv[:, None])),
         "matrix": (T.tanh(p + B), np.tanh(pv + Bv)),
         "scalar": (T.tanh(p + s), np.tanh(pv + sv)),
+        # a row of length 1 (broadcastable) stretched along the columns
+        "length_1_row": (T.tanh(p + b1), np.tanh(pv + sv)),
         "product_read_twice": (T.tanh(p + b) + T.sum(p), np.tanh(pv + bv) + pv.sum()),
         "three_inputs": (T.tanh(p + b) * B, np.tanh(pv + bv) * Bv),
     }[case]
-    f = theano.function([x, W, b, B, s], expr, on_unused_input="ignore")
+    f = theano.function([x, W, b, B, s, b1], expr, on_unused_input="ignore")
     assert not fused_nodes(f)
     assert any(type(n.op).__name__ in ("Dot", "Gemm") for n in f.maker.fgraph.toposort())
-    np.testing.assert_allclose(f(xv, Wv, bv, Bv, sv), want, rtol=1e-12)
+    np.testing.assert_allclose(f(xv, Wv, bv, Bv, sv, np.array([sv])), want, rtol=1e-12)
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))

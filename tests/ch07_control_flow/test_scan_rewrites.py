@@ -11,6 +11,7 @@ import minitheano.tensor as T
 from minitheano.scan import Scan
 from minitheano.scan.op import FINAL
 from minitheano.tensor.blas import Gemm
+from minitheano.tensor.dot_bias_act import DotBiasAct
 from minitheano.tensor.math import Dot
 
 pytest.importorskip("minitheano.rewrite.engine")
@@ -43,8 +44,9 @@ def test_input_projection_is_one_matrix_product_before_the_loop():
     expected = theano.function(inputs, h, mode=AS_WRITTEN)(*values)
     np.testing.assert_allclose(f(*values), expected, rtol=1e-12)
     (node,) = scan_nodes(f)
-    # Outside the loop: X . Wx (a matrix product over all steps).
-    outer_dots = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, Dot)]
+    # Outside the loop: X . Wx (a matrix product over all steps; with its bias added
+    # in the product's output pass, chapter 5's DotBiasAct, on the C linker).
+    outer_dots = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, (Dot, DotBiasAct))]
     assert any(n.inputs[0].ndim == 2 and n.outputs[0].ndim == 2 for n in outer_dots)
     # Inside: only h . Wh^T is left; the transpose was hoisted out too.
     assert inner_ops(node).count("Dot") == 1
