@@ -142,7 +142,7 @@ FLAGS = [
          "polynomials where they are faster or libmvec is missing"),
     Flag("gcc.cxxflags", _constant(""), _string,
          "extra flags for the C compiler, after minitheano's own (Theano's flag): '-O1' "
-         "compiles in less time code that runs slower"),
+         "compiles faster, and the code may run slower"),
     Flag("openmp", _constant(False), _boolean,
          "split large elementwise loops across threads with OpenMP (OMP_NUM_THREADS); "
          "off by default, as in Theano"),

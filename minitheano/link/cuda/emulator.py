@@ -33,9 +33,9 @@ HEADER = (Path(__file__).parent / "emulator.h").read_text()
 
 # The emulator is C++ (a template per shuffle type); g++ compiles it.
 CXX = "g++"
-# -O1, not chapter 5's -O3: an emulated kernel gives the same bits at any level (no
-# fast-math, no contraction), and what it is for is checking kernels, not speed; -O3
-# took two and a half times as long to compile a module (tests/README.md, fourth pass).
+# -O1, not chapter 5's -O3: no flag that changes a result differs (no fast-math, no
+# contraction), and the emulator is for checking kernels, not for speed; at -O3 g++
+# took about twice as long on a module (tests/README.md, fourth pass).
 OPTIMIZATION = "-O1"
 FORWARD, REVERSE, SHUFFLED = 0, 1, 2
 NAN_BYTES = 0xFF      # every float made of these bytes is a NaN
