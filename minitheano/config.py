@@ -140,6 +140,9 @@ FLAGS = [
          "exp, log, tanh in generated C: link/c/vecmath.py's vectorizable polynomials, the "
          "C library's (vectorized by glibc's libmvec where it exists), or 'auto': the "
          "polynomials where they are faster or libmvec is missing"),
+    Flag("gcc.cxxflags", _constant(""), _string,
+         "extra flags for the C compiler, after minitheano's own (Theano's flag): '-O1' "
+         "compiles faster, and the code may run slower"),
     Flag("openmp", _constant(False), _boolean,
          "split large elementwise loops across threads with OpenMP (OMP_NUM_THREADS); "
          "off by default, as in Theano"),

@@ -12,6 +12,13 @@
   that asks for `mode='FAST_RUN'` still gets C, a test about the default mode
   itself is marked `default_mode`, `pytest --linker=c` runs every test's
   default mode in C, and MINITHEANO_FLAGS=mode=... is left alone.
+* The C compiler optimizes at -O3 (link/c/build.py) only where that is what a test
+  checks: chapter 5's tests (every op, every dtype, the loop versions, the vector
+  math) and the differential tests (generated graphs against numpy). Elsewhere the
+  tests compile with `gcc.cxxflags=-O1` (TEST_CXXFLAGS), in about two thirds of the
+  compile time; GCC vectorizes the `omp simd` loops at -O1 too, so they pass alike
+  (tests/README.md, fourth pass). `pytest --cxxflags=` compiles
+  everything at -O3; MINITHEANO_FLAGS=gcc.cxxflags=... is left alone.
 * hypothesis runs without deadlines (a cold C compile cache makes first
   examples slow) and prints the seed of a failing example. Its examples are new
   on each run (profile `minitheano`), except where HYPOTHESIS_PROFILE=ci (.ci/run):
@@ -55,11 +62,30 @@ PYTHON_VM_CHAPTERS = ("ch01", "ch02", "ch03", "ch04")
 USER_CHOSE_MODE = bool({"mode", "linker"} & theano_config._explicit)
 
 
+# The folders whose tests compile at minitheano's own -O3; the others add TEST_CXXFLAGS.
+O3_FOLDERS = ("ch05_c_code", "differential")
+TEST_CXXFLAGS = "-O1"
+USER_CHOSE_CXXFLAGS = "cxxflags" in theano_config.gcc._explicit
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
     parser.addoption("--linker", choices=("py", "c"), default="py",
                      help="the default mode's linker in the tests of chapters 1-4 "
                           "(py: the Python VM; c: FAST_RUN's C linker)")
+    parser.addoption("--cxxflags", default=TEST_CXXFLAGS,
+                     help="gcc.cxxflags of the tests outside tests/ch05_c_code and "
+                          f"tests/differential (default {TEST_CXXFLAGS}; empty: -O3 everywhere)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """See the module docstring. A hook, not a fixture: the item's module-scoped
+    fixtures compile with the same flags as the item itself."""
+    if USER_CHOSE_CXXFLAGS or set(O3_FOLDERS) & set(item.path.parts):
+        return (yield)
+    with theano_config.change_flags({"gcc.cxxflags": item.config.getoption("--cxxflags")}):
+        return (yield)
 
 
 @pytest.fixture(autouse=True)

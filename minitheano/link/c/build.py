@@ -34,13 +34,15 @@ from pathlib import Path
 from minitheano.config import config
 from minitheano.link.c import cache
 
-# -O3 and a shared library, plus what keeps numpy's results exact:
+# -O3 (OPTIMIZATION) and a shared library, plus what keeps numpy's results exact:
 #   -fwrapv            signed integers wrap around on overflow, as numpy's do;
 #   -ffp-contract=off  no fused multiply-add: x*y + z rounds x*y first, as numpy;
 #   -fno-math-errno    sqrt and friends need not set errno (we never read it);
 #   -fno-trapping-math no floating-point traps (numpy only records warnings);
 #   -fopenmp-simd      honour `#pragma omp simd` (and nothing else of OpenMP).
-FLAGS = ("-O3", "-shared", "-fPIC", "-fwrapv", "-ffp-contract=off", "-fno-math-errno",
+# config.gcc.cxxflags come last: a later -O1 there wins over -O3.
+OPTIMIZATION = "-O3"
+FLAGS = ("-shared", "-fPIC", "-fwrapv", "-ffp-contract=off", "-fno-math-errno",
          "-fno-trapping-math", "-fopenmp-simd", "-march=native")
 NO_SPACE = "No space left on device"  # strerror(ENOSPC): the compiler could not write
 
@@ -59,13 +61,13 @@ def compiler_problem() -> str | None:
     return None
 
 
-def flags() -> list[str]:
-    """The compiler flags: FLAGS, OpenMP if config.openmp, and glibc's vector math
-    library where it exists."""
-    result = list(FLAGS) + (["-fopenmp"] if config.openmp else [])
+def flags(optimization: str = OPTIMIZATION) -> list[str]:
+    """The compiler flags: the optimization level, FLAGS, OpenMP if config.openmp,
+    glibc's vector math library where it exists, then config.gcc.cxxflags."""
+    result = [optimization, *FLAGS] + (["-fopenmp"] if config.openmp else [])
     if has_libmvec():
         result += ["-DMT_LIBMVEC", "-lmvec"]
-    return result + ["-lm"]
+    return result + ["-lm", *config.gcc.cxxflags.split()]
 
 
 def has_libmvec() -> bool:
@@ -103,11 +105,13 @@ def cache_key(source: str, cxx: str, flag_list: list[str]) -> str:
     # --8<-- [end:ex-ch05-cache-key]
 
 
-def library_path(source: str, cxx: str | None = None) -> Path:
+def library_path(source: str, cxx: str | None = None,
+                 optimization: str = OPTIMIZATION) -> Path:
     """The path of a valid library built from `source`: from the cache, or compiled now.
-    `cxx`: another compiler than config.cxx (chapter 6's emulator needs C++)."""
+    `cxx`: another compiler than config.cxx (chapter 6's emulator needs C++);
+    `optimization`: another level than -O3 (the emulator's)."""
     cxx = cxx or config.cxx
-    flag_list = flags()
+    flag_list = flags(optimization)
     key = cache_key(source, cxx, flag_list)
     so = cache.library(key)
     where = cache.directory()  # CacheError: unusable, with the reason and what to do

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <setjmp.h>
 #include <ucontext.h>
-#include <functional>
 
 #define __global__
 #define __device__
@@ -59,7 +58,12 @@ struct mt_fiber {
 static mt_fiber mt_fibers[MT_MAX_THREADS];
 static mt_fiber *mt_current;
 static jmp_buf mt_scheduler;
-static std::function<void()> mt_body;
+/* The kernel a launch runs: its launcher's call of the kernel, and the launch's
+   arguments.  A plain function pointer, not std::function: <functional> alone
+   would be two thirds of the header's compile time, paid by every module. */
+typedef void (*mt_kernel_call)(void **args);
+static mt_kernel_call mt_body;
+static void **mt_body_args;
 static char mt_error[512];
 static dim3 blockIdx, blockDim, gridDim;
 #define threadIdx (mt_current->idx)
@@ -124,7 +128,7 @@ template <typename T> static T max(T a, T b) { return a > b ? a : b; }
 
 static void mt_fiber_main()
 {
-    mt_body();
+    mt_body(mt_body_args);
     mt_current->state = MT_DONE;
     _longjmp(mt_scheduler, 1);
 }
@@ -242,7 +246,7 @@ static void mt_run_block(int n, int order, unsigned *seed)
 /* One launch: every block of the grid, with fibers when the kernel has
    barriers or warp collectives, as plain calls otherwise.  0: no error. */
 static int mt_launch(unsigned gx, unsigned gy, unsigned bx, unsigned by, int fibers, int order,
-                     int poison, std::function<void()> body)
+                     int poison, mt_kernel_call body, void **args)
 {
     static char *stacks;
     unsigned n = bx * by;
@@ -255,6 +259,7 @@ static int mt_launch(unsigned gx, unsigned gy, unsigned bx, unsigned by, int fib
     if (fibers && !stacks)
         stacks = (char *)malloc((size_t)MT_MAX_THREADS * MT_STACK_BYTES);
     mt_body = body;
+    mt_body_args = args;
     gridDim = dim3{gx, gy, 1};
     blockDim = dim3{bx, by, 1};
     unsigned seed = 12345;
@@ -273,7 +278,7 @@ static int mt_launch(unsigned gx, unsigned gy, unsigned bx, unsigned by, int fib
                 for (unsigned i = 0; i < n; i++) {
                     unsigned t = order == 1 ? n - 1 - i : i;
                     plain.idx = dim3{t % bx, t / bx, 0};
-                    body();
+                    body(args);
                 }
             }
             if (mt_error[0])

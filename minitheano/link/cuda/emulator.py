@@ -31,8 +31,12 @@ from minitheano.link.cuda.printer import CudaFunction
 
 HEADER = (Path(__file__).parent / "emulator.h").read_text()
 
-# The emulator is C++ (lambdas, a template per shuffle type); g++ compiles it.
+# The emulator is C++ (a template per shuffle type); g++ compiles it.
 CXX = "g++"
+# -O1, not chapter 5's -O3: no flag that changes a result differs (no fast-math, no
+# contraction), and the emulator is for checking kernels, not for speed; at -O3 g++
+# took about twice as long on a module (tests/README.md, fourth pass).
+OPTIMIZATION = "-O1"
 FORWARD, REVERSE, SHUFFLED = 0, 1, 2
 NAN_BYTES = 0xFF      # every float made of these bytes is a NaN
 OTHER_POISON = 0x55   # a second poison: a result that changes with it read garbage
@@ -43,14 +47,16 @@ class EmulatorError(RuntimeError):
 
 
 def _launcher(f: CudaFunction) -> str:
-    """`mt_launch_<name>(grid, block, order, poison, args)`: the kernel run on the CPU."""
+    """`mt_launch_<name>(grid, block, order, poison, args)`: the kernel run on the CPU,
+    each thread through `mt_call_<name>(args)`, which unpacks the arguments."""
     unpacked = ", ".join(f"*({t} *)args[{i}]" if not t.endswith("*") else f"*({t}*)args[{i}]"
                          for i, (t, _) in enumerate(f.params))
     return "\n".join([
+        f"static void mt_call_{f.name}(void **args) {{ {f.name}({unpacked}); }}",
         f'extern "C" int mt_launch_{f.name}(unsigned gx, unsigned gy, unsigned bx, '
         "unsigned by, int order, int poison, void **args)", "{",
-        f"    return mt_launch(gx, gy, bx, by, {int(f.barriers)}, order, poison,",
-        f"                     [&]() {{ {f.name}({unpacked}); }});", "}"])
+        f"    return mt_launch(gx, gy, bx, by, {int(f.barriers)}, order, poison, "
+        f"mt_call_{f.name}, args);", "}"])
 
 
 def _ctype(t: str) -> Any:
@@ -65,7 +71,7 @@ class EmulatedModule:
         self.functions = {f.name: f for f in functions}
         text = "\n\n".join([HEADER, "/* ---- the CUDA module, unchanged ---- */", source,
                             "/* ---- launchers ---- */", *map(_launcher, functions)])
-        self.path = build.library_path(text, cxx=CXX)
+        self.path = build.library_path(text, cxx=CXX, optimization=OPTIMIZATION)
         self.dll = ctypes.CDLL(str(self.path))
         self.dll.mt_emulator_error.restype = ctypes.c_char_p
 
