@@ -25,6 +25,7 @@ from minitheano.compile.io import In, Out
 from minitheano.compile.mode import Mode
 from minitheano.compile.ops import deep_copy_op
 from minitheano.graph.basic import Constant, Variable, clone_replace, graph_inputs
+from minitheano.graph.destroy import alias_root
 from minitheano.graph.fg import FunctionGraph, MissingInputError
 from minitheano.graph.shared import SharedVariable
 from minitheano.rewrite import rewrite_graph
@@ -51,17 +52,6 @@ def _as_pairs(pairs: Any, what: str) -> list[tuple[Any, Any]]:
             raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs; "
                             f"got the element {p!r}")
     return [tuple(p) for p in pairs]
-
-
-def alias_root(var: Variable) -> Variable:
-    """The variable whose buffer `var` shares: follow view_map and destroy_map up."""
-    while var.owner is not None:
-        op = var.owner.op
-        inputs = op.view_map.get(var.index) or op.destroy_map.get(var.index)
-        if not inputs:
-            break
-        var = var.owner.inputs[inputs[0]]
-    return var
 
 
 class FunctionMaker:

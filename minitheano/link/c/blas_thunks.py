@@ -125,6 +125,18 @@ def _loop_key(node: Apply) -> tuple:
     return node.op, node.outputs[0].type, node.inputs[2].type
 
 
+def kept_or_new(bufs: list, shape: tuple, dtype: np.dtype, cell: list,
+                keep: Callable) -> np.ndarray:
+    """The matrix kept from the last call when it has `shape` and nobody else holds it
+    (buffers.py's reference-count rule), else a new one, kept if the budget allows."""
+    out = bufs[0]
+    if (out is None or out.shape != shape
+            or sys.getrefcount(out) != FREE_REFCOUNT + (cell[0] is out)):
+        out = np.empty(shape, dtype)
+        keep(bufs, 0, out)
+    return out
+
+
 def dot_bias_act_thunk(node: Apply, fn: Callable, act: int, storage: dict[Variable, list],
                        reuse: bool | BufferBudget) -> Thunk:
     """out = act(x . w, b) by mt_dot_bias_act into a matrix the thunk keeps; Python
@@ -134,7 +146,6 @@ def dot_bias_act_thunk(node: Apply, fn: Callable, act: int, storage: dict[Variab
     product_index = node.op.product_index
     python = py_thunk(node, storage)
     bufs: list[np.ndarray | None] = [None]
-    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
     keep = keeper(reuse)
 
     def thunk() -> None:
@@ -144,10 +155,7 @@ def dot_bias_act_thunk(node: Apply, fn: Callable, act: int, storage: dict[Variab
         except (AttributeError, IndexError):  # not matrices: Python says what is wrong
             python()
             return
-        out = bufs[0]
-        if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
-            out = empty(shape, dtype)
-            keep(bufs, 0, out)
+        out = kept_or_new(bufs, shape, dtype, cell, keep)
         if fn(x, w, b_cell[0], out, act, product_index):
             python()
             return
@@ -162,7 +170,6 @@ def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
     dtype = node.outputs[0].type.numpy_dtype
     python = py_thunk(node, storage)
     bufs: list[np.ndarray | None] = [None]
-    free, getrefcount, empty = FREE_REFCOUNT, sys.getrefcount, np.empty
     keep = keeper(reuse)
 
     def thunk() -> None:
@@ -172,10 +179,7 @@ def dot_thunk(node: Apply, fn: Callable, storage: dict[Variable, list],
         except (AttributeError, IndexError):  # not matrices: Python says what is wrong
             python()
             return
-        out = bufs[0]
-        if out is None or out.shape != shape or getrefcount(out) != free + (cell[0] is out):
-            out = empty(shape, dtype)
-            keep(bufs, 0, out)
+        out = kept_or_new(bufs, shape, dtype, cell, keep)
         if fn(x, y, out):
             python()
             return
