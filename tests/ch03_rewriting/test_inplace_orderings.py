@@ -85,6 +85,7 @@ def compile_and_check(inputs, outputs, values, expected, linker):
     return f
 
 
+@pytest.mark.ch05  # needs chapter 5 (the C linker is one of LINKERS)
 @settings(max_examples=30, deadline=None)
 @given(kinds=st.lists(st.sampled_from(sorted(READERS)), min_size=1, max_size=4),
        after=st.booleans(), rows=st.integers(1, 4), cols=st.integers(1, 4),
@@ -106,6 +107,7 @@ def test_generated_readers_of_an_overwritten_buffer(kinds, after, rows, cols, li
     event(f"readers ordered first that are no ancestors: {min(assert_readers_run_first(f), 2)}")
 
 
+@pytest.mark.ch05  # needs chapter 5 (the C linker is one of LINKERS)
 def test_a_reader_that_is_no_ancestor_is_ordered_first():
     x, y = T.dmatrices("x", "y")
     d = T.dot(x, y)
@@ -119,6 +121,7 @@ def test_a_reader_that_is_no_ancestor_is_ordered_first():
         assert assert_readers_run_first(f) >= 1  # the Sum, which the exp does not need
 
 
+@pytest.mark.ch05  # needs chapter 5 (the C linker is one of LINKERS)
 def test_an_ordering_that_would_make_a_cycle_is_refused():
     # `dot(e, d.T)` reads the old d and e: it cannot run before the node computing e,
     # which therefore may not overwrite d.
@@ -160,6 +163,7 @@ def mlp_step(linker, excluding=()):
     return f, params
 
 
+@pytest.mark.ch05  # needs chapters 4 (T.grad) and 5 (the C linker)
 @pytest.mark.parametrize("linker", LINKERS)
 def test_both_weight_updates_of_the_mlp_step_are_in_place(linker):
     f, params = mlp_step(linker)
@@ -180,6 +184,7 @@ def test_both_weight_updates_of_the_mlp_step_are_in_place(linker):
     assert params[2].get_value(borrow=True) is buffers[2]
 
 
+@pytest.mark.ch09  # needs chapters 7 (scan) and 9 (the compiled loop)
 def test_a_loop_body_with_an_ordering_runs_in_order():
     # Inside the step, tanh(d + x_t) overwrites d after d.sum() has read it; the compiled
     # loop (chapter 9) and the Python loop run the body's nodes in the VM's order.
@@ -215,6 +220,7 @@ def test_a_loop_body_with_an_ordering_runs_in_order():
         assert readers and all(inner.index(r) < inner.index(destroyers[0]) for r in readers)
 
 
+@pytest.mark.ch07  # needs chapter 7 (ifelse)
 def test_no_ordering_in_a_graph_with_a_lazy_op():
     # The lazy VM (chapter 7) computes a branch's nodes when the branch is taken, after
     # the eager nodes before it: the sum could run after exp(d) + 1 overwrote d.
@@ -240,6 +246,7 @@ ACTIVATIONS = {"exp": (lambda d: T.exp(d) * 0.5, lambda d: np.exp(d) * 0.5),
                "tanh": (lambda d: T.tanh(d) + 1, lambda d: np.tanh(d) + 1)}
 
 
+@pytest.mark.ch05  # needs chapter 5 (the C linker is one of LINKERS)
 @settings(max_examples=25, deadline=None)
 @given(plan=st.lists(st.tuples(st.sampled_from(sorted(ACTIVATIONS)),
                                st.lists(st.sampled_from(sorted(READERS)), max_size=2),
