@@ -4,8 +4,8 @@ After fusion (chapter 3) a dense layer is two nodes: `Dot(x, W)` and an
 Elemwise of two inputs, the product and the bias row `b.dimshuffle('x', 0)`,
 such as `Composite{tanh(i0 + i1)}`.  When nothing else reads the product,
 this pass replaces the pair with `DotBiasAct(scalar_op, product_index)(x, W,
-b)` (tensor/dot_bias_act.py), whose C writes the product and applies the bias
-and the activation block by block.
+b)` (tensor/dot_bias_act.py), whose C writes the product by BLAS, then applies
+the bias and the activation over it in place, in one pass.
 
 Only a bias that is a row, the same for every row of the product, fits: a
 column `b.dimshuffle(0, 'x')`, a matrix, a scalar (also as a row of length 1)
