@@ -20,7 +20,7 @@ import numpy as np
 from minitheano.tensor.blas import address
 
 CACHE_LINE = 64  # bytes
-# Larger matrices come from main memory, where where they start matters less than
+# Larger matrices come from main memory, where they start matters less than
 # the pass a copy costs.
 MAX_BYTES = 1 << 20
 
